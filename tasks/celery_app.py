@@ -1,0 +1,44 @@
+"""Celery bound to the Flask app (Flask's Celery pattern, with one addition: when an app context
+is already active — eager mode, tests — the task runs in it instead of pushing a new one, so it
+sees the same session)."""
+
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask, has_app_context
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            if has_app_context():
+                return self.run(*args, **kwargs)
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    broker = app.config["TDKT_BROKER_URL"]
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=broker,
+        task_ignore_result=True,
+        result_backend=None,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="Asia/Ho_Chi_Minh",
+        enable_utc=True,
+        # reliability: acknowledge after the work, requeue if the worker dies, one message at a time
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=300,
+        task_soft_time_limit=240,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600} if broker.startswith("redis") else {},
+        task_always_eager=bool(app.config["TDKT_CELERY_ALWAYS_EAGER"]),
+        task_eager_propagates=True,
+        beat_schedule={},
+        include=["tasks.ops"],
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

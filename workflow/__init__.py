@@ -1,0 +1,145 @@
+"""TĐKT Workflow — quy trình thi đua, khen thưởng. ``create_app`` wires the pieces; it does no
+migrations and no network I/O."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template, request, session
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from workflow.config import PROJECT_ROOT, load_settings
+from workflow.extensions import babel, csrf, db, limiter, login_manager
+
+LOCALES = ("vi", "en")
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def select_locale() -> str:
+    """?lang= (remembered in the session), then the user's setting, then Vietnamese."""
+    from flask_login import current_user
+
+    wanted = request.args.get("lang")
+    if wanted in LOCALES:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in LOCALES:
+        return session["lang"]
+    user = g.get("api_user") or (current_user if current_user and current_user.is_authenticated else None)
+    if user is not None and getattr(user, "locale", None) in LOCALES:
+        return user.locale
+    return "vi"
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    settings = load_settings(overrides)
+    app = Flask(
+        "workflow",
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PACKAGE_DIR / "static"),
+    )
+    app.config.update({f"TDKT_{k}": v for k, v in settings.items()})
+    app.config.update(
+        SECRET_KEY=settings["SECRET_KEY"],
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings["DATABASE_URL"]),
+        MAX_CONTENT_LENGTH=int(settings["UPLOAD_MAX_MB"]) * 1024 * 1024,
+        RATELIMIT_STORAGE_URI=settings["RATELIMIT_STORAGE_URL"],
+        RATELIMIT_HEADERS_ENABLED=True,
+        LOGIN_RATE_LIMIT=settings["LOGIN_RATE_LIMIT"],
+        TOKEN_TTL_HOURS=settings["TOKEN_TTL_HOURS"],
+        FRESH_LOGIN_MINUTES=settings["FRESH_LOGIN_MINUTES"],
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["ENV"] == "production",
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False
+    if settings["DATABASE_URL"].startswith("sqlite:///"):
+        Path(settings["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    _init_login(app)
+
+    from workflow.api import bp as api_bp
+    from workflow.auth.views import bp as auth_bp
+    from workflow.views import bp as main_bp
+
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
+    app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    _init_errors(app)
+
+    from tasks.celery_app import celery_init_app
+
+    celery_init_app(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"status": "ok"})
+
+    @app.context_processor
+    def _template_globals():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale() or "vi"), "locales": LOCALES}
+
+    logging.getLogger("workflow").setLevel(logging.INFO)
+    return app
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # pragmas are set per connection in workflow.db; the timeout covers the driver's own lock wait
+        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    return {"pool_pre_ping": True}
+
+
+def _init_login(app: Flask) -> None:
+    from workflow.auth.services import load_session_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(cookie_id: str):
+        return load_session_user(db.session, cookie_id)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _init_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if wants_json():
+            from workflow.api.core import error_response
+
+            names = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
+            return error_response(exc.code or 500, names.get(exc.code, "http_error"), exc.description or "")
+        code = exc.code or 500
+        template = f"errors/{code}.html" if code in (403, 404, 429) else "errors/generic.html"
+        return render_template(template, code=code, error=exc), code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        logging.getLogger("workflow").exception("unhandled error")
+        db.session.rollback()
+        if wants_json():
+            from workflow.api.core import error_response
+
+            return error_response(500, "internal_error", _("An unexpected error occurred. It has been logged."))
+        return render_template("errors/generic.html", code=500, error=None), 500

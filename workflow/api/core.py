@@ -1,0 +1,116 @@
+"""The /api/v1 blueprint: bearer tokens, the error format, body validation and route metadata
+from which the OpenAPI document is generated."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Blueprint, g, jsonify, request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from workflow.errors import DomainError, Invalid, Unauthorized
+from workflow.extensions import db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@dataclass
+class RouteDoc:
+    rule: str
+    methods: list[str]
+    summary: str
+    auth: bool = True
+    body: type[BaseModel] | None = None
+    response: str = "object"
+    tags: list[str] = field(default_factory=list)
+
+
+ROUTES: dict[str, RouteDoc] = {}  # endpoint → doc, read by the OpenAPI generator
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    response.status_code = status
+    return response
+
+
+def current_api_user():
+    return g.get("api_user")
+
+
+def _authenticate() -> None:
+    from workflow.auth.services import user_for_token
+
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Unauthorized(_("Sign in first: send Authorization: Bearer <token>."))
+    found = user_for_token(db.session, header.removeprefix("Bearer ").strip())
+    if found is None:
+        raise Unauthorized(_("The token is invalid or has expired."))
+    g.api_user, g.api_token = found
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    """Validate the JSON body against ``model``; 422 naming each bad field."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise Invalid(_("The request body must be a JSON object."), details={"body": "invalid JSON"})
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        details = {}
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]) or "body"
+            details[name] = err["msg"]
+        raise Invalid(_("Some fields are invalid: %(fields)s", fields=", ".join(details)),
+                      details=details) from exc
+
+
+def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, auth: bool = True,
+          tags: tuple[str, ...] = ()) -> Callable:
+    """Register an API endpoint. The view receives ``user`` (when auth) and ``data`` (when body)."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(**kwargs):
+            if auth:
+                _authenticate()
+                kwargs["user"] = g.api_user
+            if body is not None:
+                kwargs["data"] = parse_body(body)
+            return view(**kwargs)
+
+        endpoint = view.__name__
+        bp.add_url_rule(rule, endpoint, wrapper, methods=list(methods))
+        summary = (view.__doc__ or endpoint).strip().splitlines()[0]
+        ROUTES[f"{bp.name}.{endpoint}"] = RouteDoc(rule, list(methods), summary, auth, body, tags=list(tags))
+        return wrapper
+
+    return decorator
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    db.session.rollback()
+    return error_response(exc.status, exc.code, exc.message, exc.details)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    db.session.rollback()
+    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "rate_limited"}
+    return error_response(exc.code or 500, codes.get(exc.code, "http_error"), exc.description or exc.name)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception):  # never a stack trace to the client
+    import logging
+
+    logging.getLogger("workflow.api").exception("unhandled API error")
+    db.session.rollback()
+    return error_response(500, "internal_error", _("An unexpected error occurred. It has been logged."))

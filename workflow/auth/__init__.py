@@ -1,0 +1,1 @@
+"""Sign-in: password hashes, web sessions, API tokens, rate limits."""

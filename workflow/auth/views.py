@@ -1,0 +1,67 @@
+"""Sign-in and sign-out screens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from workflow.auth import services
+from workflow.auth.api import login_limit, username_key
+from workflow.auth.forms import LoginForm
+from workflow.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative ``//evil``."""
+    if not target:
+        return None
+    parts = urlsplit(urljoin(request.host_url, target))
+    host = urlsplit(request.host_url)
+    if parts.scheme != host.scheme or parts.netloc != host.netloc:
+        return None
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _limit_posts_only() -> bool:
+    return request.method != "POST"
+
+
+@bp.route("/dang-nhap", methods=["GET", "POST"])
+@limiter.limit(login_limit, key_func=username_key, exempt_when=_limit_posts_only)
+@limiter.limit(login_limit, exempt_when=_limit_posts_only)
+def login():
+    """Sign in (Đăng nhập)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, form.username.data, form.password.data)
+        db.session.commit()
+        if user is None:
+            flash(_("Wrong username or password."), "danger")
+        else:
+            session.clear()  # a fresh session id for the new sign-in (no fixation)
+            login_user(user)
+            session["auth_at"] = datetime.now(UTC).isoformat()
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/dang-xuat")
+@login_required
+def logout():
+    """Sign out: every cookie issued to this user so far stops working."""
+    services.end_sessions(db.session, current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,1 @@
+"""Award catalogue and rule sets: what the law says, as data."""

@@ -1,0 +1,213 @@
+"""The ``tdkt`` command: database, users, demo data, serving, audit."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import Flask
+
+from workflow import create_app
+from workflow.errors import DomainError
+from workflow.extensions import db
+
+
+def _app() -> Flask:
+    return create_app()
+
+
+@click.group()
+def main() -> None:
+    """TĐKT Workflow — quy trình thi đua, khen thưởng."""
+
+
+# --- database -----------------------------------------------------------------------------------
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the schema to the newest revision and load the rule-set files."""
+    from workflow.catalog.services import load_rule_sets
+    from workflow.migrate import upgrade
+
+    app = _app()
+    with app.app_context():
+        upgrade(revision)
+        try:
+            changed = load_rule_sets(db.session)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from exc
+    click.echo(f"database at {revision}; rule sets loaded: {', '.join(changed) or 'unchanged'}")
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """Rule-set files (legal periods)."""
+
+
+@rules_group.command("load")
+def rules_load() -> None:
+    """Validate every file under workflow/rules/ and load it (nothing is written if one is bad)."""
+    from workflow.catalog.services import load_rule_sets
+
+    with _app().app_context():
+        try:
+            changed = load_rule_sets(db.session)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            for field, message in exc.details.items():
+                click.echo(f"  {field}: {message}", err=True)
+            raise click.ClickException(exc.message) from exc
+    click.echo(f"rule sets loaded: {', '.join(changed) or 'unchanged'}")
+
+
+# --- users --------------------------------------------------------------------------------------
+
+@main.group("user")
+def user_group() -> None:
+    """User accounts."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="admin, secretary, chair, …")
+@click.option("--authority", default=None, help="authority code (none: a deployment admin)")
+@click.option("--unit", default=None, help="unit code (nominators)")
+@click.option("--full-name", default=None)
+@click.option("--email", default=None)
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def user_create(username, roles, authority, unit, full_name, email, password_stdin) -> None:
+    """Create a user. An admin without --authority administers the whole deployment."""
+    from workflow.org.services import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    specs = [{"role": r, "authority_code": authority, "unit_code": unit} for r in roles]
+    with _app().app_context():
+        try:
+            user = create_user(db.session, None, username=username, password=password,
+                               full_name=full_name or username, email=email, roles=specs)
+        except DomainError as exc:
+            details = "; ".join(f"{k}: {v}" for k, v in exc.details.items())
+            raise click.ClickException(details or exc.message) from exc
+        click.echo(f"user {user.username} created (id {user.id})")
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+@main.group("demo")
+def demo_group() -> None:
+    """The Định Biên demo commune."""
+
+
+@demo_group.command("load")
+def demo_load() -> None:
+    """Load Định Biên (Định Hóa, Thái Nguyên): hamlets, units, staff, households, council, accounts."""
+    from workflow.demo import load_demo
+
+    with _app().app_context():
+        report = load_demo(db.session)
+    click.echo(report.summary())
+
+
+# --- audit --------------------------------------------------------------------------------------
+
+@main.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check every chain; print OK or the first broken entry (exit 1)."""
+    from workflow.audit.services import verify
+
+    with _app().app_context():
+        checked, broken = verify(db.session)
+    if broken is None:
+        click.echo(f"OK: {checked} entries verified")
+        return
+    click.echo(f"BROKEN: chain {broken.chain}, entry #{broken.seq} (id {broken.entry_id}): {broken.reason}")
+    sys.exit(1)
+
+
+# --- worker -------------------------------------------------------------------------------------
+
+@main.group("worker")
+def worker_group() -> None:
+    """Celery worker checks."""
+
+
+@worker_group.command("check")
+@click.option("--timeout", default=30.0, show_default=True)
+def worker_check(timeout: float) -> None:
+    """Send a probe task and wait until a real worker has run it."""
+    from tasks.ops import record_probe
+    from workflow.ops.services import new_probe_key, wait_for_probe
+
+    app = _app()
+    with app.app_context():
+        key = new_probe_key()
+        record_probe.delay(key)
+        probe = wait_for_probe(db.session, key, timeout)
+    if probe is None:
+        raise click.ClickException(f"no worker ran the probe within {timeout:.0f} s")
+    click.echo(f"worker {probe.worker} ran the probe")
+
+
+# --- serve --------------------------------------------------------------------------------------
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="only the web server")
+def serve(host: str, port: int, no_worker: bool) -> None:
+    """Web, one Celery worker and beat together; Ctrl-C stops all three.
+
+    On the embedded broker (kombu's SQLAlchemy transport on SQLite) exactly one worker process
+    runs (``--pool solo``): that transport is experimental and not made for several consumers.
+    Production uses Redis, gunicorn and separate worker and beat services.
+    """
+    from werkzeug.serving import run_simple
+
+    app = _app()
+    children: list[subprocess.Popen] = []
+    if not no_worker:
+        celery = [sys.executable, "-m", "celery", "-A", "tasks.worker"]
+        schedule = f"{app.instance_path}/celerybeat-schedule"
+        children.append(subprocess.Popen(celery + ["worker", "--pool", "solo", "--concurrency", "1",
+                                                   "--loglevel", "INFO"]))
+        children.append(subprocess.Popen(celery + ["beat", "--loglevel", "INFO", "-s", schedule]))
+
+    def stop(*_args) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"TĐKT Workflow: http://{host}:{port}/  (Ctrl-C to stop)")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 10
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()

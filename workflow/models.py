@@ -1,0 +1,15 @@
+"""Imports every model module so that ``Base.metadata`` knows all tables (Alembic, tests)."""
+
+from workflow.audit.models import AuditEntry  # noqa: F401
+from workflow.auth.models import ApiToken  # noqa: F401
+from workflow.catalog.models import AwardType, RuleSet  # noqa: F401
+from workflow.ops.models import WorkerProbe  # noqa: F401
+from workflow.org.models import (  # noqa: F401
+    Authority,
+    AwardRecord,
+    CouncilMember,
+    Nominee,
+    RoleAssignment,
+    Unit,
+    User,
+)

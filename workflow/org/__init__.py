@@ -1,0 +1,1 @@
+"""Organisation: authorities, units, users, roles, councils and nominees."""

@@ -1,0 +1,160 @@
+"""JSON endpoints for the organisation (SPEC §10): authorities, units, users, council, nominees."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from flask import jsonify
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from workflow.api.core import route
+from workflow.errors import NotFound
+from workflow.extensions import db
+from workflow.org import policies, services
+from workflow.org.models import Authority
+from workflow.org.serializers import authority_json, award_record_json, nominee_json, unit_json, user_json
+
+Code = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AuthorityIn(_In):
+    code: str = Code
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["commune", "district", "province", "central"]
+    parent_code: str | None = None
+    rule_set: str | None = None
+
+
+class AuthorityPatch(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    parent_code: str | None = None
+    rule_set: str | None = None
+
+
+class UnitIn(_In):
+    code: str = Code
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["hamlet", "school", "clinic", "mass_organisation", "office", "other"]
+    authority_code: str
+
+
+class RoleIn(_In):
+    role: Literal["nominator", "secretary", "council_member", "chair", "higher_reviewer", "admin"]
+    authority_code: str | None = None
+    unit_code: str | None = None
+
+
+class UserIn(_In):
+    username: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=8, max_length=200)
+    full_name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    locale: Literal["vi", "en"] = "vi"
+    roles: list[RoleIn] = Field(min_length=1)
+
+
+class SeatIn(_In):
+    username: str
+    position: Literal["chair", "vice_chair", "member", "secretary"]
+
+
+class CouncilIn(_In):
+    members: list[SeatIn] = Field(min_length=1)
+
+
+class NomineeIn(_In):
+    kind: Literal["individual", "collective", "household"]
+    name: str = Field(min_length=1, max_length=200)
+    authority_code: str
+    unit_code: str | None = None
+    position: str | None = Field(default=None, max_length=200)
+    birth_year: int | None = Field(default=None, gt=1900, lt=2100)
+    gender: Literal["male", "female", "other"] | None = None
+    head_name: str | None = Field(default=None, max_length=200)
+    username: str | None = None
+
+
+class PastAwardIn(_In):
+    award_type_code: str
+    year: int
+    decision_number: str = Field(min_length=1, max_length=60)
+    decision_date: date | None = None
+
+
+@route("/authorities", methods=["POST"], body=AuthorityIn, tags=("organisation",))
+def create_authority(user, data: AuthorityIn):
+    """Create an authority (admin of the parent, or of the deployment)."""
+    authority = services.create_authority(db.session, user, **data.model_dump())
+    return jsonify(authority_json(authority)), 201
+
+
+@route("/authorities", tags=("organisation",))
+def list_authorities(user):
+    """The authorities the caller can see (its scope and the ancestors above it)."""
+    return jsonify([authority_json(a) for a in policies.visible_authorities(db.session, user)])
+
+
+@route("/authorities/<code>", methods=["PATCH"], body=AuthorityPatch, tags=("organisation",))
+def update_authority(user, code: str, data: AuthorityPatch):
+    """Rename an authority, move it to another parent, or pin its rule set."""
+    authority = _authority_in_scope(user, code)
+    updated = services.update_authority(db.session, user, authority, **data.model_dump())
+    return jsonify(authority_json(updated))
+
+
+def _authority_in_scope(user, code: str):
+    authority = db.session.scalar(select(Authority).where(Authority.code == code))
+    visible = {a.id for a in policies.visible_authorities(db.session, user)}
+    if authority is None or authority.id not in visible:
+        raise NotFound(_("Unknown authority: %(code)s.", code=code))
+    return authority
+
+
+@route("/units", methods=["POST"], body=UnitIn, tags=("organisation",))
+def create_unit(user, data: UnitIn):
+    """Create a unit under an authority (admin)."""
+    unit = services.create_unit(db.session, user, **data.model_dump())
+    return jsonify(unit_json(unit)), 201
+
+
+@route("/users", methods=["POST"], body=UserIn, tags=("organisation",))
+def create_user(user, data: UserIn):
+    """Create a user with roles scoped to authorities (and units for nominators)."""
+    payload = data.model_dump()
+    created = services.create_user(db.session, user, **payload)
+    return jsonify(user_json(created)), 201
+
+
+@route("/authorities/<code>/council", methods=["PUT"], body=CouncilIn, tags=("organisation",))
+def set_council(user, code: str, data: CouncilIn):
+    """Replace the authority's council: members with their positions."""
+    seats = services.set_council(db.session, user, code, [m.model_dump() for m in data.members])
+    return jsonify({"authority_code": code, "members": [
+        {"username": s.user.username, "full_name": s.user.full_name, "position": s.position} for s in seats]})
+
+
+@route("/nominees", methods=["POST"], body=NomineeIn, tags=("nominees",))
+def create_nominee(user, data: NomineeIn):
+    """Register a nominee (individual, collective or household)."""
+    nominee = services.create_nominee(db.session, user, **data.model_dump())
+    return jsonify(nominee_json(nominee)), 201
+
+
+@route("/nominees/<int:nominee_id>", tags=("nominees",))
+def get_nominee(user, nominee_id: int):
+    """A nominee with its award history (404 outside the caller's scope)."""
+    return jsonify(nominee_json(services.get_nominee(db.session, user, nominee_id)))
+
+
+@route("/nominees/<int:nominee_id>/awards", methods=["POST"], body=PastAwardIn, tags=("nominees",))
+def add_past_award(user, nominee_id: int, data: PastAwardIn):
+    """Enter a past award into the nominee's history (secretary)."""
+    record = services.add_past_award(db.session, user, nominee_id, **data.model_dump())
+    return jsonify(award_record_json(record)), 201

@@ -1,0 +1,206 @@
+"""Organisation tables: authority tree, units, users and roles, councils, nominees, award history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.db import Base, UTCDateTime, enum_check, utcnow
+
+AUTHORITY_KINDS = ("commune", "district", "province", "central")
+UNIT_KINDS = ("hamlet", "school", "clinic", "mass_organisation", "office", "other")
+ROLES = ("nominator", "secretary", "council_member", "chair", "higher_reviewer", "admin")
+COUNCIL_POSITIONS = ("chair", "vice_chair", "member", "secretary")
+NOMINEE_KINDS = ("individual", "collective", "household")
+GENDERS = ("male", "female", "other")
+AWARD_SOURCES = ("manual", "decision", "outcome")
+
+
+class Authority(Base):
+    """Authority (cấp chính quyền): a node of the administrative tree with a council and a head."""
+
+    __tablename__ = "authority"
+    __table_args__ = (CheckConstraint(enum_check("kind", AUTHORITY_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"), index=True)
+    # An explicit rule set (legal period) for this authority; None = chosen by date
+    rule_set_code: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Authority | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Authority]] = relationship(back_populates="parent")
+    units: Mapped[list[Unit]] = relationship(back_populates="authority")
+
+    def ancestors(self) -> list[Authority]:
+        """Parent, grandparent, … up to the root."""
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    def __repr__(self) -> str:
+        return f"<Authority {self.code}>"
+
+
+class Unit(Base):
+    """Unit (đơn vị): hamlet, school, clinic, mass organisation or office that nominates."""
+
+    __tablename__ = "unit"
+    __table_args__ = (CheckConstraint(enum_check("kind", UNIT_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    authority: Mapped[Authority] = relationship(back_populates="units")
+
+
+class User(UserMixin, Base):
+    """A person who signs in. ``session_version`` grows at logout so old cookies stop working."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(5), default="vi")
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # Flask-Login: the id in the cookie carries the session version (see auth.services)
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+    def has_role(self, role: str, authority_id: int | None = None) -> bool:
+        return any(
+            r.role == role and (authority_id is None or r.authority_id == authority_id) for r in self.roles
+        )
+
+    @property
+    def is_deployment_admin(self) -> bool:
+        return any(r.role == "admin" and r.authority_id is None for r in self.roles)
+
+
+class RoleAssignment(Base):
+    """A role held at an authority (and, for nominators, at one unit)."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (
+        CheckConstraint(enum_check("role", ROLES), name="role"),
+        # only a deployment admin may hold a role without an authority
+        CheckConstraint("authority_id IS NOT NULL OR role = 'admin'", name="authority_required"),
+        CheckConstraint("role <> 'nominator' OR unit_id IS NOT NULL", name="nominator_unit"),
+        UniqueConstraint("user_id", "role", "authority_id", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    authority: Mapped[Authority | None] = relationship(lazy="joined")
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class CouncilMember(Base):
+    """Seat on an authority's Emulation and Commendation Council (Hội đồng Thi đua – Khen thưởng)."""
+
+    __tablename__ = "council_member"
+    __table_args__ = (
+        CheckConstraint(enum_check("position", COUNCIL_POSITIONS), name="position"),
+        UniqueConstraint("authority_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    position: Mapped[str] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship(lazy="joined")
+    authority: Mapped[Authority] = relationship()
+
+
+class Nominee(Base):
+    """Nominee (đối tượng): an individual, a collective or a household that can receive awards."""
+
+    __tablename__ = "nominee"
+    __table_args__ = (
+        CheckConstraint(enum_check("kind", NOMINEE_KINDS), name="kind"),
+        CheckConstraint(f"gender IS NULL OR {enum_check('gender', GENDERS)}", name="gender"),
+        CheckConstraint("birth_year IS NULL OR (birth_year > 1900 AND birth_year < 2100)", name="birth_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    # individual: full name; collective: the group's name; household: "Hộ ông/bà <head>"
+    name: Mapped[str] = mapped_column(String(200))
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"), index=True)
+    # individual: workplace; collective: the nominated unit (or the unit a named group belongs to);
+    # household: its hamlet
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    position: Mapped[str | None] = mapped_column(String(200))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    gender: Mapped[str | None] = mapped_column(String(10))
+    head_name: Mapped[str | None] = mapped_column(String(200))  # household head
+    # when the nominee is (or is headed by) a user of the system: drives council recusal
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    authority: Mapped[Authority] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    awards: Mapped[list[AwardRecord]] = relationship(
+        back_populates="nominee", order_by="AwardRecord.year", cascade="all, delete-orphan"
+    )
+
+
+class AwardRecord(Base):
+    """One award in a nominee's history (entered by hand, or written by a decision or outcome)."""
+
+    __tablename__ = "award_record"
+    __table_args__ = (
+        CheckConstraint(enum_check("source", AWARD_SOURCES), name="source"),
+        CheckConstraint("year > 1945 AND year < 2200", name="year"),
+        UniqueConstraint("nominee_id", "award_type_code", "year", "decision_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nominee_id: Mapped[int] = mapped_column(ForeignKey("nominee.id", ondelete="CASCADE"), index=True)
+    award_type_code: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    decision_number: Mapped[str] = mapped_column(String(60))
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    nominee: Mapped[Nominee] = relationship(back_populates="awards")

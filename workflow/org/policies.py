@@ -1,0 +1,100 @@
+"""Who may see and change organisation data. Out-of-scope objects answer 404, never 403."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.org.models import Authority, Nominee, User
+
+# roles whose scope covers the authority's whole subtree (they look down the tree)
+SUBTREE_ROLES = {"admin", "higher_reviewer"}
+
+
+def _subtree_ids(session: Session, root_id: int) -> set[int]:
+    ids, frontier = {root_id}, [root_id]
+    while frontier:
+        children = session.scalars(select(Authority.id).where(Authority.parent_id.in_(frontier))).all()
+        frontier = [c for c in children if c not in ids]
+        ids.update(frontier)
+    return ids
+
+
+def scope_authority_ids(session: Session, user: User, roles: set[str] | None = None) -> set[int] | None:
+    """Authority ids whose data ``user`` may read through ``roles`` (all roles by default);
+    None means every authority (a deployment admin)."""
+    if user.is_deployment_admin:
+        return None
+    ids: set[int] = set()
+    for assignment in user.roles:
+        if roles is not None and assignment.role not in roles:
+            continue
+        if assignment.authority_id is None:
+            continue
+        if assignment.role in SUBTREE_ROLES:
+            ids |= _subtree_ids(session, assignment.authority_id)
+        else:
+            ids.add(assignment.authority_id)
+    return ids
+
+
+def visible_authorities(session: Session, user: User) -> list[Authority]:
+    """What ``GET /authorities`` lists: the caller's scope plus the ancestors above it."""
+    ids = scope_authority_ids(session, user)
+    query = select(Authority).order_by(Authority.id)
+    if ids is None:
+        return list(session.scalars(query))
+    rows = list(session.scalars(query.where(Authority.id.in_(ids))))
+    seen = {a.id for a in rows}
+    for authority in list(rows):
+        for ancestor in authority.ancestors():
+            if ancestor.id not in seen:
+                seen.add(ancestor.id)
+                rows.append(ancestor)
+    return sorted(rows, key=lambda a: a.id)
+
+
+def can_administer(session: Session, user: User, authority: Authority | None) -> bool:
+    """A deployment admin administers everything; an authority's admin its subtree."""
+    if user.is_deployment_admin:
+        return True
+    if authority is None:
+        return False
+    ids = scope_authority_ids(session, user, {"admin"}) or set()
+    return authority.id in ids
+
+
+def can_see_nominee(session: Session, user: User, nominee: Nominee) -> bool:
+    if user.is_deployment_admin:
+        return True
+    for assignment in user.roles:
+        if assignment.role == "nominator":
+            if assignment.unit_id is not None and assignment.unit_id == nominee.unit_id:
+                return True
+        elif assignment.role in SUBTREE_ROLES and assignment.authority_id is not None:
+            if nominee.authority_id in _subtree_ids(session, assignment.authority_id):
+                return True
+        elif assignment.authority_id == nominee.authority_id:
+            return True
+    return False
+
+
+def can_create_nominee(user: User, authority_id: int, unit_id: int | None) -> bool:
+    """Secretaries (and admins) for their authority; nominators for their own unit only."""
+    if user.is_deployment_admin:
+        return True
+    for assignment in user.roles:
+        if assignment.role in ("secretary", "admin") and assignment.authority_id == authority_id:
+            return True
+        if assignment.role == "nominator" and unit_id is not None and assignment.unit_id == unit_id:
+            return True
+    return False
+
+
+def can_record_past_award(user: User, nominee: Nominee) -> bool:
+    """Only the nominee's authority's secretary (or an admin) enters hand-kept award history."""
+    if user.is_deployment_admin:
+        return True
+    return any(
+        a.role in ("secretary", "admin") and a.authority_id == nominee.authority_id for a in user.roles
+    )

@@ -1,0 +1,333 @@
+"""Changes to the organisation: authorities, units, users and roles, councils, nominees, past awards.
+
+Each public function takes the acting user, checks the policy, validates every field before
+writing anything, appends to the audit log and commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workflow.audit import services as audit
+from workflow.auth.services import MIN_PASSWORD_LENGTH, hash_password
+from workflow.catalog.models import AwardType
+from workflow.errors import Forbidden, NotFound, field_error
+from workflow.org import policies
+from workflow.org.models import (
+    AUTHORITY_KINDS,
+    COUNCIL_POSITIONS,
+    NOMINEE_KINDS,
+    ROLES,
+    UNIT_KINDS,
+    Authority,
+    AwardRecord,
+    CouncilMember,
+    Nominee,
+    RoleAssignment,
+    Unit,
+    User,
+)
+
+# commune < district < province < central: a child sits strictly lower than its parent
+LEVEL = {kind: i for i, kind in enumerate(AUTHORITY_KINDS)}
+
+
+def _commit(session: Session, field: str, message: str) -> None:
+    """Commit; a unique-key race that slipped past the checks becomes a field error."""
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise field_error(field, message) from exc
+
+
+def authority_by_code(session: Session, code: str | None, field: str = "authority_code") -> Authority:
+    authority = session.scalar(select(Authority).where(Authority.code == code)) if code else None
+    if authority is None:
+        if code and session.scalar(select(Unit.id).where(Unit.code == code)):
+            raise field_error(field, _("%(code)s is a unit, not an authority.", code=code))
+        raise field_error(field, _("Unknown authority: %(code)s.", code=code or ""))
+    return authority
+
+
+def unit_by_code(session: Session, code: str | None, field: str = "unit_code") -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code)) if code else None
+    if unit is None:
+        raise field_error(field, _("Unknown unit: %(code)s.", code=code or ""))
+    return unit
+
+
+def _check_kind(field: str, value: str, allowed) -> None:
+    if value not in allowed:
+        raise field_error(field, _("Must be one of: %(values)s.", values=", ".join(allowed)))
+
+
+def _check_code_free(session: Session, code: str) -> None:
+    if session.scalar(select(Authority.id).where(Authority.code == code)) or session.scalar(
+        select(Unit.id).where(Unit.code == code)
+    ):
+        raise field_error("code", _("The code %(code)s is already in use.", code=code))
+
+
+def _check_parent(child_kind: str, parent: Authority | None) -> None:
+    if parent is not None and LEVEL[parent.kind] <= LEVEL[child_kind]:
+        raise field_error(
+            "parent_code",
+            _("A %(child)s cannot sit under a %(parent)s.", child=child_kind, parent=parent.kind),
+        )
+
+
+def _check_rule_set(session: Session, code: str | None) -> None:
+    from workflow.catalog.models import RuleSet
+
+    if code and not session.scalar(select(RuleSet.id).where(RuleSet.code == code)):
+        raise field_error("rule_set", _("Unknown rule set: %(code)s.", code=code))
+
+
+def create_authority(session: Session, actor: User, *, code: str, name: str, kind: str,
+                     parent_code: str | None = None, rule_set: str | None = None) -> Authority:
+    """Add an authority (cấp chính quyền) to the tree. Admin of the parent (or of the deployment)."""
+    _check_kind("kind", kind, AUTHORITY_KINDS)
+    parent = authority_by_code(session, parent_code, "parent_code") if parent_code else None
+    if not policies.can_administer(session, actor, parent):
+        raise Forbidden(_("Only an administrator of the parent authority may add an authority."))
+    _check_code_free(session, code)
+    _check_parent(kind, parent)
+    _check_rule_set(session, rule_set)
+    authority = Authority(code=code, name=name, kind=kind, parent=parent, rule_set_code=rule_set)
+    session.add(authority)
+    session.flush()
+    audit.record(session, chain=code, actor=actor, action="authority.create", object_type="authority",
+                 object_id=authority.id, data={"code": code, "name": name, "kind": kind,
+                                                "parent": parent_code, "rule_set": rule_set})
+    _commit(session, "code", _("The code %(code)s is already in use.", code=code))
+    return authority
+
+
+def update_authority(session: Session, actor: User, authority: Authority, *, name: str | None = None,
+                     parent_code: str | None = None, rule_set: str | None = None,
+                     clear_rule_set: bool = False) -> Authority:
+    """Rename, move (e.g. communes re-parented when districts close) or pin a rule set."""
+    if not policies.can_administer(session, actor, authority):
+        raise NotFound(_("Unknown authority: %(code)s.", code=authority.code))
+    changes: dict = {}
+    if parent_code is not None:
+        parent = authority_by_code(session, parent_code, "parent_code")
+        if parent.id == authority.id or authority in parent.ancestors():
+            raise field_error("parent_code", _("That parent would make a cycle in the authority tree."))
+        _check_parent(authority.kind, parent)
+        if not policies.can_administer(session, actor, parent):
+            raise field_error("parent_code", _("Unknown authority: %(code)s.", code=parent_code))
+        changes["parent"] = parent_code
+        authority.parent = parent
+    if name:
+        changes["name"] = name
+        authority.name = name
+    if rule_set or clear_rule_set:
+        _check_rule_set(session, rule_set)
+        changes["rule_set"] = rule_set
+        authority.rule_set_code = rule_set or None
+    audit.record(session, chain=authority.code, actor=actor, action="authority.update",
+                 object_type="authority", object_id=authority.id, data=changes)
+    session.commit()
+    return authority
+
+
+def create_unit(session: Session, actor: User, *, code: str, name: str, kind: str,
+                authority_code: str) -> Unit:
+    """Add a unit (đơn vị) under an authority — never under another unit."""
+    _check_kind("kind", kind, UNIT_KINDS)
+    authority = authority_by_code(session, authority_code)
+    if not policies.can_administer(session, actor, authority):
+        raise field_error("authority_code", _("Unknown authority: %(code)s.", code=authority_code))
+    _check_code_free(session, code)
+    unit = Unit(code=code, name=name, kind=kind, authority=authority)
+    session.add(unit)
+    session.flush()
+    audit.record(session, chain=authority.code, actor=actor, action="unit.create", object_type="unit",
+                 object_id=unit.id, data={"code": code, "name": name, "kind": kind})
+    _commit(session, "code", _("The code %(code)s is already in use.", code=code))
+    return unit
+
+
+def _role_rows(session: Session, actor: User, roles: list[dict]) -> list[RoleAssignment]:
+    """Validate a list of ``{role, authority_code?, unit_code?}`` into rows (nothing added yet)."""
+    rows = []
+    for i, spec in enumerate(roles):
+        field = f"roles.{i}"
+        role = spec.get("role")
+        _check_kind(f"{field}.role", role, ROLES)
+        authority = None
+        if spec.get("authority_code"):
+            authority = authority_by_code(session, spec["authority_code"], f"{field}.authority_code")
+        elif role != "admin":
+            raise field_error(f"{field}.authority_code", _("This role needs an authority."))
+        if not policies.can_administer(session, actor, authority):
+            if authority is None:
+                raise Forbidden(_("Only a deployment administrator may create another one."))
+            raise field_error(f"{field}.authority_code",
+                              _("Unknown authority: %(code)s.", code=spec["authority_code"]))
+        unit = None
+        if spec.get("unit_code"):
+            unit = unit_by_code(session, spec["unit_code"], f"{field}.unit_code")
+            if authority is None or unit.authority_id != authority.id:
+                raise field_error(f"{field}.unit_code",
+                                  _("Unit %(unit)s does not belong to that authority.", unit=unit.code))
+        elif role == "nominator":
+            raise field_error(f"{field}.unit_code", _("A nominator must be attached to a unit."))
+        rows.append(RoleAssignment(role=role, authority=authority, unit=unit))
+    return rows
+
+
+def create_user(session: Session, actor: User | None, *, username: str, password: str, full_name: str,
+                email: str | None = None, roles: list[dict] | None = None,
+                locale: str = "vi") -> User:
+    """Create an account with its roles. ``actor`` None is the CLI bootstrapping the first admin."""
+    username = (username or "").strip()
+    if not username:
+        raise field_error("username", _("A username is required."))
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise field_error("username", _("The username %(name)s is already taken.", name=username))
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise field_error("password", _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    if not roles:
+        raise field_error("roles", _("Give the user at least one role."))
+    system = _SystemActor() if actor is None else actor
+    rows = _role_rows(session, system, roles)
+    user = User(username=username, password_hash=hash_password(password), full_name=full_name or username,
+                email=email or None, locale=locale, roles=rows)
+    session.add(user)
+    session.flush()
+    chain = rows[0].authority.code if rows[0].authority else None
+    audit.record(session, chain=chain, actor=actor, action="user.create", object_type="user",
+                 object_id=user.id, data={"username": username, "roles": [
+                     {"role": r.role, "authority": r.authority.code if r.authority else None,
+                      "unit": r.unit.code if r.unit else None} for r in rows]})
+    _commit(session, "username", _("The username %(name)s is already taken.", name=username))
+    return user
+
+
+class _SystemActor:
+    """The CLI acting with full rights (only ``tdkt user create`` and ``demo load`` use it)."""
+
+    id = None
+    username = "system"
+    roles: list = []
+    is_deployment_admin = True
+
+
+def system_actor() -> _SystemActor:
+    return _SystemActor()
+
+
+def set_council(session: Session, actor: User, authority_code: str, members: list[dict]) -> list[CouncilMember]:
+    """Replace an authority's council (Hội đồng TĐKT): ``[{username, position}]``, one chair at most."""
+    authority = authority_by_code(session, authority_code, "authority_code")
+    if not policies.can_administer(session, actor, authority):
+        raise NotFound(_("Unknown authority: %(code)s.", code=authority_code))
+    if not members:
+        raise field_error("members", _("A council needs at least one member."))
+    seats, seen = [], set()
+    for i, spec in enumerate(members):
+        _check_kind(f"members.{i}.position", spec.get("position"), COUNCIL_POSITIONS)
+        user = session.scalar(select(User).where(User.username == spec.get("username")))
+        if user is None:
+            raise field_error(f"members.{i}.username", _("Unknown user: %(name)s.", name=spec.get("username")))
+        if user.id in seen:
+            raise field_error(f"members.{i}.username", _("%(name)s is listed twice.", name=user.username))
+        seen.add(user.id)
+        seats.append((user, spec["position"]))
+    if sum(1 for _u, p in seats if p == "chair") > 1:
+        raise field_error("members", _("A council has only one chair."))
+    for seat in session.scalars(select(CouncilMember).where(CouncilMember.authority_id == authority.id)):
+        session.delete(seat)
+    session.flush()
+    rows = [CouncilMember(authority=authority, user=u, position=p) for u, p in seats]
+    session.add_all(rows)
+    audit.record(session, chain=authority.code, actor=actor, action="council.set", object_type="authority",
+                 object_id=authority.id, data={"members": [{"username": u.username, "position": p}
+                                                           for u, p in seats]})
+    session.commit()
+    return rows
+
+
+def create_nominee(session: Session, actor: User, *, kind: str, name: str, authority_code: str,
+                   unit_code: str | None = None, position: str | None = None,
+                   birth_year: int | None = None, gender: str | None = None,
+                   head_name: str | None = None, username: str | None = None) -> Nominee:
+    """Register a nominee (đối tượng). Nominators only for their own unit."""
+    _check_kind("kind", kind, NOMINEE_KINDS)
+    if not (name or "").strip():
+        raise field_error("name", _("A name is required."))
+    authority = authority_by_code(session, authority_code)
+    unit = unit_by_code(session, unit_code) if unit_code else None
+    if unit is not None and unit.authority_id != authority.id:
+        raise field_error("unit_code", _("Unit %(unit)s does not belong to that authority.", unit=unit.code))
+    if kind == "household" and unit is None:
+        raise field_error("unit_code", _("A household needs its hamlet (unit_code)."))
+    if not policies.can_create_nominee(actor, authority.id, unit.id if unit else None):
+        if unit is not None and any(r.role == "nominator" for r in actor.roles):
+            raise field_error("unit_code", _("Unknown unit: %(code)s.", code=unit.code))
+        raise Forbidden(_("You may not register nominees for this authority."))
+    linked = None
+    if username:
+        linked = session.scalar(select(User).where(User.username == username))
+        if linked is None:
+            raise field_error("username", _("Unknown user: %(name)s.", name=username))
+    nominee = Nominee(kind=kind, name=name.strip(), authority=authority, unit=unit, position=position,
+                      birth_year=birth_year, gender=gender, head_name=head_name,
+                      user_id=linked.id if linked else None)
+    session.add(nominee)
+    session.flush()
+    audit.record(session, chain=authority.code, actor=actor, action="nominee.create", object_type="nominee",
+                 object_id=nominee.id, data={"kind": kind, "name": nominee.name,
+                                             "unit": unit.code if unit else None})
+    session.commit()
+    return nominee
+
+
+def get_nominee(session: Session, actor: User, nominee_id: int) -> Nominee:
+    """The nominee if ``actor`` may see it; 404 otherwise (also when out of scope)."""
+    nominee = session.get(Nominee, nominee_id)
+    if nominee is None or not policies.can_see_nominee(session, actor, nominee):
+        raise NotFound(_("Unknown nominee: %(id)s.", id=nominee_id))
+    return nominee
+
+
+def add_past_award(session: Session, actor: User, nominee_id: int, *, award_type_code: str, year: int,
+                   decision_number: str, decision_date: date | None = None) -> AwardRecord:
+    """Enter an award received before the system (feeds eligibility only, never the reports)."""
+    nominee = get_nominee(session, actor, nominee_id)
+    if not policies.can_record_past_award(actor, nominee):
+        raise Forbidden(_("Only the secretary may enter past awards."))
+    known = session.scalars(select(AwardType).where(AwardType.code == award_type_code).limit(1)).first()
+    if known is None:
+        raise field_error("award_type_code", _("Unknown award type: %(code)s.", code=award_type_code))
+    if nominee.kind not in known.nominee_kinds:
+        raise field_error("award_type_code", _("This award cannot be given to a %(kind)s.", kind=nominee.kind))
+    this_year = date.today().year
+    if not 1945 < year <= this_year:
+        raise field_error("year", _("The year must lie between 1946 and %(y)d.", y=this_year))
+    if not (decision_number or "").strip():
+        raise field_error("decision_number", _("The decision number is required."))
+    duplicate = session.scalar(select(AwardRecord.id).where(
+        AwardRecord.nominee_id == nominee.id, AwardRecord.award_type_code == award_type_code,
+        AwardRecord.year == year, AwardRecord.decision_number == decision_number.strip()))
+    if duplicate:
+        raise field_error("decision_number", _("This award is already in the history."))
+    record = AwardRecord(nominee=nominee, award_type_code=award_type_code, year=year,
+                         decision_number=decision_number.strip(), decision_date=decision_date,
+                         source="manual", recorded_by_id=actor.id)
+    session.add(record)
+    session.flush()
+    audit.record(session, chain=nominee.authority.code, actor=actor, action="award_record.create",
+                 object_type="nominee", object_id=nominee.id,
+                 data={"award": award_type_code, "year": year, "decision_number": record.decision_number})
+    _commit(session, "decision_number", _("This award is already in the history."))
+    return record
+
