@@ -1,6 +1,6 @@
-"""Entry point for ``celery -A tasks.worker worker|beat``."""
+"""Entry point for ``celery -A tasks.worker worker|beat`` (Celery finds ``celery`` here)."""
 
 from workflow import create_app
 
-app = create_app()
-celery = app.extensions["celery"]
+flask_app = create_app()
+celery = flask_app.extensions["celery"]

@@ -10,6 +10,7 @@ import os
 
 import pytest
 from sqlalchemy import create_engine, delete, text
+from sqlalchemy.orm import Session
 
 from workflow import create_app
 from workflow.db import Base
@@ -27,13 +28,13 @@ def pytest_configure(config):
         raise pytest.UsageError("TDKT_REQUIRE_SERVICES=1 needs TDKT_TEST_DATABASE_URL and TDKT_TEST_REDIS_URL")
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if REQUIRE and report.skipped and call.when in ("setup", "call"):
-        report.outcome = "failed"
-        report.longrepr = f"skipped under TDKT_REQUIRE_SERVICES=1: {report.longrepr}"
+def need(condition: bool, message: str) -> None:
+    """Skip when a service or tool is missing — a failure instead under TDKT_REQUIRE_SERVICES=1."""
+    if condition:
+        return
+    if REQUIRE:
+        pytest.fail(f"required under TDKT_REQUIRE_SERVICES=1: {message}")
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -74,16 +75,32 @@ def app(database_url, tmp_path):
     yield app
     with app.app_context():
         _db.session.remove()
-        with _db.engine.begin() as conn:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(delete(table))
+        _wipe(_db.engine)
         _db.engine.dispose()
+
+
+def _wipe(engine) -> None:
+    """Empty every table (the schema stays for the next test)."""
+    tables = Base.metadata.sorted_tables
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        conn.execute(text("PRAGMA foreign_keys=OFF"))
+        for table in reversed(tables):
+            conn.execute(delete(table))
+        conn.execute(text("PRAGMA foreign_keys=ON"))
 
 
 @pytest.fixture
 def session(app):
+    """A plain session on the test database. No app context stays pushed during the test:
+    Flask would otherwise reuse it (and its ``g``) for every test-client request."""
     with app.app_context():
-        yield _db.session
+        engine = _db.engine
+    with Session(engine) as db_session:
+        yield db_session
 
 
 @pytest.fixture
@@ -99,3 +116,13 @@ def runner(app):
 @pytest.fixture
 def backend(database_url) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch):
+    """argon2id with the cheapest parameters: the suite hashes hundreds of passwords."""
+    from argon2 import PasswordHasher
+
+    from workflow.auth import services
+
+    monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))

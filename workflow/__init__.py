@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +21,8 @@ def select_locale() -> str:
     """?lang= (remembered in the session), then the user's setting, then Vietnamese."""
     from flask_login import current_user
 
+    if not has_request_context():  # CLI, Celery: the caller may set g.locale (e.g. a recipient's)
+        return g.get("locale", "vi")
     wanted = request.args.get("lang")
     if wanted in LOCALES:
         session["lang"] = wanted

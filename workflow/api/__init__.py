@@ -1,8 +1,8 @@
 """The /api/v1 blueprint. Each domain adds its endpoints in its own ``api.py``; importing them
 here registers them on the shared blueprint."""
 
-from workflow.api.core import bp  # noqa: F401
 from workflow.api import openapi  # noqa: F401,E402
+from workflow.api.core import bp  # noqa: F401
 from workflow.auth import api as _auth_api  # noqa: F401,E402
 from workflow.catalog import api as _catalog_api  # noqa: F401,E402
 from workflow.org import api as _org_api  # noqa: F401,E402

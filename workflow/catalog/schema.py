@@ -1,7 +1,7 @@
 """The shape of a rule-set data file (``workflow/rules/*.toml``), validated with pydantic.
 
 Every legal number lives in these files: thresholds, quorum, caps, days, coefficients.
-Ratios are written as fractions ("2/3", "15/100") so they compare exactly.
+Ratios are written as fractions ("a/b") so they compare exactly.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ def _to_fraction(value) -> Fraction:
     if isinstance(value, Fraction):
         return value
     if isinstance(value, bool):
-        raise ValueError("a ratio is a fraction like \"2/3\"")
+        raise ValueError("a ratio is a fraction like \"a/b\"")
     try:
         result = Fraction(str(value).strip())
     except (ValueError, ZeroDivisionError) as exc:
-        raise ValueError(f"not a ratio: {value!r} (write it as \"2/3\")") from exc
+        raise ValueError(f"not a ratio: {value!r} (write it as \"a/b\")") from exc
     if not 0 <= result <= 1:
         raise ValueError(f"a ratio must lie between 0 and 1, not {value!r}")
     return result
@@ -40,11 +40,11 @@ class _Strict(BaseModel):
 class BallotRule(_Strict):
     """How the council votes on an award type and what passes."""
 
-    method: Literal["secret", "show_of_hands"] = "secret"
-    threshold: Ratio = Fraction(1, 2)
-    # strict: more than the threshold (> 50%); not strict: at least (≥ 90%)
-    strict: bool = True
-    denominator: Literal["total_members", "present_members"] = "total_members"
+    method: Literal["secret", "show_of_hands"]
+    threshold: Ratio
+    # strict: more than the threshold ("more than half"); not strict: at least the threshold
+    strict: bool
+    denominator: Literal["total_members", "present_members"]
     written_votes_of_absentees: bool = False
     # recused members leave the denominator (they cannot vote on that item)
     recused_out_of_denominator: bool = True
