@@ -23,6 +23,7 @@ DEFAULTS: dict[str, object] = {
     "MAIL_FROM": "tdkt@localhost",
     "RATELIMIT_STORAGE_URL": None,  # default: memory://, or the broker when it is Redis
     "LOGIN_RATE_LIMIT": "10 per minute",
+    "OBJECTION_RATE_LIMIT": "5 per hour",
     "TOKEN_TTL_HOURS": 12,
     "FRESH_LOGIN_MINUTES": 15,
     "DEFAULT_LOCALE": "vi",

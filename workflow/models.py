@@ -1,6 +1,7 @@
 """Imports every model module so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
-from workflow.audit.models import AuditEntry  # noqa: F401
+from workflow.audit.models import AuditChain, AuditEntry  # noqa: F401
+from workflow.calendar.models import CalendarDay  # noqa: F401
 from workflow.auth.models import ApiToken  # noqa: F401
 from workflow.catalog.models import AwardType, RuleSet  # noqa: F401
 from workflow.ops.models import WorkerProbe  # noqa: F401
@@ -12,4 +13,12 @@ from workflow.org.models import (  # noqa: F401
     RoleAssignment,
     Unit,
     User,
+)
+from workflow.proposals.models import (  # noqa: F401
+    Attachment,
+    Objection,
+    PaperReceipt,
+    Proposal,
+    ProposalTransition,
+    Round,
 )

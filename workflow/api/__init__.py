@@ -6,3 +6,4 @@ from workflow.api.core import bp  # noqa: F401
 from workflow.auth import api as _auth_api  # noqa: F401,E402
 from workflow.catalog import api as _catalog_api  # noqa: F401,E402
 from workflow.org import api as _org_api  # noqa: F401,E402
+from workflow.proposals import api as _proposals_api  # noqa: F401,E402

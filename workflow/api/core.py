@@ -70,6 +70,21 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
                       details=details) from exc
 
 
+def parse_query_int(name: str, default, low: int, high: int):
+    """An integer query parameter within [low, high]; 422 naming it otherwise."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise Invalid(_("%(name)s must be a whole number from %(low)d to %(high)d.", name=name, low=low, high=high),
+                      details={name: raw})
+    return value
+
+
 def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, auth: bool = True,
           tags: tuple[str, ...] = ()) -> Callable:
     """Register an API endpoint. The view receives ``user`` (when auth) and ``data`` (when body)."""

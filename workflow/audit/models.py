@@ -26,3 +26,14 @@ class AuditEntry(Base):
     data: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChain(Base):
+    """The head of each chain. Appending first updates this row, which takes the row lock on
+    PostgreSQL and the write lock on SQLite, so concurrent appends to one chain queue up."""
+
+    __tablename__ = "audit_chain"
+
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))

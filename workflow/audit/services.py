@@ -6,10 +6,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from workflow.audit.models import AuditEntry
+from workflow.audit.models import AuditChain, AuditEntry
 from workflow.db import utcnow
 
 GENESIS = "0" * 64
@@ -38,17 +40,14 @@ def record(
 ) -> AuditEntry:
     """Append one entry to ``chain`` (an authority code; None = the deployment's chain).
 
-    Two writers racing on one chain collide on the unique (chain, seq) key: the loser's
-    transaction fails and changes nothing, which is what a rejected request must do.
+    The chain head is claimed first (an UPDATE), so concurrent writers to one chain wait for
+    each other instead of colliding; the entry is part of the caller's transaction.
     """
     chain = chain or DEPLOYMENT_CHAIN
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.chain == chain)
-        .order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    head = _claim_head(session, chain)
     entry = AuditEntry(
         chain=chain,
-        seq=(last.seq + 1) if last else 1,
+        seq=head.seq,
         created_at=utcnow().replace(microsecond=0),
         actor_id=getattr(actor, "id", None),
         actor_name=getattr(actor, "username", None) or str(actor or "system"),
@@ -56,12 +55,26 @@ def record(
         object_type=object_type,
         object_id=str(object_id),
         data=json.loads(json.dumps(data, default=str)),
-        prev_hash=last.hash if last else GENESIS,
+        prev_hash=head.hash,
     )
     entry.hash = _entry_hash(entry)
+    session.execute(update(AuditChain).where(AuditChain.chain == chain).values(hash=entry.hash))
     session.add(entry)
     session.flush()
     return entry
+
+
+def _claim_head(session: Session, chain: str):
+    """Bump the chain head (taking its lock) and return (new seq, previous hash)."""
+    stmt = (update(AuditChain).where(AuditChain.chain == chain).values(seq=AuditChain.seq + 1)
+            .returning(AuditChain.seq, AuditChain.hash))
+    row = session.execute(stmt).first()
+    if row is None:
+        # first entry of this chain: create the head unless a racing writer just did
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(AuditChain).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing())
+        row = session.execute(stmt).first()
+    return row
 
 
 @dataclass
@@ -88,6 +101,9 @@ def verify(session: Session) -> tuple[int, Broken | None]:
             if _entry_hash(entry) != entry.hash:
                 return checked, Broken(chain, entry.seq, entry.id, "content does not match its hash")
             previous, expected_seq = entry.hash, expected_seq + 1
+        head = session.get(AuditChain, chain)
+        if head is not None and head.seq != expected_seq - 1:
+            return checked, Broken(chain, expected_seq, 0, f"entries after #{expected_seq - 1} are missing")
     return checked, None
 
 

@@ -48,7 +48,10 @@ def login():
         if user is None:
             flash(_("Wrong username or password."), "danger")
         else:
-            session.clear()  # a fresh session id for the new sign-in (no fixation)
+            lang = session.get("lang")
+            session.clear()  # a fresh session for the new sign-in (no fixation)
+            if lang:
+                session["lang"] = lang  # the language chosen before signing in stays
             login_user(user)
             session["auth_at"] = datetime.now(UTC).isoformat()
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))

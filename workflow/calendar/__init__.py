@@ -1,0 +1,1 @@
+"""Working days: Vietnam's public holidays (the ``holidays`` package) plus configured days."""

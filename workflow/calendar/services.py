@@ -1,0 +1,52 @@
+"""Counting working days (ngày làm việc)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.calendar.models import CalendarDay
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
+class WorkCalendar:
+    """Mon–Fri, minus Vietnam's public holidays and configured days off, plus configured working days."""
+
+    def __init__(self, overrides: dict[date, str] | None = None):
+        self.overrides = overrides or {}
+
+    @classmethod
+    def load(cls, session: Session) -> WorkCalendar:
+        return cls({d.day: d.kind for d in session.scalars(select(CalendarDay))})
+
+    def is_working_day(self, day: date) -> bool:
+        kind = self.overrides.get(day)
+        if kind is not None:
+            return kind == "working_day"
+        return day.weekday() < 5 and day not in _public_holidays(day.year)
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 when end ≤ start)."""
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                count += 1
+        return count
+
+    def add_working_days(self, start: date, days: int) -> date:
+        """The date ``days`` working days after ``start``."""
+        day, left = start, days
+        while left > 0:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                left -= 1
+        return day

@@ -1,0 +1,236 @@
+"""JSON endpoints for rounds and proposals (SPEC §10)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from flask import current_app, jsonify, request, send_file
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+
+from workflow.api.core import parse_query_int, route
+from workflow.calendar.services import WorkCalendar
+from workflow.errors import field_error
+from workflow.extensions import db, limiter
+from workflow.proposals import attachments, notice, queries, services
+from workflow.proposals.serializers import (
+    attachment_json,
+    objection_json,
+    proposal_json,
+    round_json,
+    transition_json,
+)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RoundIn(_In):
+    authority_code: str
+    year: int
+    kind: Literal["annual", "campaign", "ad_hoc"]
+    title: str = Field(min_length=1, max_length=300)
+    nomination_deadline: date
+
+
+class MeetingEvidence(_In):
+    held_on: date
+    invited: NonNegativeInt
+    present: NonNegativeInt
+    agreed: NonNegativeInt
+
+
+class NoticeEvidence(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: date = Field(alias="from")
+    to: date
+
+
+class EvidenceIn(_In):
+    meeting: MeetingEvidence
+    notice: NoticeEvidence
+
+    def as_json(self) -> dict:
+        return {"meeting": self.meeting.model_dump(mode="json"),
+                "notice": {"from": self.notice.from_.isoformat(), "to": self.notice.to.isoformat()}}
+
+
+class ProposalIn(_In):
+    round_id: int
+    nominee_id: int
+    award_type_code: str
+    unit_code: str
+    achievements: str = Field(default="", max_length=20000)
+    evidence: EvidenceIn | None = None
+    linked_proposal_id: int | None = None
+
+
+class ProposalPatch(_In):
+    version: int
+    achievements: str | None = Field(default=None, max_length=20000)
+    evidence: EvidenceIn | None = None
+
+
+class EventIn(_In):
+    event: str = Field(min_length=1, max_length=40)
+    comment: str | None = Field(default=None, max_length=5000)
+    data: dict = Field(default_factory=dict)
+    version: int | None = None
+
+
+class PaperIn(_In):
+    doc_type: str = Field(min_length=1, max_length=60)
+
+
+class ObjectionIn(_In):
+    proposal_id: int
+    name: str = Field(default="", max_length=200)
+    contact: str = Field(default="", max_length=200)
+    text: str = Field(default="", max_length=5000)
+
+
+class ResolutionIn(_In):
+    resolution: str = Field(min_length=1, max_length=5000)
+
+
+def _calendar() -> WorkCalendar:
+    return WorkCalendar.load(db.session)
+
+
+@route("/rounds", methods=["POST"], body=RoundIn, tags=("proposals",))
+def create_round(user, data: RoundIn):
+    """Open a round (annual, campaign or ad hoc) at an authority (secretary)."""
+    round_ = services.create_round(db.session, user, **data.model_dump())
+    return jsonify(round_json(round_)), 201
+
+
+@route("/rounds", tags=("proposals",))
+def list_rounds(user):
+    """Rounds the caller can see."""
+    return jsonify([round_json(r) for r in queries.rounds_for(db.session, user)])
+
+
+@route("/proposals", methods=["POST"], body=ProposalIn, tags=("proposals",))
+def create_proposal(user, data: ProposalIn):
+    """Create a draft proposal (nominator of the unit, or secretary)."""
+    payload = data.model_dump(exclude={"evidence"})
+    payload["evidence"] = data.evidence.as_json() if data.evidence else None
+    proposal = services.create_proposal(db.session, user, **payload)
+    return jsonify(proposal_json(proposal, user, _calendar())), 201
+
+
+@route("/proposals", tags=("proposals",))
+def list_proposals(user):
+    """Proposals in the caller's scope; filters state, year, award_type, unit, authority, q, round."""
+    args = request.args
+    page = parse_query_int("page", 1, 1, 100000)
+    per_page = parse_query_int("per_page", 50, 1, 500)
+    year = parse_query_int("year", None, 1946, 2200)
+    items, total = queries.list_proposals(
+        db.session, user, state=args.get("state"), year=year, award_type=args.get("award_type"),
+        unit=args.get("unit"), authority=args.get("authority"), q=args.get("q"),
+        round_id=parse_query_int("round", None, 1, 2**31), page=page, per_page=per_page)
+    return jsonify({"items": [proposal_json(p, user, full=False) for p in items], "total": total,
+                    "page": page, "per_page": per_page})
+
+
+@route("/proposals/<int:proposal_id>", tags=("proposals",))
+def get_proposal(user, proposal_id: int):
+    """A proposal with its documents, objections, processing clock and the events the caller may fire."""
+    proposal = services.get_proposal(db.session, user, proposal_id)
+    return jsonify(proposal_json(proposal, user, _calendar()))
+
+
+@route("/proposals/<int:proposal_id>", methods=["PATCH"], body=ProposalPatch, tags=("proposals",))
+def edit_proposal(user, proposal_id: int, data: ProposalPatch):
+    """Edit a draft or returned proposal; send the version you read (409 when stale)."""
+    changes = data.model_dump(exclude={"version", "evidence"}, exclude_none=True)
+    if data.evidence is not None:
+        changes["evidence"] = data.evidence.as_json()
+    proposal = services.edit_proposal(db.session, user, proposal_id, version=data.version, **changes)
+    return jsonify(proposal_json(proposal, user, _calendar()))
+
+
+@route("/proposals/<int:proposal_id>/history", tags=("proposals",))
+def proposal_history(user, proposal_id: int):
+    """Every transition of the proposal, across levels."""
+    proposal = services.get_proposal(db.session, user, proposal_id)
+    return jsonify([transition_json(t) for t in proposal.history])
+
+
+@route("/proposals/<int:proposal_id>/eligibility", tags=("proposals",))
+def proposal_eligibility(user, proposal_id: int):
+    """Each rule of the governing rule set with pass / fail / pending / warning and the reason."""
+    mode = request.args.get("mode", "accept")
+    if mode not in ("accept", "decide", "forward"):
+        raise field_error("mode", _("Must be one of: %(values)s.", values="accept, decide, forward"))
+    return jsonify(services.eligibility_report(db.session, user, proposal_id, mode))
+
+
+@route("/proposals/<int:proposal_id>/events", methods=["POST"], body=EventIn, tags=("proposals",))
+def fire_event(user, proposal_id: int, data: EventIn):
+    """Fire a life-cycle event; 409 invalid_transition or conflict, 422 when a rule refuses."""
+    proposal = services.transition(db.session, proposal_id, data.event, user, comment=data.comment,
+                                   data=data.data, expected_version=data.version)
+    return jsonify(proposal_json(proposal, user, _calendar()))
+
+
+@route("/proposals/<int:proposal_id>/attachments", methods=["POST"], tags=("proposals",))
+def upload_attachment(user, proposal_id: int):
+    """Upload a document (multipart ``file`` and ``doc_type``): PDF, DOCX, JPEG or PNG up to 20 MB."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise field_error("file", _("Attach a file (multipart field 'file')."))
+    attachment = attachments.add_attachment(
+        db.session, user, proposal_id, doc_type=request.form.get("doc_type", ""), filename=upload.filename or "",
+        content=upload.read(), directory=attachments.storage_dir(current_app.instance_path),
+        max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    return jsonify(attachment_json(attachment)), 201
+
+
+@route("/attachments/<int:attachment_id>", tags=("proposals",))
+def download_attachment(user, attachment_id: int):
+    """Download a document (always as an attachment; only within the caller's scope)."""
+    attachment = attachments.get_attachment(db.session, user, attachment_id)
+    path = attachments.storage_dir(current_app.instance_path) / attachment.stored_name
+    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename)
+
+
+@route("/proposals/<int:proposal_id>/paper-receipts", methods=["POST"], body=PaperIn, tags=("proposals",))
+def paper_received(user, proposal_id: int, data: PaperIn):
+    """Tick that the paper copy of a required document was received (secretary)."""
+    attachments.mark_paper_received(db.session, user, proposal_id, data.doc_type)
+    proposal = services.get_proposal(db.session, user, proposal_id)
+    return jsonify(proposal_json(proposal, user, _calendar())), 201
+
+
+@route("/objections/<int:objection_id>/resolve", methods=["POST"], body=ResolutionIn, tags=("notice",))
+def resolve_objection(user, objection_id: int, data: ResolutionIn):
+    """Record how an objection was settled (secretary)."""
+    return jsonify(objection_json(notice.resolve_objection(db.session, user, objection_id, data.resolution)))
+
+
+@route("/public/notices/<code>", auth=False, tags=("notice",))
+def public_notices(code: str):
+    """Proposals on public notice at an authority (no sign-in)."""
+    authority = notice.notice_authority(db.session, code)
+    return jsonify({"authority": {"code": authority.code, "name": authority.name}, "items": [
+        {"proposal_id": p.id, "nominee": p.nominee.name, "unit": p.unit.name, "award_type_code": p.award_type_code,
+         "notice_from": p.notice_from.isoformat(), "notice_until": p.notice_until.isoformat()}
+        for p in notice.public_notices(db.session, authority)]})
+
+
+def objection_limit() -> str:
+    return current_app.config["TDKT_OBJECTION_RATE_LIMIT"]
+
+
+@route("/public/notices/<code>/objections", methods=["POST"], body=ObjectionIn, auth=False, tags=("notice",))
+@limiter.limit(objection_limit)
+def file_objection(code: str, data: ObjectionIn):
+    """File an objection against a proposal on notice (no sign-in; rate-limited)."""
+    objection = notice.file_objection(db.session, code, data.proposal_id, name=data.name, contact=data.contact,
+                                      text=data.text)
+    return jsonify(objection_json(objection, public=True)), 201

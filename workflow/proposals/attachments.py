@@ -1,0 +1,128 @@
+"""Attachments (tài liệu kèm theo): type checked from the content, stored outside ``static/`` under a
+generated name, downloaded only by users in scope. Paper-copy receipts for declared documents."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+import zipfile
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workflow.audit import services as audit
+from workflow.errors import DomainError, Forbidden, NotFound, field_error
+from workflow.proposals import policies
+from workflow.proposals.models import Attachment, PaperReceipt
+from workflow.proposals.services import get_proposal
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+ALLOWED = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+}
+
+
+def sniff(head: bytes, content: bytes) -> str | None:
+    """The content type from the bytes themselves (never from the name)."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                if "word/document.xml" in archive.namelist():
+                    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        except zipfile.BadZipFile:
+            return None
+    return None
+
+
+def storage_dir(instance_path: str) -> Path:
+    path = Path(instance_path) / "attachments"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def add_attachment(session: Session, actor, proposal_id: int, *, doc_type: str, filename: str,
+                   content: bytes, directory: Path, max_bytes: int) -> Attachment:
+    """Store one uploaded document. 413 over the size limit, 422 for a type not allowed."""
+    proposal = get_proposal(session, actor, proposal_id)
+    if not policies.can_attach(actor, proposal):
+        raise Forbidden(_("You may not add documents to this proposal now."))
+    doc_type = (doc_type or "").strip()
+    if not doc_type or len(doc_type) > 60:
+        raise field_error("doc_type", _("Say what the document is (doc_type)."))
+    if len(content) > max_bytes:
+        raise TooLarge(_("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024)))
+    if not content:
+        raise field_error("file", _("The file is empty."))
+    content_type = sniff(content[:16], content)
+    if content_type is None:
+        raise field_error("file", _("Only PDF, DOCX, JPEG and PNG files are accepted."))
+    stored_name = uuid.uuid4().hex
+    path = directory / stored_name
+    path.write_bytes(content)
+    attachment = Attachment(proposal_id=proposal.id, doc_type=doc_type,
+                            filename=Path(filename or "tai-lieu").name[:255], stored_name=stored_name,
+                            content_type=content_type, size=len(content),
+                            sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=actor.id)
+    session.add(attachment)
+    try:
+        session.flush()
+        audit.record(session, chain=proposal.current_authority.code, actor=actor, action="attachment.add",
+                     object_type="proposal", object_id=proposal.id,
+                     data={"doc_type": doc_type, "sha256": attachment.sha256, "size": attachment.size})
+        session.commit()
+    except Exception:
+        session.rollback()
+        path.unlink(missing_ok=True)  # nothing half-written: no row, no orphan file
+        raise
+    return attachment
+
+
+def get_attachment(session: Session, actor, attachment_id: int) -> Attachment:
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(_("Unknown document: %(id)s.", id=attachment_id))
+    get_proposal(session, actor, attachment.proposal_id)  # 404 when out of scope
+    return attachment
+
+
+def mark_paper_received(session: Session, actor, proposal_id: int, doc_type: str) -> PaperReceipt:
+    """The secretary ticks that the paper copy of a declared document arrived."""
+    proposal = get_proposal(session, actor, proposal_id)
+    if not policies.can_screen(actor, proposal):
+        raise Forbidden(_("Only the secretary records paper copies."))
+    if not (doc_type or "").strip():
+        raise field_error("doc_type", _("Say which document (doc_type)."))
+    existing = session.scalar(select(PaperReceipt).where(PaperReceipt.proposal_id == proposal.id,
+                                                         PaperReceipt.doc_type == doc_type))
+    if existing is not None:
+        return existing
+    receipt = PaperReceipt(proposal_id=proposal.id, doc_type=doc_type.strip(), received_by_id=actor.id)
+    session.add(receipt)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return session.scalar(select(PaperReceipt).where(PaperReceipt.proposal_id == proposal.id,
+                                                         PaperReceipt.doc_type == doc_type))
+    audit.record(session, chain=proposal.current_authority.code, actor=actor, action="paper.received",
+                 object_type="proposal", object_id=proposal.id, data={"doc_type": doc_type})
+    session.commit()
+    return receipt

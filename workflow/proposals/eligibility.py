@@ -1,0 +1,246 @@
+"""The eligibility engine: applies the proposal's rule set to it (SPEC §3).
+
+Hard rules (nominee kind, prerequisites over the award history, ratio caps, meeting evidence) can
+fail and then block ``accept`` and ``schedule``. Declared items (required documents) are warnings
+until an upload or the secretary's "paper copy received" ticks them. A prerequisite that a
+proposal of the same round may still satisfy is *pending* at ``accept`` and must be met at
+``decide`` / ``forward``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflow.catalog.models import AwardType
+from workflow.catalog.services import rule_set_for
+from workflow.org.models import AwardRecord, Nominee
+from workflow.proposals.models import Proposal, Round
+
+PASS, FAIL, PENDING, WARNING = "pass", "fail", "pending", "warning"
+# proposals that still count (may yet be, or have been, awarded)
+ALIVE = ("submitted", "returned", "under_review", "public_notice", "in_council", "recommended", "forwarded",
+         "awarded")
+
+
+@dataclass
+class Check:
+    rule: str
+    status: str
+    message: str
+    hard: bool = True
+    details: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    checks: list[Check]
+    rule_set: str | None
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if c.status == FAIL]
+
+    @property
+    def warnings(self) -> list[Check]:
+        return [c for c in self.checks if c.status == WARNING]
+
+    def as_dict(self) -> dict:
+        return {"rule_set": self.rule_set, "ok": not self.failures,
+                "checks": [c.as_dict() for c in self.checks]}
+
+
+def award_rule(session: Session, proposal: Proposal, on: date | None = None) -> tuple[str, dict] | None:
+    """(rule-set code, award-type dict) governing ``proposal``: its snapshot once accepted, else the
+    rule set in force for its authority today. None when the award type is not in that set."""
+    if proposal.rule_set_code and proposal.award_rule:
+        return proposal.rule_set_code, proposal.award_rule
+    rule_set = rule_set_for(session, proposal.current_authority, on or date.today())
+    award_type = next((t for t in rule_set.award_types if t.code == proposal.award_type_code), None)
+    if award_type is None:
+        return None
+    return rule_set.code, snapshot(award_type, rule_set)
+
+
+def snapshot(award_type: AwardType, rule_set) -> dict:
+    """The award type as a plain dict, with the rule set's defaults filled in."""
+    defaults = rule_set.content.get("defaults", {})
+    rule = {"code": award_type.code, "name_vi": award_type.name_vi, "name_en": award_type.name_en,
+            "kind": award_type.kind, "nominee_kinds": list(award_type.nominee_kinds),
+            "deciding_level": award_type.deciding_level, "council_vote": award_type.council_vote,
+            **award_type.config}
+    if rule["council_vote"]:
+        rule.setdefault("ballot", defaults.get("ballot"))
+        rule.setdefault("quorum", defaults.get("quorum"))
+    rule.setdefault("processing_days", defaults.get("processing_days"))
+    rule["base_salary_vnd"] = defaults.get("base_salary_vnd")
+    rule["levels"] = rule_set.content.get("levels")
+    return rule
+
+
+def evaluate(session: Session, proposal: Proposal, mode: str = "accept") -> Report:
+    """Every rule with its status. ``mode`` is accept, schedule, decide or forward (the last two
+    turn a pending same-round prerequisite into a failure)."""
+    found = award_rule(session, proposal)
+    if found is None:
+        return Report([Check("award_type", FAIL, _("The award type %(code)s is not in the rule set in force.",
+                                                    code=proposal.award_type_code))], None)
+    rule_set_code, rule = found
+    year = proposal.round.year
+    checks = [_nominee_kind(proposal, rule)]
+    checks += [_prerequisite(session, proposal, pre, year, mode) for pre in rule.get("prerequisites", [])]
+    if rule.get("cap"):
+        checks.append(_cap(session, proposal, rule["cap"], year))
+    if rule.get("evidence"):
+        checks.append(_evidence(proposal, rule["evidence"]))
+    checks += _documents(proposal, rule)
+    if rule.get("review_deadline"):
+        checks.append(_review_deadline(proposal, rule["review_deadline"], year))
+    return Report(checks, rule_set_code)
+
+
+def _nominee_kind(proposal: Proposal, rule: dict) -> Check:
+    kind = proposal.nominee.kind
+    if kind in rule["nominee_kinds"]:
+        return Check("nominee_kind", PASS, _("This award can be given to this kind of nominee."))
+    return Check("nominee_kind", FAIL, _("This award cannot be given to a %(kind)s.", kind=kind))
+
+
+def _held(session: Session, nominee_id: int, codes: list[str], year: int) -> bool:
+    return bool(session.scalar(select(func.count(AwardRecord.id)).where(
+        AwardRecord.nominee_id == nominee_id, AwardRecord.award_type_code.in_(codes),
+        AwardRecord.year == year, AwardRecord.revoked_at.is_(None))))
+
+
+def _same_round_pending(session: Session, proposal: Proposal, codes: list[str]) -> bool:
+    return bool(session.scalar(select(func.count(Proposal.id)).where(
+        Proposal.round_id == proposal.round_id, Proposal.nominee_id == proposal.nominee_id,
+        Proposal.award_type_code.in_(codes), Proposal.id != proposal.id,
+        Proposal.state.in_([s for s in ALIVE if s != "awarded"]))))
+
+
+def _prerequisite(session: Session, proposal: Proposal, pre: dict, year: int, mode: str) -> Check:
+    codes, needed = pre["award"], pre.get("years", 1)
+    last = year if pre.get("ending", "same_year") == "same_year" else year - 1
+    years = list(range(last - needed + 1, last + 1))
+    missing, pending = [], []
+    for y in years:
+        if _held(session, proposal.nominee_id, codes, y):
+            continue
+        if y == year and _same_round_pending(session, proposal, codes):
+            pending.append(y)
+        else:
+            missing.append(y)
+    message = pre.get("message_en") if _locale() == "en" else pre.get("message_vi")
+    message = message or _("Requires %(awards)s in %(years)s.", awards=", ".join(codes),
+                           years=", ".join(map(str, years)))
+    details = {"award": codes, "years": years, "missing_years": missing, "pending_years": pending}
+    if missing:
+        return Check("prerequisite", FAIL, message + " " + _("Missing: %(years)s.",
+                                                             years=", ".join(map(str, missing))), details=details)
+    if pending:
+        if mode in ("decide", "forward"):
+            return Check("prerequisite", FAIL, message + " " + _(
+                "The proposal of this round for it must be awarded first."), details=details)
+        return Check("prerequisite", PENDING, message + " " + _(
+            "Pending: a proposal of this round may still meet it."), details=details)
+    return Check("prerequisite", PASS, message, details=details)
+
+
+def _cap(session: Session, proposal: Proposal, cap: dict, year: int) -> Check:
+    ratio = Fraction(cap["ratio"])
+    authority_id = proposal.current_authority_id
+    same_year_rounds = select(Round.id).where(Round.authority_id == authority_id, Round.year == year)
+    awarded = session.scalar(select(func.count(func.distinct(AwardRecord.nominee_id))).join(Nominee).where(
+        AwardRecord.award_type_code == cap["of_award"], AwardRecord.year == year,
+        AwardRecord.revoked_at.is_(None), Nominee.authority_id == authority_id)) or 0
+    expected = session.scalar(select(func.count(Proposal.id)).where(
+        Proposal.round_id.in_(same_year_rounds), Proposal.award_type_code == cap["of_award"],
+        Proposal.state.in_([s for s in ALIVE if s != "awarded"]))) or 0
+    base = awarded + expected
+    count = session.scalar(select(func.count(Proposal.id)).where(
+        Proposal.round_id.in_(same_year_rounds), Proposal.award_type_code == proposal.award_type_code,
+        Proposal.state.in_(ALIVE), Proposal.id != proposal.id)) or 0
+    count += 1  # this one
+    limit = ratio * base
+    details = {"of_award": cap["of_award"], "ratio": str(ratio), "base": base, "count": count,
+               "limit": float(limit)}
+    if count <= limit:
+        return Check("cap", PASS, _("Within the cap: %(count)d of at most %(limit)s.", count=count,
+                                    limit=f"{float(limit):g}"), details=details)
+    return Check("cap", FAIL, _("Over the cap: %(count)d proposals, at most %(limit)s allowed "
+                                "(%(ratio)s of %(base)d %(award)s).", count=count, limit=f"{float(limit):g}",
+                                ratio=f"{float(ratio) * 100:g}%", base=base, award=cap["of_award"]),
+                 details=details)
+
+
+def _evidence(proposal: Proposal, rule: dict) -> Check:
+    evidence = proposal.evidence or {}
+    meeting, notice = evidence.get("meeting") or {}, evidence.get("notice") or {}
+    try:
+        invited, present, agreed = int(meeting["invited"]), int(meeting["present"]), int(meeting["agreed"])
+        notice_from, notice_to = date.fromisoformat(notice["from"]), date.fromisoformat(notice["to"])
+    except (KeyError, TypeError, ValueError):
+        return Check("evidence", FAIL, _("The meeting (invited, present, agreed) and its notice (from, to) "
+                                         "must be recorded."))
+    problems = []
+    if invited <= 0 or Fraction(present, invited) < Fraction(rule["min_present_ratio"]):
+        problems.append(_("%(present)d of %(invited)d invited households were present; at least %(ratio)s needed.",
+                          present=present, invited=invited,
+                          ratio=f"{float(Fraction(rule['min_present_ratio'])) * 100:g}%"))
+    if present <= 0 or Fraction(agreed, present) < Fraction(rule["min_agree_ratio"]):
+        problems.append(_("%(agreed)d of %(present)d present agreed; at least %(ratio)s needed.",
+                          agreed=agreed, present=present,
+                          ratio=f"{float(Fraction(rule['min_agree_ratio'])) * 100:g}%"))
+    days = (notice_to - notice_from).days + 1
+    if days < rule["notice_days"]:
+        problems.append(_("The notice lasted %(days)d days; %(needed)d needed.", days=days,
+                          needed=rule["notice_days"]))
+    details = {"invited": invited, "present": present, "agreed": agreed, "notice_days": days}
+    if problems:
+        return Check("evidence", FAIL, " ".join(problems), details=details)
+    return Check("evidence", PASS, _("The meeting and its notice meet the thresholds."), details=details)
+
+
+def _documents(proposal: Proposal, rule: dict) -> list[Check]:
+    uploaded = {a.doc_type for a in proposal.attachments}
+    received = {r.doc_type for r in proposal.paper_receipts}
+    checks = []
+    for doc in rule.get("required_documents", []):
+        name = doc["name_en"] if _locale() == "en" else doc["name_vi"]
+        if doc["code"] in uploaded:
+            checks.append(Check("document", PASS, _("%(doc)s: uploaded.", doc=name), hard=False,
+                                details={"doc_type": doc["code"]}))
+        elif doc["code"] in received:
+            checks.append(Check("document", PASS, _("%(doc)s: paper copy received.", doc=name), hard=False,
+                                details={"doc_type": doc["code"]}))
+        else:
+            checks.append(Check("document", WARNING, _("%(doc)s: missing (upload it, or tick the paper copy).",
+                                                       doc=name), hard=False, details={"doc_type": doc["code"]}))
+    return checks
+
+
+def _review_deadline(proposal: Proposal, deadline: dict, year: int) -> Check:
+    due = date(year, deadline["month"], deadline["day"])
+    if date.today() <= due:
+        return Check("review_deadline", PASS, _("The review must finish by %(date)s.", date=due.strftime("%d/%m/%Y")),
+                     hard=False)
+    return Check("review_deadline", WARNING, _("The review deadline %(date)s has passed.",
+                                               date=due.strftime("%d/%m/%Y")), hard=False)
+
+
+def _locale() -> str:
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    if not has_request_context():
+        return "vi"
+    return str(get_locale() or "vi")

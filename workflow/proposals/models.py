@@ -1,0 +1,169 @@
+"""Rounds, proposals, their history, attachments, paper receipts and public-notice objections."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.db import Base, UTCDateTime, enum_check, utcnow
+from workflow.org.models import Authority, Nominee, Unit, User
+
+ROUND_KINDS = ("annual", "campaign", "ad_hoc")
+STATES = (
+    "draft", "submitted", "returned", "under_review", "public_notice", "in_council", "recommended",
+    "not_recommended", "forwarded", "awarded", "rejected", "withdrawn", "revoked",
+)
+
+
+class Round(Base):
+    """Round (đợt xét): an annual review, a campaign or an ad-hoc award of one authority."""
+
+    __tablename__ = "round"
+    __table_args__ = (
+        CheckConstraint(enum_check("kind", ROUND_KINDS), name="kind"),
+        CheckConstraint("year > 1945 AND year < 2200", name="year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    nomination_deadline: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    authority: Mapped[Authority] = relationship()
+
+
+class Proposal(Base):
+    """One nominee × one award type × one round. ``state`` is written only by
+    ``proposals.services.transition``; ``version`` grows with every change (optimistic locking)."""
+
+    __tablename__ = "proposal"
+    __table_args__ = (
+        UniqueConstraint("round_id", "nominee_id", "award_type_code"),
+        CheckConstraint(enum_check("state", STATES), name="state"),
+        # a state needs the columns that explain it
+        CheckConstraint("state <> 'returned' OR missing_items IS NOT NULL", name="returned_items"),
+        CheckConstraint("state NOT IN ('rejected', 'revoked') OR reason IS NOT NULL", name="reason"),
+        CheckConstraint("state <> 'public_notice' OR notice_until IS NOT NULL", name="notice_until"),
+        CheckConstraint("state NOT IN ('under_review', 'public_notice', 'in_council', 'recommended', "
+                        "'not_recommended', 'forwarded', 'awarded') OR rule_set_code IS NOT NULL",
+                        name="rule_set"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="RESTRICT"), index=True)
+    nominee_id: Mapped[int] = mapped_column(ForeignKey("nominee.id", ondelete="RESTRICT"), index=True)
+    award_type_code: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    origin_authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"))
+    current_authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"),
+                                                      index=True)
+    state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    achievements: Mapped[str] = mapped_column(Text, default="")
+    # the hamlet/unit meeting and its notice, recorded before submission
+    evidence: Mapped[dict | None] = mapped_column(JSON)
+    # the rule set in force at `accept` and the award type as it then read (the transition rule)
+    rule_set_code: Mapped[str | None] = mapped_column(String(40))
+    award_rule: Mapped[dict | None] = mapped_column(JSON)
+    missing_items: Mapped[list | None] = mapped_column(JSON)  # the open return's checklist
+    fields_changed: Mapped[list | None] = mapped_column(JSON)  # fields edited since the return
+    reason: Mapped[str | None] = mapped_column(Text)  # rejection / revocation
+    notice_from: Mapped[date | None] = mapped_column(Date)
+    notice_until: Mapped[date | None] = mapped_column(Date)
+    notice_done: Mapped[bool] = mapped_column(default=False)
+    linked_proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    round: Mapped[Round] = relationship()
+    nominee: Mapped[Nominee] = relationship()
+    unit: Mapped[Unit] = relationship()
+    origin_authority: Mapped[Authority] = relationship(foreign_keys=[origin_authority_id])
+    current_authority: Mapped[Authority] = relationship(foreign_keys=[current_authority_id])
+    history: Mapped[list[ProposalTransition]] = relationship(
+        back_populates="proposal", order_by="ProposalTransition.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="proposal", order_by="Attachment.id")
+    paper_receipts: Mapped[list[PaperReceipt]] = relationship(back_populates="proposal")
+    objections: Mapped[list[Objection]] = relationship(back_populates="proposal", order_by="Objection.id")
+
+
+class ProposalTransition(Base):
+    """One fired event: the history a proposal keeps across levels."""
+
+    __tablename__ = "proposal_transition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(80))
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="history")
+    authority: Mapped[Authority] = relationship()
+    actor: Mapped[User | None] = relationship()
+
+
+class Attachment(Base):
+    """An uploaded document, stored outside ``static/`` under a generated name."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(60))
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="attachments")
+
+
+class PaperReceipt(Base):
+    """The secretary's tick that the paper copy of a required document was received."""
+
+    __tablename__ = "paper_receipt"
+    __table_args__ = (UniqueConstraint("proposal_id", "doc_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(60))
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="paper_receipts")
+
+
+class Objection(Base):
+    """An objection (ý kiến phản ánh) filed by the public during the notice period."""
+
+    __tablename__ = "objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="objections")

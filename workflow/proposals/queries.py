@@ -1,0 +1,74 @@
+"""Read-side selects for proposals, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from workflow.org.models import Authority, Nominee, Unit
+from workflow.org.policies import scope_authority_ids
+from workflow.proposals.models import Proposal, Round
+
+
+def scope_clause(session: Session, user):
+    """WHERE clause limiting proposals to the user's scope (same rule as policies.can_view)."""
+    if user.is_deployment_admin:
+        return None
+    ids = scope_authority_ids(session, user, {"secretary", "chair", "council_member", "higher_reviewer",
+                                              "admin"}) or set()
+    units = {r.unit_id for r in user.roles if r.role == "nominator" and r.unit_id}
+    parts = []
+    if ids:
+        parts += [Proposal.current_authority_id.in_(ids), Proposal.origin_authority_id.in_(ids)]
+    if units:
+        parts.append(Proposal.unit_id.in_(units))
+    return or_(*parts) if parts else false()
+
+
+def list_proposals(session: Session, user, *, state=None, year=None, award_type=None, unit=None,
+                   authority=None, q=None, round_id=None, page: int = 1, per_page: int = 50):
+    """(items, total) for the filters, newest first."""
+    query = select(Proposal)
+    clause = scope_clause(session, user)
+    if clause is not None:
+        query = query.where(clause)
+    if state:
+        query = query.where(Proposal.state.in_(state.split(",")))
+    if year:
+        query = query.where(Proposal.round_id.in_(select(Round.id).where(Round.year == int(year))))
+    if round_id:
+        query = query.where(Proposal.round_id == int(round_id))
+    if award_type:
+        query = query.where(Proposal.award_type_code == award_type)
+    if unit:
+        query = query.where(Proposal.unit_id.in_(select(Unit.id).where(Unit.code == unit)))
+    if authority:
+        query = query.where(Proposal.current_authority_id.in_(select(Authority.id).where(Authority.code == authority)))
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(Proposal.nominee_id.in_(select(Nominee.id).where(
+            or_(Nominee.name.ilike(like), and_(Nominee.head_name.is_not(None), Nominee.head_name.ilike(like))))))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(
+        query.options(selectinload(Proposal.nominee), selectinload(Proposal.unit), selectinload(Proposal.round),
+                      selectinload(Proposal.current_authority), selectinload(Proposal.origin_authority))
+        .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return items, total
+
+
+def counts_by_state(session: Session, user) -> dict[str, int]:
+    query = select(Proposal.state, func.count(Proposal.id)).group_by(Proposal.state)
+    clause = scope_clause(session, user)
+    if clause is not None:
+        query = query.where(clause)
+    return dict(session.execute(query).all())
+
+
+def rounds_for(session: Session, user) -> list[Round]:
+    ids = scope_authority_ids(session, user)
+    query = select(Round).order_by(Round.year.desc(), Round.id.desc())
+    if ids is not None:
+        unit_authorities = {r.unit.authority_id for r in user.roles if r.role == "nominator" and r.unit}
+        query = query.where(Round.authority_id.in_(ids | unit_authorities))
+    return list(session.scalars(query))

@@ -1,0 +1,58 @@
+"""JSON shapes of rounds, proposals, history, attachments and objections."""
+
+from __future__ import annotations
+
+from workflow.proposals import policies, states
+from workflow.proposals.clock import processing_clock
+
+
+def round_json(r) -> dict:
+    return {"id": r.id, "authority_code": r.authority.code, "year": r.year, "kind": r.kind, "title": r.title,
+            "nomination_deadline": r.nomination_deadline.isoformat()}
+
+
+def attachment_json(a) -> dict:
+    return {"id": a.id, "doc_type": a.doc_type, "filename": a.filename, "content_type": a.content_type,
+            "size": a.size, "sha256": a.sha256, "created_at": a.created_at.isoformat(),
+            "url": f"/api/v1/attachments/{a.id}"}
+
+
+def objection_json(o, public: bool = False) -> dict:
+    data = {"id": o.id, "proposal_id": o.proposal_id, "text": o.text, "created_at": o.created_at.isoformat(),
+            "resolved": o.resolution is not None}
+    if not public:
+        data.update(name=o.name, contact=o.contact, resolution=o.resolution)
+    return data
+
+
+def proposal_json(p, user=None, calendar=None, full: bool = True) -> dict:
+    data = {
+        "id": p.id, "state": p.state, "state_label": str(states.STATE_LABELS[p.state]), "version": p.version,
+        "round_id": p.round_id, "year": p.round.year, "nominee_id": p.nominee_id,
+        "nominee": {"id": p.nominee.id, "name": p.nominee.name, "kind": p.nominee.kind},
+        "award_type_code": p.award_type_code, "unit_code": p.unit.code,
+        "authority_code": p.current_authority.code, "origin_authority_code": p.origin_authority.code,
+        "achievements": p.achievements, "evidence": p.evidence, "rule_set": p.rule_set_code,
+        "missing_items": p.missing_items, "reason": p.reason,
+        "notice_from": p.notice_from.isoformat() if p.notice_from else None,
+        "notice_until": p.notice_until.isoformat() if p.notice_until else None,
+        "linked_proposal_id": p.linked_proposal_id,
+        "created_at": p.created_at.isoformat(), "updated_at": p.updated_at.isoformat(),
+    }
+    if full:
+        data["attachments"] = [attachment_json(a) for a in p.attachments]
+        data["paper_received"] = sorted(r.doc_type for r in p.paper_receipts)
+        data["objections"] = [objection_json(o) for o in p.objections]
+        if calendar is not None:
+            data["clock"] = processing_clock(p, calendar).as_dict()
+    if user is not None:
+        data["allowed_events"] = [e for e in states.allowed_events(p.state)
+                                  if e not in states.INTERNAL_EVENTS and policies.can_fire(user, p, e)]
+    return data
+
+
+def transition_json(t) -> dict:
+    return {"id": t.id, "event": t.event, "from": t.from_state, "to": t.to_state,
+            "from_state": t.from_state, "to_state": t.to_state, "actor": t.actor_name,
+            "authority_code": t.authority.code, "at": t.created_at.isoformat(), "comment": t.comment,
+            "data": t.data}

@@ -1,0 +1,292 @@
+"""Rounds and proposals, and ``transition`` — the only writer of ``Proposal.state``."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from workflow.audit import services as audit
+from workflow.db import utcnow
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
+from workflow.org.models import Authority, AwardRecord, RoleAssignment, Unit
+from workflow.org.services import authority_by_code, get_nominee, unit_by_code
+from workflow.proposals import eligibility, policies, states
+from workflow.proposals.models import ROUND_KINDS, Proposal, ProposalTransition, Round
+
+EDITABLE_FIELDS = ("achievements", "evidence")
+
+
+# --- rounds ---------------------------------------------------------------------------------------
+
+def create_round(session: Session, actor, *, authority_code: str, year: int, kind: str, title: str,
+                 nomination_deadline: date) -> Round:
+    """Open a round (đợt xét) of an authority: annual, campaign or ad hoc."""
+    authority = authority_by_code(session, authority_code)
+    if not policies.can_create_round(actor, authority.id):
+        raise field_error("authority_code", _("Unknown authority: %(code)s.", code=authority_code))
+    if kind not in ROUND_KINDS:
+        raise field_error("kind", _("Must be one of: %(values)s.", values=", ".join(ROUND_KINDS)))
+    if not 1946 <= year <= date.today().year + 1:
+        raise field_error("year", _("The year must lie between 1946 and %(y)d.", y=date.today().year + 1))
+    if not (title or "").strip():
+        raise field_error("title", _("A title is required."))
+    round_ = Round(authority=authority, year=year, kind=kind, title=title.strip(),
+                   nomination_deadline=nomination_deadline, created_by_id=actor.id)
+    session.add(round_)
+    session.flush()
+    audit.record(session, chain=authority.code, actor=actor, action="round.create", object_type="round",
+                 object_id=round_.id, data={"year": year, "kind": kind, "title": round_.title})
+    session.commit()
+    return round_
+
+
+def get_round(session: Session, actor, round_id: int, field: str = "round_id") -> Round:
+    round_ = session.get(Round, round_id)
+    if round_ is None or not _sees_authority(session, actor, round_.authority_id):
+        raise field_error(field, _("Unknown round: %(id)s.", id=round_id))
+    return round_
+
+
+def _sees_authority(session: Session, actor, authority_id: int) -> bool:
+    from workflow.org.policies import scope_authority_ids
+
+    ids = scope_authority_ids(session, actor)
+    if ids is None or authority_id in ids:
+        return True
+    return any(r.role == "nominator" and r.unit and r.unit.authority_id == authority_id for r in actor.roles)
+
+
+# --- proposals ------------------------------------------------------------------------------------
+
+def get_proposal(session: Session, actor, proposal_id: int) -> Proposal:
+    """The proposal if ``actor`` may see it; 404 otherwise."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or not policies.can_view(session, actor, proposal):
+        raise NotFound(_("Unknown proposal: %(id)s.", id=proposal_id))
+    return proposal
+
+
+def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, award_type_code: str,
+                    unit_code: str, achievements: str = "", evidence: dict | None = None,
+                    linked_proposal_id: int | None = None) -> Proposal:
+    """A draft proposal: one nominee × one award type × one round. 409 on a duplicate, 422 when the
+    nominee's kind may not receive the award."""
+    round_ = get_round(session, actor, round_id)
+    try:
+        nominee = get_nominee(session, actor, nominee_id)
+    except NotFound as exc:
+        raise field_error("nominee_id", _("Unknown nominee: %(id)s.", id=nominee_id)) from exc
+    unit = unit_by_code(session, unit_code)
+    if unit.authority_id != round_.authority_id:
+        raise field_error("unit_code", _("Unit %(unit)s does not belong to that authority.", unit=unit.code))
+    if not policies.can_propose(actor, round_.authority_id, unit.id):
+        raise field_error("unit_code", _("Unknown unit: %(code)s.", code=unit_code))
+    if nominee.authority_id != round_.authority_id:
+        raise field_error("nominee_id", _("The nominee belongs to another authority."))
+    from workflow.catalog.services import rule_set_for
+
+    rule_set = rule_set_for(session, round_.authority, date.today())
+    award_type = next((t for t in rule_set.award_types if t.code == award_type_code), None)
+    if award_type is None:
+        raise field_error("award_type_code", _("Unknown award type: %(code)s.", code=award_type_code))
+    if nominee.kind not in award_type.nominee_kinds:
+        raise field_error("award_type_code", _("This award cannot be given to a %(kind)s.", kind=nominee.kind))
+    duplicate = session.scalar(select(Proposal.id).where(
+        Proposal.round_id == round_.id, Proposal.nominee_id == nominee.id,
+        Proposal.award_type_code == award_type_code))
+    if duplicate:
+        raise Conflict(_("This nominee is already proposed for this award in this round (proposal %(id)d).",
+                         id=duplicate), code="duplicate", details={"proposal_id": duplicate})
+    proposal = Proposal(round=round_, nominee=nominee, award_type_code=award_type_code, unit=unit,
+                        origin_authority_id=round_.authority_id, current_authority_id=round_.authority_id,
+                        state="draft", version=1, achievements=(achievements or "").strip(), evidence=evidence,
+                        linked_proposal_id=linked_proposal_id, created_by_id=actor.id)
+    session.add(proposal)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(_("This nominee is already proposed for this award in this round."),
+                       code="duplicate") from exc
+    audit.record(session, chain=round_.authority.code, actor=actor, action="proposal.create",
+                 object_type="proposal", object_id=proposal.id,
+                 data={"nominee": nominee.id, "award": award_type_code, "round": round_.id})
+    session.commit()
+    return proposal
+
+
+def edit_proposal(session: Session, actor, proposal_id: int, *, version: int, **changes) -> Proposal:
+    """Edit a draft or returned proposal. ``version`` must be the one the editor saw (else 409)."""
+    proposal = get_proposal(session, actor, proposal_id)
+    if not policies.can_edit(actor, proposal):
+        if proposal.state not in ("draft", "returned"):
+            raise Conflict(_("Only a draft or returned proposal can be edited."), code="invalid_transition",
+                           details={"state": proposal.state})
+        raise Forbidden(_("You may not edit this proposal."))
+    values = {k: v for k, v in changes.items() if k in EDITABLE_FIELDS and v is not None}
+    if "achievements" in values:
+        values["achievements"] = values["achievements"].strip()
+    changed = [k for k, v in values.items() if getattr(proposal, k) != v]
+    if proposal.state == "returned":
+        values["fields_changed"] = sorted(set(proposal.fields_changed or []) | set(changed))
+    values.update(version=proposal.version + 1, updated_at=utcnow())
+    result = session.execute(update(Proposal).where(
+        Proposal.id == proposal.id, Proposal.version == version, Proposal.state == proposal.state,
+    ).values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.rollback()
+        raise _conflict(session, proposal_id, _("The proposal was changed by someone else; reload it."))
+    audit.record(session, chain=proposal.current_authority.code, actor=actor, action="proposal.edit",
+                 object_type="proposal", object_id=proposal.id, data={"fields": changed})
+    session.commit()
+    session.refresh(proposal)
+    return proposal
+
+
+def _conflict(session: Session, proposal_id: int, message: str) -> Conflict:
+    current = session.execute(select(Proposal.state, Proposal.version).where(Proposal.id == proposal_id)).first()
+    return Conflict(message, code="conflict",
+                    details={"state": current.state if current else None,
+                             "version": current.version if current else None})
+
+
+# --- the one writer of state ----------------------------------------------------------------------
+
+class _Checks:
+    """Read helpers the guards need, bound to the session."""
+
+    def __init__(self, session: Session, proposal: Proposal, today: date):
+        self.session, self.proposal, self._today = session, proposal, today
+
+    def today(self) -> date:
+        return self._today
+
+    def returned_at(self):
+        return self.session.scalar(select(func.max(ProposalTransition.created_at)).where(
+            ProposalTransition.proposal_id == self.proposal.id, ProposalTransition.to_state == "returned"))
+
+    def parent_in_system(self) -> bool:
+        parent = self.proposal.current_authority.parent
+        if parent is None:
+            return False
+        return bool(self.session.scalar(select(func.count(RoleAssignment.id)).where(
+            RoleAssignment.authority_id == parent.id,
+            RoleAssignment.role.in_(("secretary", "higher_reviewer")))))
+
+
+def transition(session: Session, proposal_id: int, event: str, actor, *, comment: str | None = None,
+               data: dict | None = None, internal: dict | None = None, expected_version: int | None = None,
+               today: date | None = None, commit: bool = True) -> Proposal:
+    """Fire ``event`` on a proposal as ``actor``.
+
+    Checks scope (404), the event name (422), the actor's role (403), the state (409
+    ``invalid_transition``), then the machine's data guards (422 ``guard_failed``). Claims the
+    row with a compare-and-set update on (state, version): a concurrent change makes this one a
+    409 ``conflict`` carrying the current state. Writes the history row and the audit entry and
+    commits once (``commit=False`` lets a meeting close or a decision batch several proposals in
+    its own single commit). ``internal`` carries what only services may pass (meeting,
+    decision or submission ids).
+    """
+    proposal = get_proposal(session, actor, proposal_id)
+    if event not in states.EVENTS:
+        raise Invalid(_("Unknown event: %(event)s.", event=event), code="unknown_event",
+                      details={"event": _("one of: %(events)s", events=", ".join(states.EVENTS))})
+    if not policies.can_fire(actor, proposal, event):
+        raise Forbidden(_("Your role may not do this to this proposal."), details={"event": event})
+    if expected_version is not None and expected_version != proposal.version:
+        raise _conflict(session, proposal.id, _("The proposal was changed by someone else; reload it."))
+    if event not in states.allowed_events(proposal.state):
+        raise Conflict(_("This cannot be done while the proposal is “%(state)s”.",
+                         state=states.STATE_LABELS[proposal.state]), code="invalid_transition",
+                       details={"state": proposal.state, "event": event,
+                                "allowed": states.allowed_events(proposal.state)})
+    today = today or date.today()
+    data = dict(data or {})
+    old_state, old_version, at = proposal.state, proposal.version, proposal.current_authority
+    context = states.Context(proposal=proposal, actor=actor, data=data, internal=dict(internal or {}),
+                             checks=_Checks(session, proposal, today), state=old_state)
+    new_state = states.fire(event, context)
+    if new_state == old_state:
+        raise states.GuardFailed(_("No rule allows this event with these data."), details={"event": event})
+    values = _effects(session, proposal, event, new_state, context, today)
+    values.update(state=new_state, version=old_version + 1, updated_at=utcnow())
+    try:
+        claimed = session.execute(update(Proposal).where(
+            Proposal.id == proposal.id, Proposal.state == old_state, Proposal.version == old_version,
+        ).values(**values).execution_options(synchronize_session=False)).rowcount
+    except OperationalError as exc:  # SQLite: the other writer holds the lock past the timeout
+        session.rollback()
+        raise _conflict(session, proposal_id, _("Someone else changed this proposal just now.")) from exc
+    if claimed != 1:
+        session.rollback()
+        raise _conflict(session, proposal_id, _("Someone else changed this proposal just now."))
+    history_data = {k: v for k, v in data.items() if k != "password"}
+    if values.get("current_authority_id", at.id) != at.id:
+        history_data["to_authority"] = session.get(Authority, values["current_authority_id"]).code
+    session.add(ProposalTransition(
+        proposal_id=proposal.id, event=event, from_state=old_state, to_state=new_state, actor_id=actor.id,
+        actor_name=actor.username, authority_id=at.id, comment=comment, data=history_data))
+    _write_awards(session, proposal, event, new_state, data, internal or {}, actor, today)
+    audit.record(session, chain=at.code, actor=actor, action=f"proposal.{event}", object_type="proposal",
+                 object_id=proposal.id, data={"from": old_state, "to": new_state, "comment": comment,
+                                              **history_data})
+    session.flush()
+    if commit:
+        session.commit()
+    session.refresh(proposal)
+    return proposal
+
+
+def _effects(session: Session, proposal: Proposal, event: str, new_state: str, context, today: date) -> dict:
+    """Column changes that go with an event (besides state and version)."""
+    data = context.data
+    if event in ("submit", "resubmit"):
+        return {"missing_items": None, "fields_changed": None}
+    if event == "return_for_changes":
+        items = [{k: str(v) for k, v in item.items() if k in ("doc_type", "field", "message")}
+                 for item in data.get("items") or data.get("missing_items")]
+        return {"missing_items": items, "fields_changed": []}
+    if event == "accept" and proposal.rule_set_code is None:
+        code, rule = eligibility.award_rule(session, proposal, today)
+        return {"rule_set_code": code, "award_rule": rule}
+    if event in ("reject", "revoke") or (event == "record_outcome" and new_state == "rejected"):
+        return {"reason": str(data.get("reason")).strip()}
+    if event == "publish":
+        return {"notice_from": today, "notice_until": today + timedelta(days=int(data["days"]) - 1),
+                "notice_done": False}
+    if event == "close_notice":
+        return {"notice_done": True}
+    if event == "forward" and new_state == "submitted":
+        return {"current_authority_id": proposal.current_authority.parent_id}
+    return {}
+
+
+def _write_awards(session: Session, proposal: Proposal, event: str, new_state: str, data: dict,
+                  internal: dict, actor, today: date) -> None:
+    """Awarding writes the award history that eligibility reads; revoking takes it out."""
+    if new_state == "awarded":
+        number = internal.get("decision_number") or data.get("decision_number")
+        raw_date = internal.get("decision_date") or data.get("decision_date")
+        decided_on = date.fromisoformat(str(raw_date)) if raw_date else today
+        session.add(AwardRecord(nominee_id=proposal.nominee_id, award_type_code=proposal.award_type_code,
+                                year=proposal.round.year, decision_number=str(number), decision_date=decided_on,
+                                source="decision" if event == "decide" else "outcome",
+                                recorded_by_id=actor.id, proposal_id=proposal.id))
+    elif event == "revoke":
+        session.execute(update(AwardRecord).where(AwardRecord.proposal_id == proposal.id,
+                                                  AwardRecord.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+def eligibility_report(session: Session, actor, proposal_id: int, mode: str = "accept") -> dict:
+    proposal = get_proposal(session, actor, proposal_id)
+    return eligibility.evaluate(session, proposal, mode).as_dict()
+
+
+def units_for(session: Session, actor, authority: Authority) -> list[Unit]:
+    """The units ``actor`` may propose for at ``authority``."""
+    units = session.scalars(select(Unit).where(Unit.authority_id == authority.id).order_by(Unit.name)).all()
+    return [u for u in units if policies.can_propose(actor, authority.id, u.id)]
