@@ -18,8 +18,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 venv: $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o workflow/translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i workflow/translations/messages.pot -d workflow/translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k lazy_npgettext:1c,2,3 -o workflow/translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i workflow/translations/messages.pot -d workflow/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d workflow/translations
 
 ## make run: migrate, load the Định Biên demo, serve web + worker + beat on http://127.0.0.1:5000

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from urllib.parse import urlencode
+
+from flask import Blueprint, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from workflow.auth.views import safe_next
 
 bp = Blueprint("main", __name__)
+
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}  # each named in its own language, never translated
 
 ROLE_LABELS = {
     "nominator": _l("Unit nominator"),
@@ -31,10 +35,20 @@ ROLE_TASKS = {
 }
 
 
+def _distinct(items):
+    """Non-empty items in first-seen order (a person often holds several roles at one authority)."""
+    seen, out = set(), []
+    for item in items:
+        if item is not None and item.id not in seen:
+            seen.add(item.id)
+            out.append(item)
+    return out
+
+
 @bp.get("/")
 @login_required
 def home():
-    """Home (Trang chủ): a section per role the user holds."""
+    """Home (Trang chủ): the user's authority and unit, then a section per role the user holds."""
     sections = []
     for assignment in sorted(current_user.roles, key=lambda r: list(ROLE_LABELS).index(r.role)):
         sections.append({
@@ -44,12 +58,36 @@ def home():
             "unit": assignment.unit,
             "tasks": ROLE_TASKS[assignment.role],
         })
-    return render_template("home.html", sections=sections)
+    return render_template(
+        "home.html",
+        sections=sections,
+        authorities=_distinct(s["authority"] for s in sections),
+        units=_distinct(s["unit"] for s in sections),
+        deployment_wide=any(s["authority"] is None for s in sections),
+    )
 
 
 @bp.get("/ngon-ngu/<lang>")
 def set_language(lang: str):
     """Switch the interface language (vi / en)."""
-    if lang in ("vi", "en"):
+    if lang in LANGUAGES:
         session["lang"] = lang
     return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+
+
+@bp.app_context_processor
+def _language_links():
+    """Links of the VI/EN switch. ``next`` drops any ``?lang=`` of the current URL, or that
+    parameter would switch the language straight back after the redirect. Nothing outside a
+    request (e-mails rendered by a Celery task)."""
+    if not has_request_context():
+        return {}
+    if request.method == "GET":
+        query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+        here = request.path + (f"?{urlencode(query)}" if query else "")
+    else:  # a re-rendered form (failed POST): come back to the empty form
+        here = request.path
+    return {"language_links": [
+        {"code": code, "name": name, "url": url_for("main.set_language", lang=code, next=here)}
+        for code, name in LANGUAGES.items()
+    ]}

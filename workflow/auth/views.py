@@ -65,6 +65,9 @@ def logout():
     services.end_sessions(db.session, current_user)
     db.session.commit()
     logout_user()
+    lang = session.get("lang")
     session.clear()
+    if lang:
+        session["lang"] = lang
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
