@@ -1,9 +1,24 @@
 """Imports every model module so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from workflow.audit.models import AuditChain, AuditEntry  # noqa: F401
-from workflow.calendar.models import CalendarDay  # noqa: F401
 from workflow.auth.models import ApiToken  # noqa: F401
+from workflow.calendar.models import CalendarDay  # noqa: F401
 from workflow.catalog.models import AwardType, RuleSet  # noqa: F401
+from workflow.council.models import (  # noqa: F401
+    AgendaItem,
+    Attendance,
+    BallotReceipt,
+    BallotTally,
+    Meeting,
+    Recusal,
+)
+from workflow.decisions.models import (  # noqa: F401
+    Decision,
+    DecisionItem,
+    DocumentCounter,
+    Submission,
+    SubmissionItem,
+)
 from workflow.ops.models import WorkerProbe  # noqa: F401
 from workflow.org.models import (  # noqa: F401
     Authority,

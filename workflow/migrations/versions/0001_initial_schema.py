@@ -151,6 +151,59 @@ def upgrade() -> None:
     with op.batch_alter_table('council_member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_council_member_authority_id'), ['authority_id'], unique=False)
 
+    op.create_table('decision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('authority_id', sa.Integer(), nullable=False),
+    sa.Column('award_type_code', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('signed_on', sa.Date(), nullable=True),
+    sa.Column('signer_id', sa.Integer(), nullable=True),
+    sa.Column('cash_total', sa.Numeric(precision=14, scale=0), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("status <> 'issued' OR (number IS NOT NULL AND signed_on IS NOT NULL AND signer_id IS NOT NULL)", name=op.f('ck_decision_issued_fields')),
+    sa.CheckConstraint("status IN ('draft', 'issued')", name=op.f('ck_decision_status')),
+    sa.ForeignKeyConstraint(['authority_id'], ['authority.id'], name=op.f('fk_decision_authority_id_authority'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_decision_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['signer_id'], ['user_account.id'], name=op.f('fk_decision_signer_id_user_account'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_decision')),
+    sa.UniqueConstraint('authority_id', 'number', name=op.f('uq_decision_authority_id_number'))
+    )
+    with op.batch_alter_table('decision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decision_authority_id'), ['authority_id'], unique=False)
+
+    op.create_table('document_counter',
+    sa.Column('authority_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['authority_id'], ['authority.id'], name=op.f('fk_document_counter_authority_id_authority'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('authority_id', 'kind', 'year', name=op.f('pk_document_counter'))
+    )
+    op.create_table('meeting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('authority_id', sa.Integer(), nullable=False),
+    sa.Column('scheduled_at', sa.DateTime(), nullable=False),
+    sa.Column('place', sa.String(length=300), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('presiding_user_id', sa.Integer(), nullable=True),
+    sa.Column('council_size', sa.Integer(), nullable=True),
+    sa.Column('opened_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('results', sa.JSON(), nullable=True),
+    sa.CheckConstraint("status IN ('scheduled', 'voting', 'closed')", name=op.f('ck_meeting_status')),
+    sa.ForeignKeyConstraint(['authority_id'], ['authority.id'], name=op.f('fk_meeting_authority_id_authority'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_meeting_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['presiding_user_id'], ['user_account.id'], name=op.f('fk_meeting_presiding_user_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting'))
+    )
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_authority_id'), ['authority_id'], unique=False)
+
     op.create_table('round',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('authority_id', sa.Integer(), nullable=False),
@@ -169,6 +222,31 @@ def upgrade() -> None:
     with op.batch_alter_table('round', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_round_authority_id'), ['authority_id'], unique=False)
 
+    op.create_table('submission',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('from_authority_id', sa.Integer(), nullable=False),
+    sa.Column('to_authority_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('sent_on', sa.Date(), nullable=True),
+    sa.Column('signer_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("status <> 'sent' OR (number IS NOT NULL AND sent_on IS NOT NULL)", name=op.f('ck_submission_sent_fields')),
+    sa.CheckConstraint("status IN ('draft', 'sent')", name=op.f('ck_submission_status')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_submission_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['from_authority_id'], ['authority.id'], name=op.f('fk_submission_from_authority_id_authority'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['signer_id'], ['user_account.id'], name=op.f('fk_submission_signer_id_user_account'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['to_authority_id'], ['authority.id'], name=op.f('fk_submission_to_authority_id_authority'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submission')),
+    sa.UniqueConstraint('from_authority_id', 'number', name=op.f('uq_submission_from_authority_id_number'))
+    )
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_from_authority_id'), ['from_authority_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_to_authority_id'), ['to_authority_id'], unique=False)
+
     op.create_table('unit',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -183,6 +261,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('unit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_unit_authority_id'), ['authority_id'], unique=False)
+
+    op.create_table('meeting_attendance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('present', sa.Boolean(), nullable=False),
+    sa.Column('written_vote', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_meeting_attendance_meeting_id_meeting'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_meeting_attendance_user_id_user_account'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_attendance')),
+    sa.UniqueConstraint('meeting_id', 'user_id', name=op.f('uq_meeting_attendance_meeting_id_user_id'))
+    )
+    with op.batch_alter_table('meeting_attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_attendance_meeting_id'), ['meeting_id'], unique=False)
 
     op.create_table('nominee',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -298,6 +390,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_proposal_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposal_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('agenda_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('presiding_user_id', sa.Integer(), nullable=True),
+    sa.Column('written_yes', sa.Integer(), nullable=False),
+    sa.Column('written_no', sa.Integer(), nullable=False),
+    sa.Column('hands_yes', sa.Integer(), nullable=True),
+    sa.Column('hands_no', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_agenda_item_meeting_id_meeting'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['presiding_user_id'], ['user_account.id'], name=op.f('fk_agenda_item_presiding_user_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_agenda_item_proposal_id_proposal'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agenda_item')),
+    sa.UniqueConstraint('meeting_id', 'proposal_id', name=op.f('uq_agenda_item_meeting_id_proposal_id'))
+    )
+    with op.batch_alter_table('agenda_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agenda_item_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_agenda_item_proposal_id'), ['proposal_id'], unique=False)
+
     op.create_table('attachment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('proposal_id', sa.Integer(), nullable=False),
@@ -316,6 +428,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachment_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('decision_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('decision_id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('cash_amount', sa.Numeric(precision=14, scale=0), nullable=False),
+    sa.ForeignKeyConstraint(['decision_id'], ['decision.id'], name=op.f('fk_decision_item_decision_id_decision'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_decision_item_proposal_id_proposal'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_decision_item')),
+    sa.UniqueConstraint('proposal_id', name=op.f('uq_decision_item_proposal_id'))
+    )
+    with op.batch_alter_table('decision_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decision_item_decision_id'), ['decision_id'], unique=False)
 
     op.create_table('objection',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -368,12 +493,71 @@ def upgrade() -> None:
     with op.batch_alter_table('proposal_transition', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_transition_proposal_id'), ['proposal_id'], unique=False)
 
+    op.create_table('submission_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=10), nullable=True),
+    sa.Column('decision_number', sa.String(length=60), nullable=True),
+    sa.Column('decision_date', sa.Date(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("outcome IS NULL OR outcome IN ('approved', 'returned', 'rejected')", name=op.f('ck_submission_item_outcome')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_submission_item_proposal_id_proposal'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_submission_item_submission_id_submission'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submission_item')),
+    sa.UniqueConstraint('submission_id', 'proposal_id', name=op.f('uq_submission_item_submission_id_proposal_id'))
+    )
+    with op.batch_alter_table('submission_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_item_proposal_id'), ['proposal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_item_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('ballot_receipt',
+    sa.Column('agenda_item_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_item.id'], name=op.f('fk_ballot_receipt_agenda_item_id_agenda_item'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_ballot_receipt_user_id_user_account'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('agenda_item_id', 'user_id', name=op.f('pk_ballot_receipt')),
+    sa.UniqueConstraint('agenda_item_id', 'user_id', name=op.f('uq_ballot_receipt_agenda_item_id_user_id'))
+    )
+    op.create_table('ballot_tally',
+    sa.Column('agenda_item_id', sa.Integer(), nullable=False),
+    sa.Column('yes', sa.Integer(), nullable=False),
+    sa.Column('no', sa.Integer(), nullable=False),
+    sa.CheckConstraint('yes >= 0 AND no >= 0', name=op.f('ck_ballot_tally_non_negative')),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_item.id'], name=op.f('fk_ballot_tally_agenda_item_id_agenda_item'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('agenda_item_id', name=op.f('pk_ballot_tally'))
+    )
+    op.create_table('recusal',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agenda_item_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_item.id'], name=op.f('fk_recusal_agenda_item_id_agenda_item'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_recusal_user_id_user_account'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recusal')),
+    sa.UniqueConstraint('agenda_item_id', 'user_id', name=op.f('uq_recusal_agenda_item_id_user_id'))
+    )
+    with op.batch_alter_table('recusal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recusal_agenda_item_id'), ['agenda_item_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('recusal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recusal_agenda_item_id'))
+
+    op.drop_table('recusal')
+    op.drop_table('ballot_tally')
+    op.drop_table('ballot_receipt')
+    with op.batch_alter_table('submission_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_item_submission_id'))
+        batch_op.drop_index(batch_op.f('ix_submission_item_proposal_id'))
+
+    op.drop_table('submission_item')
     with op.batch_alter_table('proposal_transition', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_transition_proposal_id'))
 
@@ -386,10 +570,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_objection_proposal_id'))
 
     op.drop_table('objection')
+    with op.batch_alter_table('decision_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_decision_item_decision_id'))
+
+    op.drop_table('decision_item')
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachment_proposal_id'))
 
     op.drop_table('attachment')
+    with op.batch_alter_table('agenda_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agenda_item_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_agenda_item_meeting_id'))
+
+    op.drop_table('agenda_item')
     with op.batch_alter_table('proposal', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_unit_id'))
         batch_op.drop_index(batch_op.f('ix_proposal_state'))
@@ -413,14 +606,32 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_nominee_authority_id'))
 
     op.drop_table('nominee')
+    with op.batch_alter_table('meeting_attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_attendance_meeting_id'))
+
+    op.drop_table('meeting_attendance')
     with op.batch_alter_table('unit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unit_authority_id'))
 
     op.drop_table('unit')
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_to_authority_id'))
+        batch_op.drop_index(batch_op.f('ix_submission_from_authority_id'))
+
+    op.drop_table('submission')
     with op.batch_alter_table('round', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_round_authority_id'))
 
     op.drop_table('round')
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_authority_id'))
+
+    op.drop_table('meeting')
+    op.drop_table('document_counter')
+    with op.batch_alter_table('decision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_decision_authority_id'))
+
+    op.drop_table('decision')
     with op.batch_alter_table('council_member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_council_member_authority_id'))
 

@@ -1,0 +1,48 @@
+"""The outside client of ../shared/contract/smoke.py drives a whole year through the stable API
+contract against a real HTTP server on an empty database — the way acceptance tests do."""
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need
+
+SMOKE = Path(__file__).resolve().parents[2] / "shared" / "contract" / "smoke.py"
+
+
+@pytest.fixture
+def server(app):
+    from werkzeug.serving import make_server
+
+    from workflow.extensions import db
+    from workflow.org.services import create_user
+
+    with app.app_context():
+        create_user(db.session, None, username="smoke_admin", password="Smoke-admin-2024",
+                    full_name="Quản trị", roles=[{"role": "admin"}])
+        db.session.remove()
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+def test_smoke_contract(server, app):
+    need(SMOKE.exists(), f"{SMOKE} is missing: the contract smoke test needs ../shared beside the repository")
+    app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
+    result = subprocess.run([sys.executable, str(SMOKE), server, "smoke_admin", "Smoke-admin-2024"],
+                            capture_output=True, text=True, timeout=120, cwd=SMOKE.parent,
+                            env={**os.environ, "PYTHONPATH": str(SMOKE.parent)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "smoke: the contract answered every step" in result.stdout
+    assert "'awarded'" in result.stdout
+    print(result.stdout)

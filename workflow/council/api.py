@@ -1,0 +1,130 @@
+"""JSON endpoints for council meetings (SPEC §10)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from flask import jsonify, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflow.api.core import parse_body, route
+from workflow.council import services
+from workflow.council.serializers import meeting_json
+from workflow.extensions import db
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MeetingIn(_In):
+    authority_code: str
+    scheduled_at: datetime
+    place: str = Field(min_length=1, max_length=300)
+
+
+class AgendaIn(_In):
+    proposal_ids: list[int] = Field(min_length=1)
+
+
+class WrittenCount(_In):
+    yes: int = Field(ge=0)
+    no: int = Field(ge=0)
+
+
+class AttendanceIn(_In):
+    present: list[str]
+    written_votes: dict[int, WrittenCount] | None = None
+    written_voters: list[str] | None = None
+
+
+class VoteIn(_In):
+    proposal_id: int
+    choice: Literal["yes", "no"]
+
+
+class BallotIn(_In):
+    votes: list[VoteIn] = Field(min_length=1)
+
+
+class HandsIn(_In):
+    proposal_id: int
+    yes: int = Field(ge=0)
+    no: int = Field(ge=0)
+
+
+class CloseIn(_In):
+    tie_break: list[int] = Field(default_factory=list)
+
+
+def _aware(moment: datetime) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    # a time without zone is local time in Vietnam
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+@route("/meetings", methods=["POST"], body=MeetingIn, tags=("council",))
+def create_meeting(user, data: MeetingIn):
+    """Schedule a council meeting (secretary)."""
+    meeting = services.create_meeting(db.session, user, authority_code=data.authority_code,
+                                      scheduled_at=_aware(data.scheduled_at), place=data.place)
+    return jsonify(meeting_json(meeting)), 201
+
+
+@route("/meetings/<int:meeting_id>", tags=("council",))
+def get_meeting(user, meeting_id: int):
+    """A meeting with its agenda, attendance and voting progress (a count only)."""
+    meeting = services.get_meeting(db.session, user, meeting_id)
+    return jsonify(meeting_json(meeting, services.progress(db.session, meeting)))
+
+
+@route("/meetings/<int:meeting_id>/agenda", methods=["POST"], body=AgendaIn, tags=("council",))
+def set_agenda(user, meeting_id: int, data: AgendaIn):
+    """Put proposals on the agenda (fires ``schedule`` for each; all or none)."""
+    return jsonify(meeting_json(services.set_agenda(db.session, user, meeting_id, data.proposal_ids)))
+
+
+@route("/meetings/<int:meeting_id>/attendance", methods=["POST"], body=AttendanceIn, tags=("council",))
+def record_attendance(user, meeting_id: int, data: AttendanceIn):
+    """Members present; sealed written votes of absent members as counts per proposal."""
+    written = {pid: c.model_dump() for pid, c in (data.written_votes or {}).items()}
+    meeting = services.record_attendance(db.session, user, meeting_id, present=data.present,
+                                         written_votes=written, written_voters=data.written_voters)
+    return jsonify(meeting_json(meeting))
+
+
+@route("/meetings/<int:meeting_id>/open", methods=["POST"], tags=("council",))
+def open_vote(user, meeting_id: int):
+    """Open the vote (chair); 409 with the numbers when there is no quorum."""
+    meeting = services.open_vote(db.session, user, meeting_id)
+    return jsonify(meeting_json(meeting, services.progress(db.session, meeting)))
+
+
+@route("/meetings/<int:meeting_id>/ballots", methods=["POST"], body=BallotIn, tags=("council",))
+def cast_ballot(user, meeting_id: int, data: BallotIn):
+    """Cast a secret ballot (council member present); 409 on a second ballot for an item."""
+    progress = services.cast_ballot(db.session, user, meeting_id, [v.model_dump() for v in data.votes])
+    return jsonify({"accepted": len(data.votes), "progress": progress}), 201
+
+
+@route("/meetings/<int:meeting_id>/show-of-hands", methods=["POST"], body=HandsIn, tags=("council",))
+def show_of_hands(user, meeting_id: int, data: HandsIn):
+    """Record the counts of a show-of-hands item (secretary)."""
+    services.record_show_of_hands(db.session, user, meeting_id, data.proposal_id, data.yes, data.no)
+    return jsonify({"proposal_id": data.proposal_id, "recorded": True})
+
+
+@route("/meetings/<int:meeting_id>/close", methods=["POST"], tags=("council",))
+def close_vote(user, meeting_id: int):
+    """Close the vote (chair): tally, caps, ``pass``/``fail`` for every item in one transaction."""
+    data = parse_body(CloseIn) if request.get_data().strip() else CloseIn()
+    meeting = services.close_vote(db.session, user, meeting_id, data.tie_break)
+    return jsonify({**meeting_json(meeting), "results": meeting.results})
+
+
+@route("/meetings/<int:meeting_id>/results", tags=("council",))
+def results(user, meeting_id: int):
+    """Per item yes, no, denominator and whether it passed — 409 before the vote closes."""
+    return jsonify(services.results(db.session, user, meeting_id))

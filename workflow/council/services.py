@@ -1,0 +1,327 @@
+"""Council meetings: agenda, attendance, opening with quorum, secret ballots, closing with the tally.
+
+Every function takes the acting user, validates everything before writing, and commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from fractions import Fraction
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from workflow.audit import services as audit
+from workflow.council import policies
+from workflow.council.models import AgendaItem, Attendance, BallotReceipt, BallotTally, Meeting, Recusal
+from workflow.council.tally import tally_meeting
+from workflow.db import utcnow
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
+from workflow.org.models import CouncilMember, Nominee, RoleAssignment, User
+from workflow.org.services import authority_by_code
+from workflow.proposals import services as proposals
+from workflow.proposals.models import Proposal
+
+
+def get_meeting(session: Session, actor, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or not policies.can_view(actor, meeting):
+        raise NotFound(_("Unknown meeting: %(id)s.", id=meeting_id))
+    return meeting
+
+
+def seats(session: Session, authority_id: int) -> list[CouncilMember]:
+    return list(session.scalars(select(CouncilMember).where(CouncilMember.authority_id == authority_id)
+                                .order_by(CouncilMember.id)))
+
+
+def create_meeting(session: Session, actor, *, authority_code: str, scheduled_at: datetime,
+                   place: str) -> Meeting:
+    """Schedule a meeting of the authority's council (secretary)."""
+    authority = authority_by_code(session, authority_code)
+    if not policies.is_secretary(actor, authority.id):
+        raise field_error("authority_code", _("Unknown authority: %(code)s.", code=authority_code))
+    if not seats(session, authority.id):
+        raise field_error("authority_code", _("This authority has no council yet."))
+    if not (place or "").strip():
+        raise field_error("place", _("Give the place of the meeting."))
+    meeting = Meeting(authority=authority, scheduled_at=scheduled_at, place=place.strip(), status="scheduled",
+                      created_by_id=actor.id)
+    session.add(meeting)
+    session.flush()
+    audit.record(session, chain=authority.code, actor=actor, action="meeting.create", object_type="meeting",
+                 object_id=meeting.id, data={"scheduled_at": scheduled_at.isoformat(), "place": meeting.place})
+    session.commit()
+    return meeting
+
+
+def _require_status(meeting: Meeting, *statuses: str) -> None:
+    if meeting.status not in statuses:
+        messages = {
+            "scheduled": _("The vote has already been opened."),
+            "voting": _("The vote is not open."),
+            "closed": _("The meeting is already closed."),
+        }
+        raise Conflict(messages.get(statuses[0], _("Not possible now.")) if meeting.status != "closed"
+                       else _("The meeting is already closed."), code="meeting_state",
+                       details={"status": meeting.status})
+
+
+def set_agenda(session: Session, actor, meeting_id: int, proposal_ids: list[int]) -> Meeting:
+    """Put proposals on the agenda; each fires ``schedule`` (all or none)."""
+    meeting = get_meeting(session, actor, meeting_id)
+    if not policies.is_secretary(actor, meeting.authority_id):
+        raise Forbidden(_("Only the council's secretary builds the agenda."))
+    _require_status(meeting, "scheduled")
+    if not proposal_ids:
+        raise field_error("proposal_ids", _("Choose at least one proposal."))
+    if len(set(proposal_ids)) != len(proposal_ids):
+        raise field_error("proposal_ids", _("A proposal is listed twice."))
+    position = len(meeting.items)
+    try:
+        for pid in proposal_ids:
+            proposal = session.get(Proposal, pid)
+            if proposal is None or proposal.current_authority_id != meeting.authority_id:
+                raise field_error("proposal_ids", _("Unknown proposal: %(id)s.", id=pid))
+            proposals.transition(session, pid, "schedule", actor, internal={"meeting_id": meeting.id},
+                                 comment=_("On the agenda of meeting %(id)d", id=meeting.id), commit=False)
+            position += 1
+            session.add(AgendaItem(meeting_id=meeting.id, proposal_id=pid, position=position))
+        session.flush()
+        audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.agenda",
+                     object_type="meeting", object_id=meeting.id, data={"added": proposal_ids})
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    session.refresh(meeting)
+    return meeting
+
+
+def record_attendance(session: Session, actor, meeting_id: int, *, present: list[str],
+                      written_votes: dict | None = None, written_voters: list[str] | None = None) -> Meeting:
+    """Who is present; sealed written votes of absent members as counts per item."""
+    meeting = get_meeting(session, actor, meeting_id)
+    if not policies.is_secretary(actor, meeting.authority_id):
+        raise Forbidden(_("Only the council's secretary takes attendance."))
+    _require_status(meeting, "scheduled")
+    members = {s.user.username: s.user for s in seats(session, meeting.authority_id)}
+    unknown = [u for u in present if u not in members]
+    if unknown:
+        raise field_error("present", _("Not council members: %(names)s.", names=", ".join(unknown)))
+    absent = [u for u in members if u not in present]
+    written_votes = written_votes or {}
+    voters = list(written_voters or [])
+    if written_votes and not voters:
+        # without names, the counts must account for every absent member
+        totals = {int(k): v.get("yes", 0) + v.get("no", 0) for k, v in written_votes.items()}
+        if any(t != len(absent) for t in totals.values()):
+            raise field_error("written_voters", _("Name the absent members who voted in writing."))
+        voters = absent
+    bad = [u for u in voters if u not in absent]
+    if bad:
+        raise field_error("written_voters", _("Only absent members vote in writing: %(names)s.", names=", ".join(bad)))
+    items = {i.proposal_id: i for i in meeting.items}
+    for key, counts in written_votes.items():
+        try:
+            pid, yes, no = int(key), int(counts.get("yes", 0)), int(counts.get("no", 0))
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise field_error("written_votes", _("Counts are whole numbers.")) from exc
+        item = items.get(pid)
+        if item is None:
+            raise field_error(f"written_votes.{key}", _("Not on the agenda."))
+        ballot = (item.proposal.award_rule or {}).get("ballot") or {}
+        if not ballot.get("written_votes_of_absentees"):
+            raise field_error(f"written_votes.{key}", _("This item does not take written votes."))
+        if yes < 0 or no < 0 or yes + no > len(voters):
+            raise field_error(f"written_votes.{key}", _("More written votes than written voters."))
+        item.written_yes, item.written_no = yes, no
+    for row in list(meeting.attendance):
+        session.delete(row)
+    session.flush()
+    for username, user in members.items():
+        session.add(Attendance(meeting_id=meeting.id, user_id=user.id, present=username in present,
+                               written_vote=username in voters))
+    audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.attendance",
+                 object_type="meeting", object_id=meeting.id,
+                 data={"present": sorted(present), "written_voters": sorted(voters)})
+    session.commit()
+    session.refresh(meeting)
+    return meeting
+
+
+def recusal_reason(session: Session, member: User, nominee: Nominee) -> str | None:
+    """Why ``member`` may not vote on an item about ``nominee`` (None: may vote)."""
+    if nominee.user_id == member.id:
+        return _("is the nominee") if nominee.kind == "individual" else _("heads the nominated household")
+    if nominee.kind == "collective" and nominee.unit_id:
+        heads = session.scalar(select(func.count(RoleAssignment.id)).where(
+            RoleAssignment.user_id == member.id, RoleAssignment.role == "nominator",
+            RoleAssignment.unit_id == nominee.unit_id))
+        if heads:
+            return _("heads the nominated unit")
+        belongs = session.scalar(select(func.count(Nominee.id)).where(
+            Nominee.user_id == member.id, Nominee.kind == "individual", Nominee.unit_id == nominee.unit_id))
+        if belongs:
+            return _("belongs to the nominated unit")
+    return None
+
+
+def open_vote(session: Session, actor, meeting_id: int) -> Meeting:
+    """Open voting (chair). Checks the quorum and says the numbers when it fails; records recusals
+    and who presides over each item."""
+    meeting = get_meeting(session, actor, meeting_id)
+    if not policies.is_chair(actor, meeting.authority_id):
+        raise Forbidden(_("Only the chair opens the vote."))
+    _require_status(meeting, "scheduled")
+    if not meeting.items:
+        raise Conflict(_("The agenda is empty."), code="empty_agenda")
+    if not meeting.attendance:
+        raise Conflict(_("Take attendance first."), code="no_attendance")
+    council = seats(session, meeting.authority_id)
+    size, present = len(council), sum(1 for a in meeting.attendance if a.present)
+    quorum = max(Fraction(i.proposal.award_rule.get("quorum") or "0") for i in meeting.items)
+    if Fraction(present, size) < quorum:
+        needed = -(-quorum.numerator * size // quorum.denominator)
+        raise Conflict(_("No quorum: %(present)d of %(size)d members present, %(needed)d needed.",
+                         present=present, size=size, needed=needed), code="no_quorum",
+                       details={"present": present, "members": size, "needed": needed})
+    chair = next((s.user for s in council if s.position == "chair"), None)
+    vice_chairs = [s.user for s in council if s.position == "vice_chair"]
+    recorded = []
+    for item in meeting.items:
+        recused = {}
+        for seat in council:
+            reason = recusal_reason(session, seat.user, item.proposal.nominee)
+            if reason:
+                recused[seat.user.id] = reason
+                session.add(Recusal(agenda_item_id=item.id, user_id=seat.user.id, reason=reason))
+                recorded.append({"proposal_id": item.proposal_id, "member": seat.user.username, "reason": reason})
+        presiding = chair if chair is not None and chair.id not in recused else next(
+            (v for v in vice_chairs if v.id not in recused), None)
+        item.presiding_user_id = presiding.id if presiding else None
+        session.add(BallotTally(agenda_item_id=item.id, yes=0, no=0))
+        # written voters have voted on the items that took written votes
+        if item.written_yes or item.written_no:
+            for a in meeting.attendance:
+                if a.written_vote and a.user_id not in recused:
+                    session.add(BallotReceipt(agenda_item_id=item.id, user_id=a.user_id))
+    meeting.status, meeting.opened_at, meeting.council_size = "voting", utcnow(), size
+    meeting.presiding_user_id = chair.id if chair else None
+    audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.open", object_type="meeting",
+                 object_id=meeting.id, data={"present": present, "members": size, "recusals": recorded})
+    session.commit()
+    session.refresh(meeting)
+    return meeting
+
+
+def cast_ballot(session: Session, actor, meeting_id: int, votes: list[dict]) -> dict:
+    """One secret ballot per member per item. Only *that* the member voted is stored with their id;
+    the choice only increments the item's counts. A second ballot on an item is 409."""
+    meeting = get_meeting(session, actor, meeting_id)
+    seat = next((s for s in seats(session, meeting.authority_id) if s.user_id == actor.id), None)
+    if seat is None:
+        raise Forbidden(_("Only council members vote."))
+    _require_status(meeting, "voting")
+    attendance = next((a for a in meeting.attendance if a.user_id == actor.id), None)
+    if attendance is None or not attendance.present:
+        raise Forbidden(_("Only members present at the meeting vote here."))
+    if not votes:
+        raise field_error("votes", _("The ballot is empty."))
+    items = {i.proposal_id: i for i in meeting.items}
+    seen = set()
+    for i, vote in enumerate(votes):
+        item = items.get(vote["proposal_id"])
+        if item is None:
+            raise NotFound(_("Proposal %(id)s is not on this meeting's agenda.", id=vote["proposal_id"]))
+        if item.id in seen:
+            raise field_error(f"votes.{i}", _("An item appears twice on the ballot."))
+        seen.add(item.id)
+        if any(r.user_id == actor.id for r in item.recusals):
+            raise Forbidden(_("You are recused from item %(id)s.", id=item.proposal_id),
+                            details={"proposal_id": item.proposal_id})
+        if ((item.proposal.award_rule or {}).get("ballot") or {}).get("method") == "show_of_hands":
+            raise field_error(f"votes.{i}", _("This item is decided by show of hands."))
+    try:
+        for vote in votes:
+            item = items[vote["proposal_id"]]
+            session.add(BallotReceipt(agenda_item_id=item.id, user_id=actor.id))
+            session.flush()
+            column = BallotTally.yes if vote["choice"] == "yes" else BallotTally.no
+            session.execute(update(BallotTally).where(BallotTally.agenda_item_id == item.id)
+                            .values({column: column + 1}))
+        # the audit says that a ballot was cast, never its content
+        audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.ballot",
+                     object_type="meeting", object_id=meeting.id, data={"items": len(votes)})
+        session.commit()
+    except (IntegrityError, OperationalError) as exc:
+        session.rollback()
+        raise Conflict(_("You have already voted on this item."), code="already_voted") from exc
+    return progress(session, meeting)
+
+
+def record_show_of_hands(session: Session, actor, meeting_id: int, proposal_id: int, yes: int, no: int) -> None:
+    """Counts for a show-of-hands item (secretary, while voting)."""
+    meeting = get_meeting(session, actor, meeting_id)
+    if not policies.is_secretary(actor, meeting.authority_id):
+        raise Forbidden(_("Only the council's secretary records a show of hands."))
+    _require_status(meeting, "voting")
+    item = next((i for i in meeting.items if i.proposal_id == proposal_id), None)
+    if item is None:
+        raise NotFound(_("Proposal %(id)s is not on this meeting's agenda.", id=proposal_id))
+    if ((item.proposal.award_rule or {}).get("ballot") or {}).get("method") != "show_of_hands":
+        raise field_error("proposal_id", _("This item is decided by secret ballot."))
+    present = sum(1 for a in meeting.attendance if a.present)
+    if yes < 0 or no < 0 or yes + no > present:
+        raise Invalid(_("More hands than members present."), details={"yes": yes, "no": no})
+    item.hands_yes, item.hands_no = yes, no
+    audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.hands", object_type="meeting",
+                 object_id=meeting.id, data={"proposal_id": proposal_id, "yes": yes, "no": no})
+    session.commit()
+
+
+def progress(session: Session, meeting: Meeting) -> dict:
+    """How many members have voted — a count, never who voted how."""
+    item_ids = [i.id for i in meeting.items]
+    voted = session.scalar(select(func.count(func.distinct(BallotReceipt.user_id)))
+                           .where(BallotReceipt.agenda_item_id.in_(item_ids))) if item_ids else 0
+    return {"meeting_id": meeting.id, "status": meeting.status, "voted": voted or 0,
+            "members": meeting.council_size or len(seats(session, meeting.authority_id))}
+
+
+def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | None = None) -> Meeting:
+    """Close the vote (chair): tally every item by its rule, apply ratio caps by ranking yes votes,
+    fire ``pass``/``fail`` for every item — all in one transaction. A tie at a cap is refused
+    (409 ``cap_tie``) until the chair names the proposals that take the remaining places."""
+    meeting = get_meeting(session, actor, meeting_id)
+    if not policies.is_chair(actor, meeting.authority_id):
+        raise Forbidden(_("Only the chair closes the vote."))
+    _require_status(meeting, "voting")
+    try:
+        results = tally_meeting(session, meeting, tie_break or [])
+        for row in results["items"]:
+            event = "pass" if row["passed"] else "fail"
+            proposals.transition(session, row["proposal_id"], event, actor, internal={"meeting_id": meeting.id},
+                                 data={"yes": row["yes"], "no": row["no"], "denominator": row["denominator"]},
+                                 comment=_("Council vote, meeting %(id)d", id=meeting.id), commit=False)
+        meeting.status, meeting.closed_at, meeting.results = "closed", utcnow(), results
+        audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.close",
+                     object_type="meeting", object_id=meeting.id,
+                     data={"passed": [r["proposal_id"] for r in results["items"] if r["passed"]]})
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    session.refresh(meeting)
+    return meeting
+
+
+def results(session: Session, actor, meeting_id: int) -> dict:
+    """The tally, only after the vote closed (409 before — for everyone, the chair included)."""
+    meeting = get_meeting(session, actor, meeting_id)
+    if meeting.status != "closed":
+        raise Conflict(_("Results are available only after the vote closes."), code="not_closed",
+                       details={"status": meeting.status})
+    return meeting.results

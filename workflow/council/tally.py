@@ -1,0 +1,127 @@
+"""Counting a closed vote: thresholds over total or present members, recusals, written votes,
+ratio caps by ranking yes votes. Pure arithmetic over the stored counts; exact fractions."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflow.council.models import BallotTally, Meeting
+from workflow.errors import Conflict, field_error
+from workflow.org.models import AwardRecord, Nominee
+from workflow.proposals.eligibility import ALIVE
+from workflow.proposals.models import Proposal, Round
+
+
+def passes(yes: int, denominator: int, threshold: Fraction, strict: bool) -> bool:
+    """``yes`` out of ``denominator`` against the threshold (more than, or at least)."""
+    if denominator <= 0:
+        return False
+    share = Fraction(yes, denominator)
+    return share > threshold if strict else share >= threshold
+
+
+def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
+    rule = item.proposal.award_rule or {}
+    ballot = rule.get("ballot") or {}
+    threshold, strict = Fraction(ballot.get("threshold", "1/2")), bool(ballot.get("strict", True))
+    recused_ids = {r.user_id for r in item.recusals}
+    present_ids = {a.user_id for a in meeting.attendance if a.present}
+    written_ids = {a.user_id for a in meeting.attendance if a.written_vote} - recused_ids
+    if ballot.get("method") == "show_of_hands":
+        yes, no = item.hands_yes or 0, item.hands_no or 0
+    else:
+        yes = (tally.yes if tally else 0) + item.written_yes
+        no = (tally.no if tally else 0) + item.written_no
+    size = meeting.council_size or 0
+    if ballot.get("denominator", "total_members") == "present_members":
+        denominator = len(present_ids - recused_ids) if ballot.get("recused_out_of_denominator", True) \
+            else len(present_ids)
+    else:
+        denominator = size - len(recused_ids) if ballot.get("recused_out_of_denominator", True) else size
+    issued = len(present_ids - recused_ids) + (len(written_ids) if (item.written_yes or item.written_no) else 0)
+    return {
+        "proposal_id": item.proposal_id,
+        "nominee": item.proposal.nominee.name,
+        "award_type_code": item.proposal.award_type_code,
+        "method": ballot.get("method", "secret"),
+        "ballots_issued": issued,
+        "valid": yes + no,
+        "yes": yes,
+        "no": no,
+        "denominator": denominator,
+        "share": round(100 * yes / denominator, 2) if denominator else 0.0,
+        "threshold": str(threshold),
+        "strict": strict,
+        "passed": passes(yes, denominator, threshold, strict),
+        "capped": False,
+        "recused": [{"member": r.user.full_name, "username": r.user.username, "reason": r.reason}
+                    for r in item.recusals],
+        "presiding": item.presiding.full_name if item.presiding else None,
+    }
+
+
+def _cap_room(session: Session, meeting: Meeting, award_code: str, cap: dict, year: int,
+              meeting_rows: list[dict]) -> int:
+    """Places left under the cap for ``award_code`` (this meeting's items not counted)."""
+    authority_id = meeting.authority_id
+    rounds = select(Round.id).where(Round.authority_id == authority_id, Round.year == year)
+    in_meeting = {r["proposal_id"] for r in meeting_rows}
+    awarded = session.scalar(select(func.count(func.distinct(AwardRecord.nominee_id))).join(Nominee).where(
+        AwardRecord.award_type_code == cap["of_award"], AwardRecord.year == year, AwardRecord.revoked_at.is_(None),
+        Nominee.authority_id == authority_id)) or 0
+    base_alive = session.scalar(select(func.count(Proposal.id)).where(
+        Proposal.round_id.in_(rounds), Proposal.award_type_code == cap["of_award"],
+        Proposal.state.in_([s for s in ALIVE if s not in ("awarded", "in_council")]),
+        Proposal.id.not_in(in_meeting))) or 0
+    # items of the capped-on award in this very meeting count when they pass
+    base_meeting = sum(1 for r in meeting_rows if r["award_type_code"] == cap["of_award"] and r["passed"])
+    limit = math.floor(Fraction(cap["ratio"]) * (awarded + base_alive + base_meeting))
+    taken = session.scalar(select(func.count(Proposal.id)).where(
+        Proposal.round_id.in_(rounds), Proposal.award_type_code == award_code,
+        Proposal.state.in_(["recommended", "forwarded", "awarded"]), Proposal.id.not_in(in_meeting))) or 0
+    return max(0, limit - taken)
+
+
+def tally_meeting(session: Session, meeting: Meeting, tie_break: list[int]) -> dict:
+    tallies = {t.agenda_item_id: t for t in session.scalars(
+        select(BallotTally).where(BallotTally.agenda_item_id.in_([i.id for i in meeting.items])))}
+    rows = [tally_item(meeting, item, tallies.get(item.id)) for item in meeting.items]
+    caps = {}
+    for item, row in zip(meeting.items, rows, strict=True):
+        cap = (item.proposal.award_rule or {}).get("cap")
+        if cap:
+            caps.setdefault(row["award_type_code"], (cap, item.proposal.round.year))
+    ties = []
+    for code, (cap, year) in caps.items():
+        group = sorted((r for r in rows if r["award_type_code"] == code and r["passed"]),
+                       key=lambda r: -r["yes"])
+        room = _cap_room(session, meeting, code, cap, year, rows)
+        if len(group) <= room:
+            continue
+        cutoff = group[room - 1]["yes"] if room > 0 else None
+        sure = [r for r in group if cutoff is not None and r["yes"] > cutoff]
+        tied = [r for r in group if cutoff is not None and r["yes"] == cutoff]
+        if cutoff is not None and len(sure) + len(tied) > room:
+            chosen = [r for r in tied if r["proposal_id"] in tie_break]
+            if len(chosen) != room - len(sure):
+                ties.append({"award_type_code": code, "places": room - len(sure),
+                             "tied": [r["proposal_id"] for r in tied], "yes": cutoff})
+                continue
+            keep = {r["proposal_id"] for r in sure + chosen}
+        else:
+            keep = {r["proposal_id"] for r in group[:room]}
+        for r in group:
+            if r["proposal_id"] not in keep:
+                r["passed"], r["capped"] = False, True
+    if ties:
+        raise Conflict(_("A tie at the cap: the chair must choose which proposals take the remaining places."),
+                       code="cap_tie", details={"ties": ties})
+    if tie_break and not ties and not caps:
+        raise field_error("tie_break", _("There is no tie to settle."))
+    present = sum(1 for a in meeting.attendance if a.present)
+    return {"meeting_id": meeting.id, "members": meeting.council_size, "present": present, "items": rows}

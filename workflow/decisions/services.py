@@ -1,0 +1,265 @@
+"""Drafting and issuing decisions; drafting and sending submissions; recording outcomes.
+
+Issuing and sending need a fresh sign-in (the chair signs). Numbers come from a per-authority,
+per-year counter claimed inside the same transaction, so they never repeat and never skip.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from workflow.audit import services as audit
+from workflow.db import utcnow
+from workflow.decisions import policies
+from workflow.decisions.models import (
+    Decision,
+    DecisionItem,
+    DocumentCounter,
+    Submission,
+    SubmissionItem,
+)
+from workflow.errors import Conflict, Forbidden, NotFound, Unauthorized, field_error
+from workflow.org.services import authority_by_code
+from workflow.proposals import guards
+from workflow.proposals import services as proposals
+from workflow.proposals.models import Proposal
+from workflow.proposals.states import Context
+
+DECISION_SUFFIX = "QĐ-UBND"
+SUBMISSION_SUFFIX = "TTr-UBND"
+
+
+def require_fresh(signed_in_at: datetime | None, minutes: int) -> None:
+    """The chair signs only within ``minutes`` of signing in (401 ``reauth_required`` otherwise)."""
+    if signed_in_at is None or utcnow() - signed_in_at > timedelta(minutes=minutes):
+        raise Unauthorized(_("Sign in again to sign: the last sign-in was more than %(n)d minutes ago.", n=minutes),
+                           code="reauth_required")
+
+
+def next_number(session: Session, authority_id: int, kind: str, year: int) -> int:
+    """Claim the next number of ``kind`` for the authority and year (locks the counter row)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(DocumentCounter).values(authority_id=authority_id, kind=kind, year=year, last=0)
+                    .on_conflict_do_nothing())
+    return session.execute(update(DocumentCounter).where(
+        DocumentCounter.authority_id == authority_id, DocumentCounter.kind == kind, DocumentCounter.year == year,
+    ).values(last=DocumentCounter.last + 1).returning(DocumentCounter.last)).scalar_one()
+
+
+def _proposals_for(session: Session, actor, authority, proposal_ids: list[int]) -> list[Proposal]:
+    if not proposal_ids:
+        raise field_error("proposal_ids", _("Choose at least one proposal."))
+    if len(set(proposal_ids)) != len(proposal_ids):
+        raise field_error("proposal_ids", _("A proposal is listed twice."))
+    rows = []
+    for pid in proposal_ids:
+        proposal = session.get(Proposal, pid)
+        if proposal is None or proposal.current_authority_id != authority.id:
+            raise field_error("proposal_ids", _("Unknown proposal: %(id)s.", id=pid))
+        if proposal.state != "recommended":
+            raise Conflict(_("Proposal %(id)d is not recommended (it is %(state)s).", id=pid, state=proposal.state),
+                           code="invalid_state", details={"proposal_id": pid, "state": proposal.state})
+        rows.append(proposal)
+    return rows
+
+
+def _power(session: Session, proposal: Proposal) -> str:
+    """'within' when this authority decides the award, else 'above'."""
+    deciding = guards._deciding_authority(Context(proposal=proposal, actor=None, data={}, internal={},
+                                                  checks=proposals._Checks(session, proposal, date.today())))
+    return "within" if deciding is not None and deciding.id == proposal.current_authority_id else "above"
+
+
+# --- decisions ------------------------------------------------------------------------------------
+
+def get_decision(session: Session, actor, decision_id: int) -> Decision:
+    decision = session.get(Decision, decision_id)
+    if decision is None or not policies.can_view_authority(actor, decision.authority_id):
+        raise NotFound(_("Unknown decision: %(id)s.", id=decision_id))
+    return decision
+
+
+def create_decision(session: Session, actor, *, authority_code: str, award_type_code: str,
+                    proposal_ids: list[int]) -> Decision:
+    """Draft a decision from recommended proposals within this authority's power (secretary)."""
+    authority = authority_by_code(session, authority_code)
+    if not policies.is_secretary(actor, authority.id):
+        raise field_error("authority_code", _("Unknown authority: %(code)s.", code=authority_code))
+    rows = _proposals_for(session, actor, authority, proposal_ids)
+    for proposal in rows:
+        if proposal.award_type_code != award_type_code:
+            raise field_error("proposal_ids", _("Proposal %(id)d is for another award type.", id=proposal.id))
+        if _power(session, proposal) != "within":
+            raise field_error("proposal_ids", _("Proposal %(id)d is above this authority's power: submit it.",
+                                                id=proposal.id))
+        if session.scalar(select(DecisionItem.id).where(DecisionItem.proposal_id == proposal.id)):
+            raise Conflict(_("Proposal %(id)d is already in another decision.", id=proposal.id), code="in_decision",
+                           details={"proposal_id": proposal.id})
+    decision = Decision(authority=authority, award_type_code=award_type_code, status="draft",
+                        created_by_id=actor.id)
+    for proposal in rows:
+        decision.items.append(DecisionItem(proposal_id=proposal.id, cash_amount=_cash(proposal)))
+    decision.cash_total = sum((i.cash_amount for i in decision.items), Decimal(0))
+    session.add(decision)
+    session.flush()
+    audit.record(session, chain=authority.code, actor=actor, action="decision.draft", object_type="decision",
+                 object_id=decision.id, data={"award": award_type_code, "proposals": proposal_ids})
+    session.commit()
+    return decision
+
+
+def _cash(proposal: Proposal) -> Decimal:
+    """Coefficient (by nominee kind) × base salary, both from the proposal's rule set."""
+    rule = proposal.award_rule or {}
+    coefficient = Decimal(str((rule.get("cash_coefficient") or {}).get(proposal.nominee.kind, 0)))
+    base = Decimal(str(rule.get("base_salary_vnd") or 0))
+    return (coefficient * base).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: datetime | None,
+                   fresh_minutes: int, number: str | None = None, signed_on: date | None = None) -> Decision:
+    """Issue (sign) a decision: number it, award every listed proposal, write the award history."""
+    decision = get_decision(session, actor, decision_id)
+    if not policies.is_chair(actor, decision.authority_id):
+        raise Forbidden(_("Only the chair signs decisions."))
+    if decision.status == "issued":
+        raise Conflict(_("This decision is already issued (%(number)s).", number=decision.number),
+                       code="already_issued")
+    require_fresh(signed_in_at, fresh_minutes)
+    signed_on = signed_on or date.today()
+    try:
+        if number:
+            taken = session.scalar(select(Decision.id).where(Decision.authority_id == decision.authority_id,
+                                                             Decision.number == number))
+            if taken:
+                raise field_error("number", _("The number %(number)s is already used.", number=number))
+        else:
+            number = f"{next_number(session, decision.authority_id, 'QD', signed_on.year)}/{DECISION_SUFFIX}"
+        claimed = session.execute(update(Decision).where(Decision.id == decision.id, Decision.status == "draft")
+                                  .values(status="issued", number=number, year=signed_on.year, signed_on=signed_on,
+                                          signer_id=actor.id, issued_at=utcnow())
+                                  .execution_options(synchronize_session=False)).rowcount
+        if claimed != 1:
+            raise Conflict(_("This decision is already issued."), code="already_issued")
+        for item in decision.items:
+            proposals.transition(session, item.proposal_id, "decide", actor, commit=False,
+                                 internal={"decision_id": decision.id, "decision_number": number,
+                                           "decision_date": signed_on.isoformat()},
+                                 comment=_("Decision %(number)s", number=number))
+        audit.record(session, chain=decision.authority.code, actor=actor, action="decision.issue",
+                     object_type="decision", object_id=decision.id,
+                     data={"number": number, "date": signed_on.isoformat(), "cash_total": str(decision.cash_total)})
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    session.refresh(decision)
+    return decision
+
+
+# --- submissions ----------------------------------------------------------------------------------
+
+def get_submission(session: Session, actor, submission_id: int) -> Submission:
+    submission = session.get(Submission, submission_id)
+    if submission is None or not (policies.can_view_authority(actor, submission.from_authority_id)
+                                  or policies.can_view_authority(actor, submission.to_authority_id)):
+        raise NotFound(_("Unknown submission: %(id)s.", id=submission_id))
+    return submission
+
+
+def create_submission(session: Session, actor, *, from_authority_code: str, proposal_ids: list[int]) -> Submission:
+    """Draft a submission to the parent from recommended proposals above this authority's power."""
+    authority = authority_by_code(session, from_authority_code, "from_authority_code")
+    if not policies.is_secretary(actor, authority.id):
+        raise field_error("from_authority_code", _("Unknown authority: %(code)s.", code=from_authority_code))
+    if authority.parent is None:
+        raise field_error("from_authority_code", _("This authority has no parent to submit to."))
+    rows = _proposals_for(session, actor, authority, proposal_ids)
+    for proposal in rows:
+        if _power(session, proposal) != "above":
+            raise field_error("proposal_ids", _("Proposal %(id)d is within this authority's power: decide it.",
+                                                id=proposal.id))
+        open_item = session.scalar(select(SubmissionItem.id).join(Submission).where(
+            SubmissionItem.proposal_id == proposal.id, Submission.status == "draft"))
+        if open_item:
+            raise Conflict(_("Proposal %(id)d is already in another submission.", id=proposal.id),
+                           code="in_submission", details={"proposal_id": proposal.id})
+    submission = Submission(from_authority=authority, to_authority=authority.parent, status="draft",
+                            created_by_id=actor.id)
+    submission.items = [SubmissionItem(proposal_id=p.id) for p in rows]
+    session.add(submission)
+    session.flush()
+    audit.record(session, chain=authority.code, actor=actor, action="submission.draft", object_type="submission",
+                 object_id=submission.id, data={"proposals": proposal_ids, "to": authority.parent.code})
+    session.commit()
+    return submission
+
+
+def send_submission(session: Session, actor, submission_id: int, *, signed_in_at: datetime | None,
+                    fresh_minutes: int, sent_on: date | None = None) -> Submission:
+    """Sign and send (chair): number it and fire ``forward`` for every proposal in it."""
+    submission = get_submission(session, actor, submission_id)
+    if not policies.is_chair(actor, submission.from_authority_id):
+        raise Forbidden(_("Only the chair signs submissions."))
+    if submission.status == "sent":
+        raise Conflict(_("This submission is already sent (%(number)s).", number=submission.number),
+                       code="already_sent")
+    require_fresh(signed_in_at, fresh_minutes)
+    sent_on = sent_on or date.today()
+    try:
+        number = f"{next_number(session, submission.from_authority_id, 'TTr', sent_on.year)}/{SUBMISSION_SUFFIX}"
+        claimed = session.execute(update(Submission).where(Submission.id == submission.id,
+                                                           Submission.status == "draft")
+                                  .values(status="sent", number=number, year=sent_on.year, sent_on=sent_on,
+                                          signer_id=actor.id, sent_at=utcnow())
+                                  .execution_options(synchronize_session=False)).rowcount
+        if claimed != 1:
+            raise Conflict(_("This submission is already sent."), code="already_sent")
+        for item in submission.items:
+            proposals.transition(session, item.proposal_id, "forward", actor, commit=False,
+                                 internal={"submission_id": submission.id},
+                                 data={"submission_number": number},
+                                 comment=_("Submission %(number)s", number=number))
+        audit.record(session, chain=submission.from_authority.code, actor=actor, action="submission.send",
+                     object_type="submission", object_id=submission.id, data={"number": number})
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    session.refresh(submission)
+    return submission
+
+
+def record_outcome(session: Session, actor, submission_id: int, *, proposal_id: int, outcome: str,
+                   decision_number: str | None = None, decision_date: date | None = None,
+                   reason: str | None = None) -> SubmissionItem:
+    """The higher level's answer for one proposal, entered from the paper (or by its reviewer)."""
+    submission = get_submission(session, actor, submission_id)
+    if submission.status != "sent":
+        raise Conflict(_("The submission has not been sent."), code="not_sent")
+    item = next((i for i in submission.items if i.proposal_id == proposal_id), None)
+    if item is None:
+        raise field_error("proposal_id", _("Proposal %(id)s is not in this submission.", id=proposal_id))
+    if item.outcome is not None and item.proposal.state != "forwarded":
+        raise Conflict(_("The outcome of this proposal is already recorded."), code="already_recorded",
+                       details={"outcome": item.outcome})
+    data = {"outcome": outcome, "decision_number": decision_number, "reason": reason,
+            "decision_date": decision_date.isoformat() if decision_date else None}
+    try:
+        proposals.transition(session, proposal_id, "record_outcome", actor, commit=False,
+                             data={k: v for k, v in data.items() if v is not None},
+                             comment=_("Outcome of submission %(number)s", number=submission.number))
+        item.outcome, item.decision_number, item.decision_date = outcome, decision_number, decision_date
+        item.reason, item.recorded_at = reason, utcnow()
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return item

@@ -1,0 +1,70 @@
+"""The annual report of an authority: what it proposed to each higher level and what it awarded.
+
+It counts what went through the workflow: a proposal under the level it was forwarded to, an award
+under the authority that decided it. Withdrawn, rejected, not recommended and revoked ones do not
+count; hand-entered past awards feed eligibility only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from workflow.errors import Forbidden, NotFound
+from workflow.org.models import Authority
+from workflow.proposals.models import Proposal, ProposalTransition, Round
+
+NOT_COUNTED = {"withdrawn", "rejected", "not_recommended", "revoked"}
+KINDS = ("individual", "collective", "household")
+
+
+def _rows(counter: dict) -> list[dict]:
+    return [{"award_type": code, **{k: counter[code][k] for k in KINDS}} for code in sorted(counter)]
+
+
+def annual_report(session: Session, actor, authority_code: str, year: int) -> dict:
+    authority = session.scalar(select(Authority).where(Authority.code == authority_code))
+    if authority is None:
+        raise NotFound(_("Unknown authority: %(code)s.", code=authority_code))
+    roles = {r.role for r in actor.roles if r.authority_id == authority.id}
+    if not (actor.is_deployment_admin or roles & {"secretary", "chair", "admin", "council_member"}):
+        if not roles:
+            raise NotFound(_("Unknown authority: %(code)s.", code=authority_code))
+        raise Forbidden(_("Only the secretary and the chair read reports."))
+    forwarded = session.execute(
+        select(ProposalTransition, Proposal).join(Proposal, ProposalTransition.proposal_id == Proposal.id)
+        .join(Round, Proposal.round_id == Round.id)
+        .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == "forward",
+               Round.year == year).options(selectinload(Proposal.nominee))).all()
+    proposed: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    seen = set()
+    parent_kind = authority.parent.kind if authority.parent else None
+    for transition, proposal in forwarded:
+        if proposal.state in NOT_COUNTED or proposal.id in seen:
+            continue
+        seen.add(proposal.id)
+        level = parent_kind or "unknown"
+        if transition.data.get("to_authority"):
+            target = session.scalar(select(Authority).where(Authority.code == transition.data["to_authority"]))
+            level = target.kind if target else level
+        # a proposal the parent forwarded on counts under the level that finally holds it
+        proposed[level][proposal.award_type_code][proposal.nominee.kind] += 1
+    decided = session.execute(
+        select(ProposalTransition, Proposal).join(Proposal, ProposalTransition.proposal_id == Proposal.id)
+        .join(Round, Proposal.round_id == Round.id)
+        .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == "decide",
+               Round.year == year).options(selectinload(Proposal.nominee))).all()
+    awarded: dict = defaultdict(lambda: defaultdict(int))
+    for _transition, proposal in decided:
+        if proposal.state == "awarded":
+            awarded[proposal.award_type_code][proposal.nominee.kind] += 1
+    return {
+        "authority": authority.code,
+        "authority_name": authority.name,
+        "year": year,
+        "proposed_to": [{"level": level, "items": _rows(counter)} for level, counter in sorted(proposed.items())],
+        "awarded_here": _rows(awarded),
+    }
