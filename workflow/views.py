@@ -12,6 +12,26 @@ from workflow.auth.views import safe_next
 
 bp = Blueprint("main", __name__)
 
+# The main menu. Each domain's views module adds its entries with ``nav_item`` at import; the
+# menu shows an entry when the user holds one of its roles (any role when ``roles`` is empty).
+NAV: list[dict] = []
+
+
+def nav_item(endpoint: str, label, roles: tuple[str, ...] = (), order: int = 50) -> None:
+    """Add a menu entry (``label`` a lazy gettext string)."""
+    if not any(item["endpoint"] == endpoint for item in NAV):
+        NAV.append({"endpoint": endpoint, "label": label, "roles": set(roles), "order": order})
+        NAV.sort(key=lambda item: item["order"])
+
+
+@bp.app_context_processor
+def _menu():
+    if not has_request_context() or not current_user.is_authenticated:
+        return {"nav_links": []}
+    held = current_user.role_names()
+    links = [item for item in NAV if not item["roles"] or item["roles"] & held or current_user.is_deployment_admin]
+    return {"nav_links": links}
+
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}  # each named in its own language, never translated
 
 ROLE_LABELS = {
