@@ -119,8 +119,42 @@ def demo_load() -> None:
     from workflow.demo import load_demo
 
     with _app().app_context():
-        report = load_demo(db.session)
+        try:
+            report = load_demo(db.session)
+        except DomainError as exc:
+            db.session.rollback()
+            details = "; ".join(f"{k}: {v}" for k, v in exc.details.items())
+            raise click.ClickException(details or exc.message) from exc
     click.echo(report.summary())
+
+
+# --- docs ---------------------------------------------------------------------------------------
+
+@main.group("docs")
+def docs_group() -> None:
+    """Generated documentation."""
+
+
+@docs_group.command("state-diagram")
+@click.option("--write", is_flag=True, help="replace the diagram between the markers in README.md")
+def state_diagram(write: bool) -> None:
+    """Print the proposal state machine as Mermaid (or write it into README.md)."""
+    from workflow.config import PROJECT_ROOT
+    from workflow.proposals.states import mermaid
+
+    block = f"```mermaid\n{mermaid()}\n```"
+    if not write:
+        click.echo(block)
+        return
+    readme = PROJECT_ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- state-diagram:start -->", "<!-- state-diagram:end -->"
+    if start not in text or end not in text:
+        raise click.ClickException("README.md has no state-diagram markers")
+    head, rest = text.split(start, 1)
+    _old, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{block}\n{end}{tail}", encoding="utf-8")
+    click.echo("README.md updated")
 
 
 # --- audit --------------------------------------------------------------------------------------

@@ -18,9 +18,11 @@ from workflow.auth.services import MIN_PASSWORD_LENGTH, hash_password
 from workflow.catalog.models import AwardType
 from workflow.errors import Forbidden, NotFound, field_error
 from workflow.org import policies
+from workflow.org.labels import AUTHORITY_KIND_LABELS, NOMINEE_KIND_LABELS
 from workflow.org.models import (
     AUTHORITY_KINDS,
     COUNCIL_POSITIONS,
+    GENDERS,
     NOMINEE_KINDS,
     ROLES,
     UNIT_KINDS,
@@ -78,7 +80,8 @@ def _check_parent(child_kind: str, parent: Authority | None) -> None:
     if parent is not None and LEVEL[parent.kind] <= LEVEL[child_kind]:
         raise field_error(
             "parent_code",
-            _("A %(child)s cannot sit under a %(parent)s.", child=child_kind, parent=parent.kind),
+            _("A %(child)s cannot sit under a %(parent)s.", child=AUTHORITY_KIND_LABELS[child_kind],
+              parent=AUTHORITY_KIND_LABELS[parent.kind]),
         )
 
 
@@ -240,10 +243,15 @@ def set_council(session: Session, actor: User, authority_code: str, members: lis
             raise field_error(f"members.{i}.username", _("Unknown user: %(name)s.", name=spec.get("username")))
         if user.id in seen:
             raise field_error(f"members.{i}.username", _("%(name)s is listed twice.", name=user.username))
+        if not any(r.authority_id == authority.id for r in user.roles):
+            raise field_error(f"members.{i}.username",
+                              _("%(name)s holds no role at this authority.", name=user.username))
         seen.add(user.id)
         seats.append((user, spec["position"]))
     if sum(1 for _u, p in seats if p == "chair") > 1:
         raise field_error("members", _("A council has only one chair."))
+    if sum(1 for _u, p in seats if p == "secretary") > 1:
+        raise field_error("members", _("A council has only one secretary."))
     for seat in session.scalars(select(CouncilMember).where(CouncilMember.authority_id == authority.id)):
         session.delete(seat)
     session.flush()
@@ -270,6 +278,10 @@ def create_nominee(session: Session, actor: User, *, kind: str, name: str, autho
         raise field_error("unit_code", _("Unit %(unit)s does not belong to that authority.", unit=unit.code))
     if kind == "household" and unit is None:
         raise field_error("unit_code", _("A household needs its hamlet (unit_code)."))
+    if gender is not None and gender not in GENDERS:
+        raise field_error("gender", _("Must be one of: %(values)s.", values=", ".join(GENDERS)))
+    if birth_year is not None and not 1900 < birth_year <= date.today().year:
+        raise field_error("birth_year", _("The birth year must lie between 1901 and %(y)d.", y=date.today().year))
     if not policies.can_create_nominee(actor, authority.id, unit.id if unit else None):
         if unit is not None and any(r.role == "nominator" for r in actor.roles):
             raise field_error("unit_code", _("Unknown unit: %(code)s.", code=unit.code))
@@ -309,7 +321,8 @@ def add_past_award(session: Session, actor: User, nominee_id: int, *, award_type
     if known is None:
         raise field_error("award_type_code", _("Unknown award type: %(code)s.", code=award_type_code))
     if nominee.kind not in known.nominee_kinds:
-        raise field_error("award_type_code", _("This award cannot be given to a %(kind)s.", kind=nominee.kind))
+        raise field_error("award_type_code", _("This award cannot be given to a %(kind)s.",
+                                               kind=NOMINEE_KIND_LABELS[nominee.kind]))
     this_year = date.today().year
     if not 1945 < year <= this_year:
         raise field_error("year", _("The year must lie between 1946 and %(y)d.", y=this_year))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from workflow.catalog.models import AwardType
 from workflow.catalog.services import rule_set_for
+from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import AwardRecord, Nominee
 from workflow.proposals.models import Proposal, Round
 
@@ -111,7 +112,7 @@ def _nominee_kind(proposal: Proposal, rule: dict) -> Check:
     kind = proposal.nominee.kind
     if kind in rule["nominee_kinds"]:
         return Check("nominee_kind", PASS, _("This award can be given to this kind of nominee."))
-    return Check("nominee_kind", FAIL, _("This award cannot be given to a %(kind)s.", kind=kind))
+    return Check("nominee_kind", FAIL, _("This award cannot be given to a %(kind)s.", kind=NOMINEE_KIND_LABELS[kind]))
 
 
 def _held(session: Session, nominee_id: int, codes: list[str], year: int) -> bool:

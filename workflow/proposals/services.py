@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from workflow.audit import services as audit
 from workflow.db import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
+from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import Authority, AwardRecord, RoleAssignment, Unit
 from workflow.org.services import authority_by_code, get_nominee, unit_by_code
 from workflow.proposals import eligibility, policies, states
@@ -94,7 +95,7 @@ def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, 
     if award_type is None:
         raise field_error("award_type_code", _("Unknown award type: %(code)s.", code=award_type_code))
     if nominee.kind not in award_type.nominee_kinds:
-        raise field_error("award_type_code", _("This award cannot be given to a %(kind)s.", kind=nominee.kind))
+        raise field_error("award_type_code", _("This award cannot be given to a %(kind)s.", kind=NOMINEE_KIND_LABELS[nominee.kind]))
     duplicate = session.scalar(select(Proposal.id).where(
         Proposal.round_id == round_.id, Proposal.nominee_id == nominee.id,
         Proposal.award_type_code == award_type_code))

@@ -1,0 +1,73 @@
+"""`tdkt serve` runs web, one Celery worker and beat on the embedded default; Ctrl-C stops all three."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+TDKT = [sys.executable, "-c", "from workflow.cli import main; main()"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return status.exists() and "State:\tZ" not in status.read_text()
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc (Linux)")
+def test_serve_runs_web_worker_and_beat_and_stops_them(tmp_path):
+    env = {**os.environ, "TDKT_INSTANCE_PATH": str(tmp_path), "TDKT_DATABASE_URL": "",
+           "TDKT_BROKER_URL": "", "TDKT_SECRET_KEY": "serve-test-secret"}
+    env.pop("TDKT_DATABASE_URL")
+    env.pop("TDKT_BROKER_URL")
+    subprocess.run(TDKT + ["db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    serve = subprocess.Popen(TDKT + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the web server did not come up"
+                time.sleep(0.3)
+        login = urllib.request.urlopen(f"http://127.0.0.1:{port}/dang-nhap", timeout=5).read().decode()
+        assert "Đăng nhập" in login  # Vietnamese first
+        children = _children(serve.pid)
+        assert len(children) == 2, f"expected a worker and beat, got {children}"
+        # the worker started by serve really consumes the embedded broker
+        check = subprocess.run(TDKT + ["worker", "check", "--timeout", "60"], env=env, capture_output=True,
+                               text=True, timeout=120)
+        assert check.returncode == 0, check.stdout + check.stderr
+        serve.send_signal(signal.SIGINT)
+        serve.wait(timeout=30)
+        time.sleep(0.5)
+        assert not [c for c in children if _alive(c)], "worker or beat left running"
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+        output = serve.communicate(timeout=10)[0] if serve.stdout else ""
+    assert "celery" in output.lower()
