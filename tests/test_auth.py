@@ -139,3 +139,21 @@ def test_inactive_user_cannot_sign_in(client, session, org):
     user.active = False
     session.commit()
     assert client.post("/api/v1/auth/token", json={"username": "chutich", "password": f.PASSWORD}).status_code == 401
+
+
+def test_rate_limit_shared_through_redis(database_url, tmp_path, session):
+    """With Redis configured, the limit holds across app instances (gunicorn workers)."""
+    from tests.conftest import REDIS_URL, need
+    from workflow import create_app
+
+    need(bool(REDIS_URL), "TDKT_TEST_REDIS_URL is not set: the Redis rate-limit test is skipped")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    f.commune_setup(session)
+    settings = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40,
+                "BROKER_URL": "memory://", "RATELIMIT_STORAGE_URL": REDIS_URL, "LOGIN_RATE_LIMIT": "3 per minute"}
+    one, two = create_app(settings).test_client(), create_app(settings).test_client()
+    codes = [c.post("/api/v1/auth/token", json={"username": "thuky", "password": "x"}).status_code
+             for c in (one, two, one, two)]
+    assert codes == [401, 401, 401, 429]
