@@ -7,6 +7,8 @@ With TDKT_REQUIRE_SERVICES=1 (CI) a missing service is a failure, never a skip.
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, delete, text
@@ -126,3 +128,19 @@ def _fast_password_hashing(monkeypatch):
     from workflow.auth import services
 
     monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
+@contextmanager
+def serve_in_thread(app):
+    """Serve ``app`` over real HTTP on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

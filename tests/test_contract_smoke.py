@@ -4,20 +4,17 @@ contract against a real HTTP server on an empty database — the way acceptance 
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import need
+from tests.conftest import need, serve_in_thread
 
 SMOKE = Path(__file__).resolve().parents[2] / "shared" / "contract" / "smoke.py"
 
 
 @pytest.fixture
 def server(app):
-    from werkzeug.serving import make_server
-
     from workflow.extensions import db
     from workflow.org.services import create_user
 
@@ -25,15 +22,8 @@ def server(app):
         create_user(db.session, None, username="smoke_admin", password="Smoke-admin-2024",
                     full_name="Quản trị", roles=[{"role": "admin"}])
         db.session.remove()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield url
 
 
 def test_smoke_contract(server, app):

@@ -11,12 +11,11 @@ import importlib.util
 import os
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import need
+from tests.conftest import need, serve_in_thread
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 CHROMIUM_ARGS = [
@@ -53,23 +52,14 @@ def live_server(app, backend):
     """The test app with the demo loaded, served on 127.0.0.1 (a free port) in a thread."""
     if backend != "sqlite":
         pytest.skip("browser tests run on SQLite only (the database layer is covered on PostgreSQL)")
-    from werkzeug.serving import make_server
-
     from workflow.demo import load_demo
     from workflow.extensions import db
 
     with app.app_context():
         load_demo(db.session)
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield url
 
 
 def _new_page(browser, base_url: str, **context_options):
