@@ -16,6 +16,8 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    from tasks.reminders import beat_entries
+
     broker = app.config["TDKT_BROKER_URL"]
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.conf.update(
@@ -36,8 +38,8 @@ def celery_init_app(app: Flask) -> Celery:
         broker_transport_options={"visibility_timeout": 3600} if broker.startswith("redis") else {},
         task_always_eager=bool(app.config["TDKT_CELERY_ALWAYS_EAGER"]),
         task_eager_propagates=True,
-        beat_schedule={},
-        include=["tasks.ops"],
+        beat_schedule=beat_entries(app.config["TDKT_BEAT_SCAN_SECONDS"]),
+        include=["tasks.ops", "tasks.reminders"],
     )
     celery.set_default()
     app.extensions["celery"] = celery

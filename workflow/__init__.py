@@ -74,12 +74,22 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from workflow.api import bp as api_bp
     from workflow.auth.views import bp as auth_bp
+    from workflow.council.views import bp as council_bp
+    from workflow.decisions.views import bp as decisions_bp
+    from workflow.proposals.views import bp as proposals_bp
+    from workflow.proposals.views import public_bp
+    from workflow.reminders.views import bp as reminders_bp
     from workflow.views import bp as main_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(reminders_bp)
+    app.register_blueprint(decisions_bp)
+    app.register_blueprint(proposals_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(council_bp)
     _init_errors(app)
 
     from tasks.celery_app import celery_init_app

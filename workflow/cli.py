@@ -178,6 +178,94 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+# --- reminders ----------------------------------------------------------------------------------
+
+def _when(value: str | None):
+    from datetime import datetime
+
+    from workflow.db import utcnow
+    from workflow.reminders.kinds import LOCAL_TZ
+
+    if not value:
+        return utcnow()
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+
+
+@main.group("reminders")
+def reminders_group() -> None:
+    """Reminders: the due-event scan and the outbox."""
+
+
+@reminders_group.command("scan")
+@click.option("--dry-run", is_flag=True, help="list what would be queued; write nothing")
+@click.option("--now", "now_text", default=None, help="scan as of this moment (ISO, Vietnam time if no zone)")
+def reminders_scan(dry_run: bool, now_text: str | None) -> None:
+    """Run one scan now: write the due reminders into the outbox and enqueue their delivery."""
+    from tasks.reminders import enqueue_delivery
+    from workflow.reminders.services import scan
+
+    with _app().app_context():
+        result = scan(db.session, _when(now_text), dry_run=dry_run, dispatch=None if dry_run else enqueue_delivery)
+        if dry_run:
+            from workflow.org.models import User
+
+            names = {u.id: u.username for u in db.session.query(User)}
+            for due in sorted(result.new, key=lambda d: (d.kind, d.subject_id, d.recipient_id)):
+                click.echo(f"{due.kind}\t{due.subject_type}:{due.subject_id}\t{due.due_on.isoformat()}\t"
+                           f"{names.get(due.recipient_id, due.recipient_id)}\t{due.level}")
+            db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+    if dry_run:
+        click.echo(f"dry run: {len(result.new)} reminder(s) would be queued ({len(result.due)} due, "
+                   f"{result.seconds:.2f} s); nothing written")
+    elif result.skipped:
+        click.echo("another scan is running; nothing done")
+    else:
+        click.echo(f"{len(result.inserted)} reminder(s) queued ({len(result.due)} due, {result.seconds:.2f} s)")
+
+
+@reminders_group.command("send")
+def reminders_send() -> None:
+    """Deliver the pending reminders now, in this process (no worker needed)."""
+    from sqlalchemy.orm import Session
+
+    from workflow.reminders.delivery import deliver, sweep
+
+    with _app().app_context():
+        with Session(db.engine) as session:
+            swept = sweep(session)
+            result = deliver(session)
+        db.engine.dispose()
+    click.echo(f"sent {result.sent}, digest {result.digest}, cancelled {result.cancelled}, "
+               f"retry later {result.retried}, failed {result.failed}; swept back {swept}")
+
+
+@main.group("bench")
+def bench_group() -> None:
+    """Benchmarks (commands, not timed tests)."""
+
+
+@bench_group.command("reminders")
+@click.option("--proposals", default=100000, show_default=True, help="proposals in the database")
+@click.option("--due", default=1000, show_default=True, help="proposals with a reminder due")
+@click.option("--waiting", default=None, type=int, help="proposals waiting but not due yet (default: --due)")
+@click.option("--scaling/--single", default=True, show_default=True,
+              help="also run proposals/10 and due/10, to show what the time follows")
+def bench_reminders(proposals: int, due: int, waiting: int | None, scaling: bool) -> None:
+    """Time the reminder scan over a throwaway database (SQLite, or a temporary schema in the
+    PostgreSQL of TDKT_DATABASE_URL)."""
+    from workflow.reminders import bench
+
+    url = bench.default_database_url()
+    click.echo(f"reminder scan benchmark on {'PostgreSQL' if url and url.startswith('postgresql') else 'SQLite'}, "
+               f"as of {bench.NOW.isoformat()}")
+    runs = bench.matrix(proposals, due, waiting, url) if scaling else [bench.run(proposals, due, waiting, url)]
+    for figures in runs:
+        click.echo(figures.line())
+
+
 # --- worker -------------------------------------------------------------------------------------
 
 @main.group("worker")

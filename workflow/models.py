@@ -37,3 +37,4 @@ from workflow.proposals.models import (  # noqa: F401
     ProposalTransition,
     Round,
 )
+from workflow.reminders.models import Notification, Reminder, ReminderPolicy, ReminderPreference  # noqa: F401

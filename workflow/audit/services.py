@@ -88,7 +88,9 @@ class Broken:
 def verify(session: Session) -> tuple[int, Broken | None]:
     """Walk every chain; return (entries checked, the first broken link or None)."""
     checked = 0
-    chains = session.scalars(select(AuditEntry.chain).distinct().order_by(AuditEntry.chain)).all()
+    # every chain that has entries, and every chain head (a head whose entries all vanished is broken)
+    chains = sorted(set(session.scalars(select(AuditEntry.chain).distinct()))
+                    | set(session.scalars(select(AuditChain.chain))))
     for chain in chains:
         previous, expected_seq = GENESIS, 1
         rows = session.scalars(select(AuditEntry).where(AuditEntry.chain == chain).order_by(AuditEntry.seq))
@@ -104,6 +106,9 @@ def verify(session: Session) -> tuple[int, Broken | None]:
         head = session.get(AuditChain, chain)
         if head is not None and head.seq != expected_seq - 1:
             return checked, Broken(chain, expected_seq, 0, f"entries after #{expected_seq - 1} are missing")
+        if head is not None and head.seq > 0 and head.hash != previous:
+            # the last entry was rewritten (its own hash recomputed): the head still holds the original
+            return checked, Broken(chain, head.seq, 0, "the last entry does not match the chain head")
     return checked, None
 
 

@@ -10,7 +10,8 @@ def meeting_json(m, progress: dict | None = None) -> dict:
         "presiding": m.presiding.username if m.presiding else None,
         "agenda": [{"proposal_id": i.proposal_id, "nominee": i.proposal.nominee.name,
                     "award_type_code": i.proposal.award_type_code, "state": i.proposal.state,
-                    "recused": [r.user.username for r in i.recusals]} for i in m.items],
+                    "recused": [r.user.username for r in i.recusals],
+                    "presiding": i.presiding.username if i.presiding else None} for i in m.items],
         "attendance": [{"username": a.user.username, "full_name": a.user.full_name, "present": a.present,
                         "written_vote": a.written_vote} for a in m.attendance],
     }

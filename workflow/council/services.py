@@ -124,6 +124,7 @@ def record_attendance(session: Session, actor, meeting_id: int, *, present: list
     if bad:
         raise field_error("written_voters", _("Only absent members vote in writing: %(names)s.", names=", ".join(bad)))
     items = {i.proposal_id: i for i in meeting.items}
+    counts_by_item: dict[int, tuple[int, int]] = {}
     for key, counts in written_votes.items():
         try:
             pid, yes, no = int(key), int(counts.get("yes", 0)), int(counts.get("no", 0))
@@ -137,7 +138,11 @@ def record_attendance(session: Session, actor, meeting_id: int, *, present: list
             raise field_error(f"written_votes.{key}", _("This item does not take written votes."))
         if yes < 0 or no < 0 or yes + no > len(voters):
             raise field_error(f"written_votes.{key}", _("More written votes than written voters."))
-        item.written_yes, item.written_no = yes, no
+        counts_by_item[item.id] = (yes, no)
+    # validated: now write. Attendance replaces the earlier one, written counts included (an item
+    # left out has none), so counts never outlive the envelopes they came from.
+    for item in meeting.items:
+        item.written_yes, item.written_no = counts_by_item.get(item.id, (0, 0))
     for row in list(meeting.attendance):
         session.delete(row)
     session.flush()
@@ -169,6 +174,15 @@ def recusal_reason(session: Session, member: User, nominee: Nominee) -> str | No
     return None
 
 
+def quorum_needed(meeting: Meeting, size: int) -> int:
+    """Members who must be present: the strictest quorum among the agenda's award types (a
+    fraction of ``size``, rounded up); 0 with an empty agenda."""
+    if not meeting.items:
+        return 0
+    quorum = max(Fraction((i.proposal.award_rule or {}).get("quorum") or "0") for i in meeting.items)
+    return -(-quorum.numerator * size // quorum.denominator)
+
+
 def open_vote(session: Session, actor, meeting_id: int) -> Meeting:
     """Open voting (chair). Checks the quorum and says the numbers when it fails; records recusals
     and who presides over each item."""
@@ -182,32 +196,41 @@ def open_vote(session: Session, actor, meeting_id: int) -> Meeting:
         raise Conflict(_("Take attendance first."), code="no_attendance")
     council = seats(session, meeting.authority_id)
     size, present = len(council), sum(1 for a in meeting.attendance if a.present)
-    quorum = max(Fraction(i.proposal.award_rule.get("quorum") or "0") for i in meeting.items)
-    if Fraction(present, size) < quorum:
-        needed = -(-quorum.numerator * size // quorum.denominator)
+    needed = quorum_needed(meeting, size)
+    if present < needed:
         raise Conflict(_("No quorum: %(present)d of %(size)d members present, %(needed)d needed.",
                          present=present, size=size, needed=needed), code="no_quorum",
                        details={"present": present, "members": size, "needed": needed})
     chair = next((s.user for s in council if s.position == "chair"), None)
     vice_chairs = [s.user for s in council if s.position == "vice_chair"]
+    written_voters = {a.user_id for a in meeting.attendance if a.written_vote}
+    recused_by_item: dict[int, dict[int, str]] = {}
+    for item in meeting.items:
+        recused = {seat.user.id: reason for seat in council
+                   if (reason := recusal_reason(session, seat.user, item.proposal.nominee))}
+        recused_by_item[item.id] = recused
+        # a recused member's envelope does not count on that item
+        if item.written_yes + item.written_no > len(written_voters - set(recused)):
+            raise Conflict(_("Item %(id)s has more written votes than absent members who may vote on it.",
+                             id=item.proposal_id), code="written_votes",
+                           details={"proposal_id": item.proposal_id})
+    # validated: now write
     recorded = []
     for item in meeting.items:
-        recused = {}
+        recused = recused_by_item[item.id]
         for seat in council:
-            reason = recusal_reason(session, seat.user, item.proposal.nominee)
-            if reason:
-                recused[seat.user.id] = reason
-                session.add(Recusal(agenda_item_id=item.id, user_id=seat.user.id, reason=reason))
-                recorded.append({"proposal_id": item.proposal_id, "member": seat.user.username, "reason": reason})
+            if seat.user.id in recused:
+                session.add(Recusal(agenda_item_id=item.id, user_id=seat.user.id, reason=recused[seat.user.id]))
+                recorded.append({"proposal_id": item.proposal_id, "member": seat.user.username,
+                                 "reason": recused[seat.user.id]})
         presiding = chair if chair is not None and chair.id not in recused else next(
             (v for v in vice_chairs if v.id not in recused), None)
         item.presiding_user_id = presiding.id if presiding else None
         session.add(BallotTally(agenda_item_id=item.id, yes=0, no=0))
         # written voters have voted on the items that took written votes
         if item.written_yes or item.written_no:
-            for a in meeting.attendance:
-                if a.written_vote and a.user_id not in recused:
-                    session.add(BallotReceipt(agenda_item_id=item.id, user_id=a.user_id))
+            for user_id in sorted(written_voters - set(recused)):
+                session.add(BallotReceipt(agenda_item_id=item.id, user_id=user_id))
     meeting.status, meeting.opened_at, meeting.council_size = "voting", utcnow(), size
     meeting.presiding_user_id = chair.id if chair else None
     audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.open", object_type="meeting",
@@ -238,14 +261,19 @@ def cast_ballot(session: Session, actor, meeting_id: int, votes: list[dict]) -> 
             raise NotFound(_("Proposal %(id)s is not on this meeting's agenda.", id=vote["proposal_id"]))
         if item.id in seen:
             raise field_error(f"votes.{i}", _("An item appears twice on the ballot."))
+        if vote.get("choice") not in ("yes", "no"):
+            raise field_error(f"votes.{i}.choice", _("Choose yes or no."))
         seen.add(item.id)
         if any(r.user_id == actor.id for r in item.recusals):
             raise Forbidden(_("You are recused from item %(id)s.", id=item.proposal_id),
                             details={"proposal_id": item.proposal_id})
         if ((item.proposal.award_rule or {}).get("ballot") or {}).get("method") == "show_of_hands":
             raise field_error(f"votes.{i}", _("This item is decided by show of hands."))
+    # items in one fixed order (not the ballot's): two ballots locking the same tally rows in
+    # different orders would deadlock on PostgreSQL
+    ordered = sorted(votes, key=lambda v: items[v["proposal_id"]].id)
     try:
-        for vote in votes:
+        for vote in ordered:
             item = items[vote["proposal_id"]]
             session.add(BallotReceipt(agenda_item_id=item.id, user_id=actor.id))
             session.flush()
@@ -256,9 +284,15 @@ def cast_ballot(session: Session, actor, meeting_id: int, votes: list[dict]) -> 
         audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.ballot",
                      object_type="meeting", object_id=meeting.id, data={"items": len(votes)})
         session.commit()
-    except (IntegrityError, OperationalError) as exc:
+    except IntegrityError as exc:
+        # the receipt's key (item, member) is taken: this member has voted on the item already
         session.rollback()
         raise Conflict(_("You have already voted on this item."), code="already_voted") from exc
+    except OperationalError as exc:
+        # a lock wait gave up (SQLite busy, PostgreSQL lock timeout or deadlock): nothing was stored
+        session.rollback()
+        raise Conflict(_("The ballot box is busy; nothing was recorded. Please cast your ballot again."),
+                       code="busy") from exc
     return progress(session, meeting)
 
 

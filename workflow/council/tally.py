@@ -38,12 +38,15 @@ def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
         yes = (tally.yes if tally else 0) + item.written_yes
         no = (tally.no if tally else 0) + item.written_no
     size = meeting.council_size or 0
+    took_written = bool(item.written_yes or item.written_no)
     if ballot.get("denominator", "total_members") == "present_members":
-        denominator = len(present_ids - recused_ids) if ballot.get("recused_out_of_denominator", True) \
-            else len(present_ids)
+        # members who voted in writing take part in the vote: they count as present for it
+        voting_ids = present_ids | (written_ids if took_written else set())
+        denominator = len(voting_ids - recused_ids) if ballot.get("recused_out_of_denominator", True) \
+            else len(voting_ids)
     else:
         denominator = size - len(recused_ids) if ballot.get("recused_out_of_denominator", True) else size
-    issued = len(present_ids - recused_ids) + (len(written_ids) if (item.written_yes or item.written_no) else 0)
+    issued = len(present_ids - recused_ids) + (len(written_ids) if took_written else 0)
     return {
         "proposal_id": item.proposal_id,
         "nominee": item.proposal.nominee.name,
@@ -62,13 +65,15 @@ def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
         "recused": [{"member": r.user.full_name, "username": r.user.username, "reason": r.reason}
                     for r in item.recusals],
         "presiding": item.presiding.full_name if item.presiding else None,
+        "presiding_username": item.presiding.username if item.presiding else None,
     }
 
 
-def _cap_room(session: Session, meeting: Meeting, award_code: str, cap: dict, year: int,
+def _cap_room(session: Session, authority_id: int, award_code: str, cap: dict, year: int,
               meeting_rows: list[dict]) -> int:
-    """Places left under the cap for ``award_code`` (this meeting's items not counted)."""
-    authority_id = meeting.authority_id
+    """Places left under the cap for ``award_code`` among proposals from ``authority_id`` (the
+    authority whose awardees the cap counts; a district council may hold several communes' items).
+    This meeting's items are not counted."""
     rounds = select(Round.id).where(Round.authority_id == authority_id, Round.year == year)
     in_meeting = {r["proposal_id"] for r in meeting_rows}
     awarded = session.scalar(select(func.count(func.distinct(AwardRecord.nominee_id))).join(Nominee).where(
@@ -79,7 +84,8 @@ def _cap_room(session: Session, meeting: Meeting, award_code: str, cap: dict, ye
         Proposal.state.in_([s for s in ALIVE if s not in ("awarded", "in_council")]),
         Proposal.id.not_in(in_meeting))) or 0
     # items of the capped-on award in this very meeting count when they pass
-    base_meeting = sum(1 for r in meeting_rows if r["award_type_code"] == cap["of_award"] and r["passed"])
+    base_meeting = sum(1 for r in meeting_rows if r["award_type_code"] == cap["of_award"] and r["passed"]
+                       and r["origin_authority_id"] == authority_id)
     limit = math.floor(Fraction(cap["ratio"]) * (awarded + base_alive + base_meeting))
     taken = session.scalar(select(func.count(Proposal.id)).where(
         Proposal.round_id.in_(rounds), Proposal.award_type_code == award_code,
@@ -91,16 +97,19 @@ def tally_meeting(session: Session, meeting: Meeting, tie_break: list[int]) -> d
     tallies = {t.agenda_item_id: t for t in session.scalars(
         select(BallotTally).where(BallotTally.agenda_item_id.in_([i.id for i in meeting.items])))}
     rows = [tally_item(meeting, item, tallies.get(item.id)) for item in meeting.items]
+    origin = {item.proposal_id: item.proposal.origin_authority_id for item in meeting.items}
+    for row in rows:
+        row["origin_authority_id"] = origin[row["proposal_id"]]
     caps = {}
     for item, row in zip(meeting.items, rows, strict=True):
         cap = (item.proposal.award_rule or {}).get("cap")
         if cap:
-            caps.setdefault(row["award_type_code"], (cap, item.proposal.round.year))
+            caps.setdefault((row["award_type_code"], row["origin_authority_id"]), (cap, item.proposal.round.year))
     ties = []
-    for code, (cap, year) in caps.items():
-        group = sorted((r for r in rows if r["award_type_code"] == code and r["passed"]),
-                       key=lambda r: -r["yes"])
-        room = _cap_room(session, meeting, code, cap, year, rows)
+    for (code, authority_id), (cap, year) in caps.items():
+        group = sorted((r for r in rows if r["award_type_code"] == code and r["passed"]
+                        and r["origin_authority_id"] == authority_id), key=lambda r: -r["yes"])
+        room = _cap_room(session, authority_id, code, cap, year, rows)
         if len(group) <= room:
             continue
         cutoff = group[room - 1]["yes"] if room > 0 else None
@@ -123,5 +132,7 @@ def tally_meeting(session: Session, meeting: Meeting, tie_break: list[int]) -> d
                        code="cap_tie", details={"ties": ties})
     if tie_break and not ties and not caps:
         raise field_error("tie_break", _("There is no tie to settle."))
+    for row in rows:
+        del row["origin_authority_id"]
     present = sum(1 for a in meeting.attendance if a.present)
     return {"meeting_id": meeting.id, "members": meeting.council_size, "present": present, "items": rows}

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from typing import Literal
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request, send_file
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.api.core import parse_body, route
-from workflow.decisions import services
+from workflow.calendar.services import WorkCalendar
+from workflow.decisions import exchange, importing, services, tracking
 from workflow.decisions.serializers import decision_json, submission_json
+from workflow.errors import field_error
 from workflow.extensions import db
 
 
@@ -86,8 +90,85 @@ def create_submission(user, data: SubmissionIn):
 
 @route("/submissions/<int:submission_id>", tags=("decisions",))
 def get_submission(user, submission_id: int):
-    """A submission with the state and outcome of each proposal in it."""
-    return jsonify(submission_json(services.get_submission(db.session, user, submission_id)))
+    """A submission with the state and outcome of each proposal in it, and its tracking."""
+    submission = services.get_submission(db.session, user, submission_id)
+    return jsonify(_tracked(submission, WorkCalendar.load(db.session)))
+
+
+def _tracked(submission, calendar) -> dict:
+    data = submission_json(submission)
+    data["tracking"] = tracking.track(db.session, submission, calendar).as_dict()
+    return data
+
+
+@route("/submissions", tags=("decisions",))
+def list_submissions(user):
+    """Submissions sent by or to the caller's authorities, with the state of each proposal and the
+    working days waited against the answer limit; filters ``status``, ``authority``,
+    ``direction=outgoing|incoming``, ``overdue=1``."""
+    args = request.args
+    direction = args.get("direction")
+    if direction not in (None, "", "outgoing", "incoming"):
+        raise field_error("direction", _("The direction is outgoing or incoming."))
+    status = args.get("status")
+    if status not in (None, "", "draft", "sent"):
+        raise field_error("status", _("The status is draft or sent."))
+    calendar = WorkCalendar.load(db.session)
+    rows = [_tracked(s, calendar) for s in tracking.list_submissions(
+        db.session, user, status=status or None, authority_code=args.get("authority") or None,
+        direction=direction or None)]
+    if args.get("overdue") in ("1", "true", "yes"):
+        rows = [r for r in rows if r["tracking"]["overdue"]]
+    return jsonify({"items": rows, "total": len(rows)})
+
+
+@route("/submissions/<int:submission_id>/package", tags=("decisions",))
+def export_package(user, submission_id: int):
+    """The dossier package of a sent submission: a ZIP with a versioned JSON manifest, the PDFs and
+    every attachment, each with its SHA-256 (for a higher level that uses another system)."""
+    filename, content = exchange.export_package(db.session, user, submission_id,
+                                                instance_path=current_app.instance_path)
+    response = send_file(io.BytesIO(content), mimetype="application/zip", as_attachment=True,
+                         download_name=filename, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@route("/dossiers/import", methods=["POST"], tags=("decisions",))
+def import_dossier(user):
+    """Import a dossier package (multipart ``file``) at the parent authority it is addressed to
+    (secretary or higher reviewer there): its proposals arrive in ``submitted``. A malformed or
+    altered package is refused whole."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise field_error("file", _("Attach the package as the multipart field “file”."))
+    result = importing.import_package(db.session, user, upload.read(), instance_path=current_app.instance_path)
+    return jsonify(result), 201
+
+
+@route("/decisions", tags=("decisions",))
+def list_decisions(user):
+    """Decisions of the caller's authorities (``status`` draft or issued, ``authority``)."""
+    status = request.args.get("status")
+    if status not in (None, "", "draft", "issued"):
+        raise field_error("status", _("The status is draft or issued."))
+    rows = services.list_decisions(db.session, user, status=status or None,
+                                   authority_code=request.args.get("authority") or None)
+    return jsonify({"items": [decision_json(d) for d in rows], "total": len(rows)})
+
+
+@route("/decisions/<int:decision_id>", methods=["DELETE"], tags=("decisions",))
+def discard_decision(user, decision_id: int):
+    """Discard a draft decision (secretary)."""
+    services.discard_decision(db.session, user, decision_id)
+    return "", 204
+
+
+@route("/submissions/<int:submission_id>", methods=["DELETE"], tags=("decisions",))
+def discard_submission(user, submission_id: int):
+    """Discard a draft submission (secretary)."""
+    services.discard_submission(db.session, user, submission_id)
+    return "", 204
 
 
 @route("/submissions/<int:submission_id>/send", methods=["POST"], tags=("decisions",))

@@ -36,7 +36,8 @@ class Decision(Base):
         CheckConstraint(enum_check("status", DECISION_STATUSES), name="status"),
         CheckConstraint("status <> 'issued' OR (number IS NOT NULL AND signed_on IS NOT NULL "
                         "AND signer_id IS NOT NULL)", name="issued_fields"),
-        UniqueConstraint("authority_id", "number"),
+        # numbers restart every year (1/QĐ-UBND of 2025 and of 2026 are two decisions)
+        UniqueConstraint("authority_id", "year", "number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,7 +80,7 @@ class Submission(Base):
     __table_args__ = (
         CheckConstraint(enum_check("status", SUBMISSION_STATUSES), name="status"),
         CheckConstraint("status <> 'sent' OR (number IS NOT NULL AND sent_on IS NOT NULL)", name="sent_fields"),
-        UniqueConstraint("from_authority_id", "number"),
+        UniqueConstraint("from_authority_id", "year", "number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +97,7 @@ class Submission(Base):
 
     from_authority: Mapped[Authority] = relationship(foreign_keys=[from_authority_id])
     to_authority: Mapped[Authority] = relationship(foreign_keys=[to_authority_id])
+    signer: Mapped[User | None] = relationship(foreign_keys=[signer_id])
     items: Mapped[list[SubmissionItem]] = relationship(back_populates="submission", order_by="SubmissionItem.id",
                                                        cascade="all, delete-orphan")
 

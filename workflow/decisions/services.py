@@ -26,6 +26,7 @@ from workflow.decisions.models import (
     SubmissionItem,
 )
 from workflow.errors import Conflict, Forbidden, NotFound, Unauthorized, field_error
+from workflow.org.models import Authority
 from workflow.org.services import authority_by_code
 from workflow.proposals import guards
 from workflow.proposals import services as proposals
@@ -53,6 +54,17 @@ def next_number(session: Session, authority_id: int, kind: str, year: int) -> in
     ).values(last=DocumentCounter.last + 1).returning(DocumentCounter.last)).scalar_one()
 
 
+def _free_number(session: Session, model, authority_column, authority_id: int, kind: str, year: int,
+                 suffix: str) -> str:
+    """The next counter number of the year whose text is not already taken: a number typed by hand
+    (a decision numbered on paper) is skipped, not issued twice (the unique key would refuse it)."""
+    while True:
+        number = f"{next_number(session, authority_id, kind, year)}/{suffix}"
+        if not session.scalar(select(model.id).where(authority_column == authority_id, model.year == year,
+                                                     model.number == number)):
+            return number
+
+
 def _proposals_for(session: Session, actor, authority, proposal_ids: list[int]) -> list[Proposal]:
     if not proposal_ids:
         raise field_error("proposal_ids", _("Choose at least one proposal."))
@@ -77,6 +89,11 @@ def _power(session: Session, proposal: Proposal) -> str:
     return "within" if deciding is not None and deciding.id == proposal.current_authority_id else "above"
 
 
+def power(session: Session, proposal: Proposal) -> str:
+    """'within' when the proposal's current authority decides its award, else 'above'."""
+    return _power(session, proposal)
+
+
 # --- decisions ------------------------------------------------------------------------------------
 
 def get_decision(session: Session, actor, decision_id: int) -> Decision:
@@ -84,6 +101,21 @@ def get_decision(session: Session, actor, decision_id: int) -> Decision:
     if decision is None or not policies.can_view_authority(actor, decision.authority_id):
         raise NotFound(_("Unknown decision: %(id)s.", id=decision_id))
     return decision
+
+
+def list_decisions(session: Session, actor, *, status: str | None = None,
+                   authority_code: str | None = None) -> list[Decision]:
+    """Decisions of the authorities where ``actor`` holds a role that sees them, newest first."""
+    query = select(Decision).order_by(Decision.id.desc())
+    if not actor.is_deployment_admin:
+        ids = {r.authority_id for r in actor.roles if r.authority_id is not None
+               and policies.can_view_authority(actor, r.authority_id)}
+        query = query.where(Decision.authority_id.in_(ids))
+    if status:
+        query = query.where(Decision.status == status)
+    if authority_code:
+        query = query.join(Decision.authority).where(Authority.code == authority_code)
+    return list(session.scalars(query))
 
 
 def create_decision(session: Session, actor, *, authority_code: str, award_type_code: str,
@@ -137,11 +169,13 @@ def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: d
     try:
         if number:
             taken = session.scalar(select(Decision.id).where(Decision.authority_id == decision.authority_id,
+                                                             Decision.year == signed_on.year,
                                                              Decision.number == number))
             if taken:
                 raise field_error("number", _("The number %(number)s is already used.", number=number))
         else:
-            number = f"{next_number(session, decision.authority_id, 'QD', signed_on.year)}/{DECISION_SUFFIX}"
+            number = _free_number(session, Decision, Decision.authority_id, decision.authority_id, "QD",
+                                  signed_on.year, DECISION_SUFFIX)
         claimed = session.execute(update(Decision).where(Decision.id == decision.id, Decision.status == "draft")
                                   .values(status="issued", number=number, year=signed_on.year, signed_on=signed_on,
                                           signer_id=actor.id, issued_at=utcnow())
@@ -214,7 +248,8 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
     require_fresh(signed_in_at, fresh_minutes)
     sent_on = sent_on or date.today()
     try:
-        number = f"{next_number(session, submission.from_authority_id, 'TTr', sent_on.year)}/{SUBMISSION_SUFFIX}"
+        number = _free_number(session, Submission, Submission.from_authority_id, submission.from_authority_id, "TTr",
+                              sent_on.year, SUBMISSION_SUFFIX)
         claimed = session.execute(update(Submission).where(Submission.id == submission.id,
                                                            Submission.status == "draft")
                                   .values(status="sent", number=number, year=sent_on.year, sent_on=sent_on,
@@ -247,7 +282,9 @@ def record_outcome(session: Session, actor, submission_id: int, *, proposal_id: 
     item = next((i for i in submission.items if i.proposal_id == proposal_id), None)
     if item is None:
         raise field_error("proposal_id", _("Proposal %(id)s is not in this submission.", id=proposal_id))
-    if item.outcome is not None and item.proposal.state != "forwarded":
+    # once answered, an item stays answered: a returned proposal sent again travels in a new
+    # submission, and its answer is recorded there (never on this stale item)
+    if item.outcome is not None:
         raise Conflict(_("The outcome of this proposal is already recorded."), code="already_recorded",
                        details={"outcome": item.outcome})
     data = {"outcome": outcome, "decision_number": decision_number, "reason": reason,
@@ -263,3 +300,33 @@ def record_outcome(session: Session, actor, submission_id: int, *, proposal_id: 
         session.rollback()
         raise
     return item
+
+
+# --- discarding drafts ----------------------------------------------------------------------------
+
+def discard_decision(session: Session, actor, decision_id: int) -> None:
+    """Delete a draft decision (secretary), freeing its proposals for another draft."""
+    decision = get_decision(session, actor, decision_id)
+    if not policies.is_secretary(actor, decision.authority_id):
+        raise Forbidden(_("Only the secretary discards a draft decision."))
+    if decision.status != "draft":
+        raise Conflict(_("An issued decision cannot be discarded."), code="already_issued")
+    audit.record(session, chain=decision.authority.code, actor=actor, action="decision.discard",
+                 object_type="decision", object_id=decision.id,
+                 data={"proposals": [i.proposal_id for i in decision.items]})
+    session.delete(decision)
+    session.commit()
+
+
+def discard_submission(session: Session, actor, submission_id: int) -> None:
+    """Delete a draft submission (secretary of the sending authority)."""
+    submission = get_submission(session, actor, submission_id)
+    if not policies.is_secretary(actor, submission.from_authority_id):
+        raise Forbidden(_("Only the secretary discards a draft submission."))
+    if submission.status != "draft":
+        raise Conflict(_("A sent submission cannot be discarded."), code="already_sent")
+    audit.record(session, chain=submission.from_authority.code, actor=actor, action="submission.discard",
+                 object_type="submission", object_id=submission.id,
+                 data={"proposals": [i.proposal_id for i in submission.items]})
+    session.delete(submission)
+    session.commit()

@@ -118,7 +118,7 @@ def create_proposal(user, data: ProposalIn):
     payload = data.model_dump(exclude={"evidence"})
     payload["evidence"] = data.evidence.as_json() if data.evidence else None
     proposal = services.create_proposal(db.session, user, **payload)
-    return jsonify(proposal_json(proposal, user, _calendar())), 201
+    return jsonify(proposal_json(proposal, user, _calendar(), session=db.session)), 201
 
 
 @route("/proposals", tags=("proposals",))
@@ -140,7 +140,7 @@ def list_proposals(user):
 def get_proposal(user, proposal_id: int):
     """A proposal with its documents, objections, processing clock and the events the caller may fire."""
     proposal = services.get_proposal(db.session, user, proposal_id)
-    return jsonify(proposal_json(proposal, user, _calendar()))
+    return jsonify(proposal_json(proposal, user, _calendar(), session=db.session))
 
 
 @route("/proposals/<int:proposal_id>", methods=["PATCH"], body=ProposalPatch, tags=("proposals",))
@@ -150,7 +150,7 @@ def edit_proposal(user, proposal_id: int, data: ProposalPatch):
     if data.evidence is not None:
         changes["evidence"] = data.evidence.as_json()
     proposal = services.edit_proposal(db.session, user, proposal_id, version=data.version, **changes)
-    return jsonify(proposal_json(proposal, user, _calendar()))
+    return jsonify(proposal_json(proposal, user, _calendar(), session=db.session))
 
 
 @route("/proposals/<int:proposal_id>/history", tags=("proposals",))
@@ -174,7 +174,10 @@ def fire_event(user, proposal_id: int, data: EventIn):
     """Fire a life-cycle event; 409 invalid_transition or conflict, 422 when a rule refuses."""
     proposal = services.transition(db.session, proposal_id, data.event, user, comment=data.comment,
                                    data=data.data, expected_version=data.version)
-    return jsonify(proposal_json(proposal, user, _calendar()))
+    answer = proposal_json(proposal, user, _calendar(), session=db.session)
+    # the missing declared documents, said on submit and accept (warnings never block)
+    answer["warnings"] = proposal.history[-1].data.get("warnings", []) if proposal.history else []
+    return jsonify(answer)
 
 
 @route("/proposals/<int:proposal_id>/attachments", methods=["POST"], tags=("proposals",))
@@ -204,7 +207,7 @@ def paper_received(user, proposal_id: int, data: PaperIn):
     """Tick that the paper copy of a required document was received (secretary)."""
     attachments.mark_paper_received(db.session, user, proposal_id, data.doc_type)
     proposal = services.get_proposal(db.session, user, proposal_id)
-    return jsonify(proposal_json(proposal, user, _calendar())), 201
+    return jsonify(proposal_json(proposal, user, _calendar(), session=db.session)), 201
 
 
 @route("/objections/<int:objection_id>/resolve", methods=["POST"], body=ResolutionIn, tags=("notice",))

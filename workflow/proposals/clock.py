@@ -4,12 +4,23 @@ authority, paused while returned, against the award type's limit."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from workflow.calendar.services import WorkCalendar
 from workflow.proposals.models import Proposal
 
 RUNNING = {"submitted", "under_review", "public_notice", "in_council", "recommended"}
+# working days are days of the Vietnamese calendar, whatever the server's zone
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(LOCAL).date()
+
+
+def local_today() -> date:
+    return datetime.now(LOCAL).date()
 
 
 @dataclass
@@ -26,7 +37,7 @@ class Clock:
 def processing_clock(proposal: Proposal, calendar: WorkCalendar, today: date | None = None,
                      default_limit: int | None = None) -> Clock:
     """Sum the working days of every stretch the proposal spent running at its current authority."""
-    today = today or date.today()
+    today = today or local_today()
     authority_code = proposal.origin_authority.code
     started: date | None = None
     total = 0
@@ -35,13 +46,24 @@ def processing_clock(proposal: Proposal, calendar: WorkCalendar, today: date | N
             authority_code = row.data["to_authority"]
         here = authority_code == proposal.current_authority.code
         if started is not None:
-            total += calendar.working_days_between(started, row.created_at.date())
+            total += calendar.working_days_between(started, local_day(row.created_at))
             started = None
         if here and row.to_state in RUNNING:
-            started = row.created_at.date()
+            started = local_day(row.created_at)
     running = started is not None
     if running:
         total += calendar.working_days_between(started, today)
     rule = proposal.award_rule or {}
     limit = rule.get("processing_days") or default_limit
     return Clock(total, limit, running, bool(limit and total > limit))
+
+
+def clock_for(session, proposal: Proposal, calendar: WorkCalendar, today: date | None = None) -> Clock:
+    """The clock with its limit: the snapshot's, or (before ``accept``) the rule set in force."""
+    from workflow.proposals.eligibility import award_rule
+
+    limit = None
+    if not proposal.award_rule:
+        found = award_rule(session, proposal)
+        limit = found[1].get("processing_days") if found else None
+    return processing_clock(proposal, calendar, today, default_limit=limit)

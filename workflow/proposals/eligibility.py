@@ -158,7 +158,8 @@ def _prerequisite(session: Session, proposal: Proposal, pre: dict, year: int, mo
 
 def _cap(session: Session, proposal: Proposal, cap: dict, year: int) -> Check:
     ratio = Fraction(cap["ratio"])
-    authority_id = proposal.current_authority_id
+    # the cap is over the awardees of the authority the proposals come from, wherever they now sit
+    authority_id = proposal.origin_authority_id
     same_year_rounds = select(Round.id).where(Round.authority_id == authority_id, Round.year == year)
     awarded = session.scalar(select(func.count(func.distinct(AwardRecord.nominee_id))).join(Nominee).where(
         AwardRecord.award_type_code == cap["of_award"], AwardRecord.year == year,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workflow.proposals import policies, states
-from workflow.proposals.clock import processing_clock
+from workflow.proposals.clock import clock_for
 
 
 def round_json(r) -> dict:
@@ -25,7 +25,7 @@ def objection_json(o, public: bool = False) -> dict:
     return data
 
 
-def proposal_json(p, user=None, calendar=None, full: bool = True) -> dict:
+def proposal_json(p, user=None, calendar=None, full: bool = True, session=None) -> dict:
     data = {
         "id": p.id, "state": p.state, "state_label": str(states.STATE_LABELS[p.state]), "version": p.version,
         "round_id": p.round_id, "year": p.round.year, "nominee_id": p.nominee_id,
@@ -43,8 +43,8 @@ def proposal_json(p, user=None, calendar=None, full: bool = True) -> dict:
         data["attachments"] = [attachment_json(a) for a in p.attachments]
         data["paper_received"] = sorted(r.doc_type for r in p.paper_receipts)
         data["objections"] = [objection_json(o) for o in p.objections]
-        if calendar is not None:
-            data["clock"] = processing_clock(p, calendar).as_dict()
+        if calendar is not None and session is not None:
+            data["clock"] = clock_for(session, p, calendar).as_dict()
     if user is not None:
         data["allowed_events"] = [e for e in states.allowed_events(p.state)
                                   if e not in states.INTERNAL_EVENTS and policies.can_fire(user, p, e)]

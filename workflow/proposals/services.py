@@ -17,8 +17,10 @@ from workflow.org.models import Authority, AwardRecord, RoleAssignment, Unit
 from workflow.org.services import authority_by_code, get_nominee, unit_by_code
 from workflow.proposals import eligibility, policies, states
 from workflow.proposals.models import ROUND_KINDS, Proposal, ProposalTransition, Round
+from workflow.reminders.services import cancel_pending as cancel_pending_reminders
 
 EDITABLE_FIELDS = ("achievements", "evidence")
+WARNED_EVENTS = ("submit", "resubmit", "accept")
 
 
 # --- rounds ---------------------------------------------------------------------------------------
@@ -225,7 +227,14 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
     if claimed != 1:
         session.rollback()
         raise _conflict(session, proposal_id, _("Someone else changed this proposal just now."))
+    cancel_pending_reminders(session, "proposal", proposal.id)  # it moved on: same transaction
     history_data = {k: v for k, v in data.items() if k != "password"}
+    if event in WARNED_EVENTS:
+        # declared items are never a silent pass: what is missing is said on the event itself
+        report = eligibility.evaluate(session, proposal, mode="accept")
+        warnings = [{"rule": c.rule, "message": c.message, **c.details} for c in report.warnings]
+        if warnings:
+            history_data["warnings"] = warnings
     if values.get("current_authority_id", at.id) != at.id:
         history_data["to_authority"] = session.get(Authority, values["current_authority_id"]).code
     session.add(ProposalTransition(

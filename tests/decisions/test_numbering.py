@@ -1,0 +1,89 @@
+"""Numbers {n}/QĐ-UBND and {n}/TTr-UBND: per authority and year, consecutive, never repeated, also
+when the chair's clicks race (threads through the API, on SQLite and on PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+
+from workflow.decisions.models import Decision, DocumentCounter
+
+
+def _race(app, headers, paths: list[str]) -> list[tuple[int, dict]]:
+    """POST every path at the same moment, each from its own client (its own request context)."""
+    barrier = threading.Barrier(len(paths))
+    results: list = [None] * len(paths)
+
+    def run(i: int, path: str) -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(path, json={}, headers=headers)
+        results[i] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(paths)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def _counter(session, kind: str) -> int | None:
+    session.expire_all()
+    return session.scalar(select(DocumentCounter.last).where(DocumentCounter.kind == kind))
+
+
+def test_decisions_issued_at_once_get_consecutive_numbers(d, app, session):
+    pids = [d.accepted(f"Người thứ {i}") for i in range(4)]
+    d.recommend(pids)
+    ids = [d.decision([pid])["id"] for pid in pids]
+    results = _race(app, d.auth("chutich"), [f"/api/v1/decisions/{i}/issue" for i in ids])
+    assert all(status == 200 for status, _body in results), results
+    numbers = sorted(int(body["number"].split("/")[0]) for _status, body in results)
+    assert numbers == [1, 2, 3, 4]
+    assert all(body["number"].endswith("/QĐ-UBND") for _s, body in results)
+    assert _counter(session, "QD") == 4
+    for pid in pids:
+        assert d.proposal(pid).state == "awarded"
+
+
+def test_the_same_decision_issued_twice_at_once_is_numbered_once(d, app, session):
+    pid = d.accepted("Đàm Văn Một")
+    d.recommend([pid])
+    did = d.decision([pid])["id"]
+    results = _race(app, d.auth("chutich"), [f"/api/v1/decisions/{did}/issue"] * 2)
+    assert sorted(status for status, _ in results) == [200, 409], results
+    assert _counter(session, "QD") == 1  # the loser's claim was rolled back: no gap
+    # the next decision continues the sequence
+    other = d.accepted("Đàm Văn Hai")
+    d.recommend([other])
+    assert d.issue(d.decision([other])["id"])["number"] == "2/QĐ-UBND"
+
+
+def test_submissions_sent_at_once_get_consecutive_numbers(d, app, session):
+    pids = [d.accepted(f"Bằng khen {i}", "BK_TINH") for i in range(3)]
+    d.recommend(pids)
+    ids = [d.submission([pid])["id"] for pid in pids]
+    results = _race(app, d.auth("chutich"), [f"/api/v1/submissions/{i}/send" for i in ids])
+    assert all(status == 200 for status, _body in results), results
+    assert sorted(body["number"] for _s, body in results) == ["1/TTr-UBND", "2/TTr-UBND", "3/TTr-UBND"]
+    assert _counter(session, "TTr") == 3
+
+
+def test_numbers_restart_each_year_and_skip_a_number_typed_by_hand(d, session):
+    pids = [d.accepted(f"Năm {i}") for i in range(4)]
+    d.recommend(pids)
+    ids = [d.decision([pid])["id"] for pid in pids]
+    assert d.issue(ids[0], date="2025-12-30")["number"] == "1/QĐ-UBND"
+    # a decision numbered on paper takes number 1 of 2026 …
+    assert d.issue(ids[1], number="1/QĐ-UBND", date="2026-01-02")["number"] == "1/QĐ-UBND"
+    # … so the counter of 2026 moves past it; 2025's number 1 does not matter in 2026
+    assert d.issue(ids[2], date="2026-01-05")["number"] == "2/QĐ-UBND"
+    # typing a number already used this year is refused and changes nothing
+    err = d.issue(ids[3], number="2/QĐ-UBND", date="2026-01-06", expect=422)["error"]
+    assert "number" in err["details"]
+    assert d.get("chutich", f"/api/v1/decisions/{ids[3]}")["status"] == "draft"
+    rows = session.execute(select(Decision.year, Decision.number).where(Decision.status == "issued")
+                           .order_by(Decision.id)).all()
+    assert [tuple(r) for r in rows] == [(2025, "1/QĐ-UBND"), (2026, "1/QĐ-UBND"), (2026, "2/QĐ-UBND")]

@@ -1,0 +1,83 @@
+"""Read-side selects for the council screens. Never a member's choice: what a member's ballot
+page knows is *whether* they have voted on an item (their receipts), never how."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.council.models import AgendaItem, BallotReceipt, Meeting
+from workflow.org.models import CouncilMember
+from workflow.proposals.models import Proposal
+
+MEETING_ROLES = {"secretary", "chair", "council_member", "admin"}
+
+
+def meetings_for(session: Session, user, limit: int = 100) -> list[Meeting]:
+    """The meetings ``user`` may see (policies.can_view), newest first."""
+    query = select(Meeting).order_by(Meeting.scheduled_at.desc(), Meeting.id.desc()).limit(limit)
+    if not user.is_deployment_admin:
+        ids = {r.authority_id for r in user.roles if r.role in MEETING_ROLES and r.authority_id}
+        query = query.where(Meeting.authority_id.in_(ids))
+    return list(session.scalars(query))
+
+
+def seat_of(session: Session, user, authority_id: int) -> CouncilMember | None:
+    return session.scalar(select(CouncilMember).where(CouncilMember.authority_id == authority_id,
+                                                      CouncilMember.user_id == user.id))
+
+
+def secretary_authorities(user) -> list:
+    """Authorities where ``user`` is the council's secretary (where they may create meetings)."""
+    seen, out = set(), []
+    for r in user.roles:
+        if r.role == "secretary" and r.authority is not None and r.authority_id not in seen:
+            seen.add(r.authority_id)
+            out.append(r.authority)
+    return out
+
+
+def eligible_proposals(session: Session, meeting: Meeting) -> list[Proposal]:
+    """Proposals the secretary may put on the agenda: under review at the meeting's authority, of an
+    award type that needs a council vote (the accepted rule snapshot says so), not on it yet."""
+    on_agenda = select(AgendaItem.proposal_id).where(AgendaItem.meeting_id == meeting.id)
+    rows = session.scalars(select(Proposal).where(
+        Proposal.current_authority_id == meeting.authority_id, Proposal.state == "under_review",
+        Proposal.id.not_in(on_agenda)).order_by(Proposal.award_type_code, Proposal.id))
+    return [p for p in rows if (p.award_rule or {}).get("council_vote")]
+
+
+def takes_written_votes(item: AgendaItem) -> bool:
+    return bool(((item.proposal.award_rule or {}).get("ballot") or {}).get("written_votes_of_absentees"))
+
+
+@dataclass
+class BallotLine:
+    """One agenda item on a member's ballot page: ``open`` (to vote), ``voted``, ``recused`` or
+    ``show_of_hands`` (counted in the room, not on the ballot)."""
+
+    item: AgendaItem
+    status: str
+    reason: str | None = None
+
+
+def ballot_lines(session: Session, meeting: Meeting, user) -> list[BallotLine]:
+    voted = set(session.scalars(select(BallotReceipt.agenda_item_id).where(
+        BallotReceipt.user_id == user.id,
+        BallotReceipt.agenda_item_id.in_([i.id for i in meeting.items]))))
+    lines = []
+    for item in meeting.items:
+        recusal = next((r for r in item.recusals if r.user_id == user.id), None)
+        method = ((item.proposal.award_rule or {}).get("ballot") or {}).get("method", "secret")
+        if recusal is not None:
+            lines.append(BallotLine(item, "recused", recusal.reason))
+        elif item.id in voted:
+            lines.append(BallotLine(item, "voted"))
+        elif method == "show_of_hands":
+            lines.append(BallotLine(item, "show_of_hands"))
+        else:
+            lines.append(BallotLine(item, "open"))
+    return lines
+

@@ -1,0 +1,348 @@
+"""Dossier exchange (trao đổi hồ sơ) with a higher level that uses another system.
+
+``export_package`` writes a sent submission as a ZIP: ``manifest.json`` (format ``tdkt-dossier``,
+a version number, the authorities, the submission's number and date, every proposal with its
+nominee, award type, achievements, evidence, history, award history and council result, and the
+SHA-256 and size of every other file) plus the PDFs (the submission, the council minutes) and each
+proposal's attachments.
+
+``import_package`` reads such a ZIP at the parent authority and creates the incoming proposals
+there. It validates everything first — the archive (no absolute or ``..`` paths, no links, no
+duplicate or unlisted entries, bounded sizes), the manifest (known version, schema), every file's
+hash and size, the authorities, units and award types — and only then writes, in one transaction:
+a package refused for any reason writes nothing (no row, no file).
+
+Creation path of imported proposals (the one place besides ``proposals.services.transition`` that
+sets ``Proposal.state``): each is inserted in ``submitted`` at the receiving authority, with its
+earlier history copied (marked ``imported``) and one ``forward`` history row recording the
+receipt, exactly as an in-system forward would have written it; the audit log records the import.
+From there on only ``transition`` moves it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import stat
+import uuid
+import zipfile
+from datetime import date, datetime
+from pathlib import PurePosixPath
+
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.audit import services as audit
+from workflow.db import utcnow
+from workflow.decisions.services import get_submission
+from workflow.documents import services as documents
+from workflow.errors import Conflict, Invalid
+from workflow.org.models import (
+    AUTHORITY_KINDS,
+    Authority,
+    Unit,
+)
+from workflow.proposals.attachments import sniff
+
+FORMAT = "tdkt-dossier"
+VERSION = 1
+MANIFEST = "manifest.json"
+MAX_ENTRIES = 2000
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+LEVEL = {kind: i for i, kind in enumerate(AUTHORITY_KINDS)}
+
+
+class BadPackage(Invalid):
+    """The package is malformed or tampered with; nothing was imported."""
+
+    code = "invalid_package"
+
+
+# --- the manifest (version 1) -----------------------------------------------------------------------
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class AuthorityM(_M):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    kind: str
+
+
+class UnitM(_M):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    kind: str
+
+
+class AwardM(_M):
+    award_type_code: str = Field(max_length=40)
+    year: int = Field(gt=1945, lt=2200)
+    decision_number: str = Field(min_length=1, max_length=60)
+    decision_date: date | None = None
+
+
+class NomineeM(_M):
+    kind: str
+    name: str = Field(min_length=1, max_length=200)
+    position: str | None = Field(default=None, max_length=200)
+    birth_year: int | None = Field(default=None, gt=1900, lt=2100)
+    gender: str | None = None
+    head_name: str | None = Field(default=None, max_length=200)
+    unit: UnitM | None = None
+    awards: list[AwardM] = Field(default_factory=list)
+
+
+class FileRefM(_M):
+    path: str
+    doc_type: str = Field(min_length=1, max_length=60)
+    filename: str = Field(min_length=1, max_length=255)
+
+
+class HistoryM(_M):
+    event: str = Field(max_length=30)
+    from_state: str = Field(alias="from", max_length=20)
+    to_state: str = Field(alias="to", max_length=20)
+    actor: str = Field(default="", max_length=80)
+    authority_code: str = Field(default="", max_length=40)
+    at: datetime
+    comment: str | None = None
+
+
+class ProposalM(_M):
+    ref: str = Field(min_length=1, max_length=40)
+    nominee: NomineeM
+    unit: UnitM
+    award_type: dict
+    rule_set: str | None = Field(default=None, max_length=40)
+    round: dict
+    achievements: str = ""
+    evidence: dict | None = None
+    history: list[HistoryM] = Field(default_factory=list)
+    council: dict | None = None
+    attachments: list[FileRefM] = Field(default_factory=list)
+
+
+class FileM(_M):
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+
+
+class SubmissionM(_M):
+    number: str = Field(min_length=1, max_length=40)
+    date: date
+    signer: str | None = None
+
+
+class ManifestM(_M):
+    format: str
+    version: int
+    package_id: str = Field(min_length=1, max_length=64)
+    created_at: datetime
+    from_authority: AuthorityM
+    to_authority: AuthorityM
+    submission: SubmissionM
+    documents: list[FileRefM] = Field(default_factory=list)
+    proposals: list[ProposalM] = Field(min_length=1)
+    files: list[FileM]
+
+
+# --- export -----------------------------------------------------------------------------------------
+
+def _file_name(text: str) -> str:
+    stem, dot, ext = text.rpartition(".")
+    return f"{documents.slug(stem or text)}.{documents.slug(ext)}" if dot else documents.slug(text)
+
+
+def export_package(session: Session, actor, submission_id: int, *, instance_path: str) -> tuple[str, bytes]:
+    """The ZIP of a sent submission (409 ``not_sent`` for a draft). Returns (file name, bytes)."""
+    from workflow.council.models import AgendaItem, Meeting
+    from workflow.proposals.attachments import storage_dir
+
+    submission = get_submission(session, actor, submission_id)
+    if submission.status != "sent":
+        raise Conflict(_("Only a sent submission can be exported."), code="not_sent")
+    files: dict[str, bytes] = {}
+    doc_refs = []
+    rendered = documents.submission_document(session, actor, submission.id, "pdf", instance_path)
+    files[f"documents/{rendered.filename}"] = rendered.content
+    doc_refs.append({"path": f"documents/{rendered.filename}", "doc_type": "to_trinh", "filename": rendered.filename})
+    proposal_ids = [i.proposal_id for i in submission.items]
+    votes, _met = documents.council_votes(session, proposal_ids, submission.from_authority_id)
+    meetings = session.scalars(select(Meeting).join(AgendaItem, AgendaItem.meeting_id == Meeting.id).where(
+        AgendaItem.proposal_id.in_(proposal_ids), Meeting.authority_id == submission.from_authority_id,
+        Meeting.status == "closed").order_by(Meeting.id)).unique().all()
+    for meeting in meetings:
+        # the minutes of the meeting that recommended the proposals travel with them (the caller
+        # may see the submission; the meeting is the sending authority's)
+        minutes = documents.render_minutes(session, meeting, "pdf", instance_path)
+        files[f"documents/{minutes.filename}"] = minutes.content
+        doc_refs.append({"path": f"documents/{minutes.filename}", "doc_type": "bien_ban_hoi_dong",
+                         "filename": minutes.filename})
+    store = storage_dir(instance_path)
+    proposals = []
+    for n, item in enumerate(submission.items, start=1):
+        p = item.proposal
+        attachments = []
+        for k, a in enumerate(p.attachments, start=1):
+            path = store / a.stored_name
+            if not path.is_file():
+                raise Conflict(_("The file of document %(name)s is missing from storage.", name=a.filename),
+                               code="attachment_missing", details={"attachment_id": a.id})
+            name = f"proposals/{n}/{k}-{_file_name(a.filename)}"
+            files[name] = path.read_bytes()
+            attachments.append({"path": name, "doc_type": a.doc_type, "filename": a.filename})
+        nominee, unit = p.nominee, p.unit
+        proposals.append({
+            "ref": str(p.id),
+            "nominee": {"kind": nominee.kind, "name": nominee.name, "position": nominee.position,
+                        "birth_year": nominee.birth_year, "gender": nominee.gender, "head_name": nominee.head_name,
+                        "unit": _unit(nominee.unit) if nominee.unit else None,
+                        "awards": [{"award_type_code": r.award_type_code, "year": r.year,
+                                    "decision_number": r.decision_number,
+                                    "decision_date": r.decision_date.isoformat() if r.decision_date else None}
+                                   for r in nominee.awards if r.revoked_at is None]},
+            "unit": _unit(unit),
+            "award_type": {"code": p.award_type_code, "name_vi": (p.award_rule or {}).get("name_vi"),
+                           "kind": (p.award_rule or {}).get("kind")},
+            "rule_set": p.rule_set_code,
+            "round": {"year": p.round.year, "kind": p.round.kind, "title": p.round.title},
+            "achievements": p.achievements, "evidence": p.evidence,
+            "history": [{"event": t.event, "from": t.from_state, "to": t.to_state, "actor": t.actor_name,
+                         "authority_code": t.authority.code, "at": t.created_at.isoformat(), "comment": t.comment}
+                        for t in p.history],
+            "council": votes.get(p.id),
+            "attachments": attachments,
+        })
+    manifest = {
+        "format": FORMAT, "version": VERSION, "package_id": uuid.uuid4().hex, "created_at": utcnow().isoformat(),
+        "generator": "TĐKT Workflow",
+        "from_authority": _authority(submission.from_authority), "to_authority": _authority(submission.to_authority),
+        "submission": {"number": submission.number, "date": submission.sent_on.isoformat(),
+                       "signer": submission.signer.full_name if submission.signer else None},
+        "documents": doc_refs, "proposals": proposals,
+        "files": [{"path": name, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+                  for name, content in files.items()],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+        for name, content in files.items():
+            archive.writestr(name, content)
+    audit.record(session, chain=submission.from_authority.code, actor=actor, action="dossier.export",
+                 object_type="submission", object_id=submission.id, data={"package_id": manifest["package_id"]})
+    session.commit()
+    return f"ho-so-{documents.slug(submission.number)}-{submission.from_authority.code.lower()}.zip", buffer.getvalue()
+
+
+def _authority(a: Authority) -> dict:
+    return {"code": a.code, "name": a.name, "kind": a.kind}
+
+
+def _unit(u: Unit) -> dict:
+    return {"code": u.code, "name": u.name, "kind": u.kind}
+
+
+# --- import: reading and checking -------------------------------------------------------------------
+
+_SAFE_PART = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def _safe_path(name: str) -> bool:
+    """Relative, forward slashes, no ``..``, no empty or hidden-trick parts (zip-slip)."""
+    if not name or name.startswith("/") or "\\" in name or ":" in name or "\x00" in name:
+        return False
+    parts = PurePosixPath(name).parts
+    return bool(parts) and all(p not in ("", ".", "..") and _SAFE_PART.match(p) for p in parts)
+
+
+def read_package(data: bytes, max_bytes: int = MAX_TOTAL_BYTES) -> tuple[ManifestM, dict[str, bytes], str]:
+    """Open and check a package; (manifest, files by path, the package's SHA-256). BadPackage on
+    anything wrong, naming it."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise BadPackage(_("The file is not a ZIP package."), details={"file": "not a zip"}) from exc
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise BadPackage(_("The package has too many files."), details={"entries": len(infos)})
+        names: set[str] = set()
+        total = 0
+        for info in infos:
+            if info.is_dir():
+                continue
+            if not _safe_path(info.filename):
+                raise BadPackage(_("The package contains an unsafe path: %(name)s.", name=info.filename),
+                                 details={"path": info.filename})
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise BadPackage(_("The package contains a link: %(name)s.", name=info.filename),
+                                 details={"path": info.filename})
+            if info.filename in names:
+                raise BadPackage(_("The package lists %(name)s twice.", name=info.filename),
+                                 details={"path": info.filename})
+            names.add(info.filename)
+            total += info.file_size
+            if total > max_bytes:
+                raise BadPackage(_("The package is too large once unpacked."), details={"size": total})
+        if MANIFEST not in names:
+            raise BadPackage(_("The package has no manifest.json."), details={"manifest": "missing"})
+        try:
+            raw = json.loads(archive.read(MANIFEST).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile) as exc:
+            raise BadPackage(_("manifest.json is not valid JSON."), details={"manifest": "invalid JSON"}) from exc
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+            raise BadPackage(_("This is not a TĐKT dossier package."), details={"format": raw.get("format")
+                                                                                if isinstance(raw, dict) else None})
+        if raw.get("version") != VERSION:
+            raise BadPackage(_("Unknown package version %(v)s (this system reads version %(known)d).",
+                               v=raw.get("version"), known=VERSION), code="unsupported_version",
+                             details={"version": raw.get("version")})
+        try:
+            manifest = ManifestM.model_validate(raw)
+        except ValidationError as exc:
+            details = {".".join(str(p) for p in e["loc"]): e["msg"] for e in exc.errors()}
+            raise BadPackage(_("manifest.json does not follow the format: %(fields)s.",
+                               fields=", ".join(list(details)[:5])), details=details) from exc
+        listed = {f.path: f for f in manifest.files}
+        if len(listed) != len(manifest.files):
+            raise BadPackage(_("The manifest lists a file twice."), details={"files": "duplicate"})
+        for path in listed:
+            if not _safe_path(path):
+                raise BadPackage(_("The manifest names an unsafe path: %(name)s.", name=path), details={"path": path})
+        present = names - {MANIFEST}
+        if set(listed) - present:
+            missing = sorted(set(listed) - present)
+            raise BadPackage(_("Files listed in the manifest are missing: %(names)s.", names=", ".join(missing)),
+                             code="missing_file", details={"missing": missing})
+        if present - set(listed):
+            extra = sorted(present - set(listed))
+            raise BadPackage(_("The package holds files its manifest does not list: %(names)s.",
+                               names=", ".join(extra)), details={"unlisted": extra})
+        files = {}
+        for path, entry in listed.items():
+            try:
+                content = archive.read(path)
+            except (zipfile.BadZipFile, OSError) as exc:  # a CRC error: the bytes were altered
+                raise BadPackage(_("%(name)s is damaged.", name=path), code="hash_mismatch",
+                                 details={"path": path}) from exc
+            if len(content) != entry.size or hashlib.sha256(content).hexdigest() != entry.sha256:
+                raise BadPackage(_("%(name)s does not match its SHA-256 in the manifest: the package was "
+                                   "altered.", name=path), code="hash_mismatch", details={"path": path})
+            files[path] = content
+    referenced = [d.path for d in manifest.documents] + [a.path for p in manifest.proposals for a in p.attachments]
+    unknown = sorted(set(referenced) - set(files))
+    if unknown:
+        raise BadPackage(_("The manifest refers to files it does not list: %(names)s.", names=", ".join(unknown)),
+                         code="missing_file", details={"missing": unknown})
+    for ref in [*manifest.documents, *(a for p in manifest.proposals for a in p.attachments)]:
+        if sniff(files[ref.path][:16], files[ref.path]) is None:
+            raise BadPackage(_("%(name)s is not a PDF, DOCX, JPEG or PNG file.", name=ref.path),
+                             details={"path": ref.path})
+    return manifest, files, hashlib.sha256(data).hexdigest()

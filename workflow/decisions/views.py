@@ -1,0 +1,356 @@
+"""Screens for decisions and submissions: the chair's signature desk (with a fresh sign-in), the
+secretary's drafting and tracking, the higher level's inbox, and document downloads."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from workflow.auth import services as auth
+from workflow.auth.views import safe_next
+from workflow.calendar.services import WorkCalendar
+from workflow.decisions import exchange, importing, queries, services, tracking
+from workflow.documents import services as documents
+from workflow.errors import DomainError
+from workflow.extensions import db
+from workflow.proposals.states import STATE_LABELS
+from workflow.views import nav_item
+
+bp = Blueprint("decisions", __name__)
+
+nav_item("decisions.sign", _l("Awaiting my signature"), ("chair",), order=60)
+nav_item("decisions.decisions", _l("Decisions"), ("secretary",), order=61)
+nav_item("decisions.submissions", _l("Submissions"), ("secretary", "chair"), order=62)
+nav_item("decisions.inbox", _l("Incoming submissions"), ("higher_reviewer",), order=63)
+
+
+@bp.app_template_global()
+def award_label(proposal) -> str:
+    """The award's name in the interface language (the rule snapshot's, else the code)."""
+    from flask_babel import get_locale
+
+    rule = proposal.award_rule or {}
+    key = "name_en" if str(get_locale() or "vi") == "en" else "name_vi"
+    return rule.get(key) or proposal.award_type_code
+
+
+def _signed_in_at() -> datetime | None:
+    raw = session.get("auth_at")
+    try:
+        moment = datetime.fromisoformat(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _fresh() -> bool:
+    moment = _signed_in_at()
+    minutes = current_app.config["FRESH_LOGIN_MINUTES"]
+    return moment is not None and (datetime.now(UTC) - moment).total_seconds() <= minutes * 60
+
+
+def _fail(exc: DomainError, back: str):
+    db.session.rollback()
+    flash(exc.message, "danger")
+    return redirect(back)
+
+
+def _ids(name: str = "proposal_ids") -> list[int]:
+    try:
+        return [int(v) for v in request.form.getlist(name)]
+    except ValueError:
+        abort(400)
+
+
+# --- the chair -------------------------------------------------------------------------------------
+
+@bp.get("/ky-duyet")
+@login_required
+def sign():
+    """What waits for the chair's signature: draft decisions and submissions, with their previews."""
+    decisions, submissions = queries.awaiting_signature(db.session, current_user)
+    return render_template("decisions/sign.html", decisions=decisions, submissions=submissions, fresh=_fresh(),
+                           fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"])
+
+
+@bp.route("/xac-thuc-lai", methods=["GET", "POST"])
+@login_required
+def reauth():
+    """Sign in again (xác thực lại) before signing: the password once more, then 15 minutes to sign."""
+    target = safe_next(request.values.get("next")) or url_for("decisions.sign")
+    if request.method == "POST":
+        user = auth.authenticate(db.session, current_user.username, request.form.get("password", ""))
+        db.session.commit()
+        if user is None or user.id != current_user.id:
+            flash(_("Wrong password."), "danger")
+        else:
+            session["auth_at"] = datetime.now(UTC).isoformat()
+            flash(_("Signed in again: you may sign for the next %(n)d minutes.",
+                    n=current_app.config["FRESH_LOGIN_MINUTES"]), "success")
+            return redirect(target)
+    return render_template("decisions/reauth.html", target=target)
+
+
+@bp.post("/quyet-dinh/<int:decision_id>/ban-hanh")
+@login_required
+def issue(decision_id: int):
+    """Issue (sign) a draft decision: needs a sign-in within the last minutes."""
+    back = url_for("decisions.sign")
+    if not _fresh():
+        flash(_("Sign in again to sign."), "warning")
+        return redirect(url_for("decisions.reauth", next=back))
+    if request.form.get("confirm") != "1":
+        flash(_("Tick that you have read the document before signing."), "warning")
+        return redirect(back)
+    try:
+        decision = services.issue_decision(db.session, current_user, decision_id, signed_in_at=_signed_in_at(),
+                                           fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"])
+    except DomainError as exc:
+        return _fail(exc, back)
+    flash(_("Decision %(number)s is issued.", number=decision.number), "success")
+    return redirect(back)
+
+
+@bp.post("/to-trinh/<int:submission_id>/gui")
+@login_required
+def send(submission_id: int):
+    """Sign and send a draft submission to the parent authority."""
+    back = url_for("decisions.sign")
+    if not _fresh():
+        flash(_("Sign in again to sign."), "warning")
+        return redirect(url_for("decisions.reauth", next=back))
+    if request.form.get("confirm") != "1":
+        flash(_("Tick that you have read the document before signing."), "warning")
+        return redirect(back)
+    try:
+        submission = services.send_submission(db.session, current_user, submission_id,
+                                              signed_in_at=_signed_in_at(),
+                                              fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"])
+    except DomainError as exc:
+        return _fail(exc, back)
+    flash(_("Submission %(number)s is sent.", number=submission.number), "success")
+    return redirect(back)
+
+
+# --- the secretary ---------------------------------------------------------------------------------
+
+@bp.get("/quyet-dinh")
+@login_required
+def decisions():
+    """Draft decisions from recommended proposals within the authority's power; the decisions."""
+    secretary_of = queries.authorities_where(current_user, "secretary")
+    authorities = secretary_of + [a for a in queries.authorities_where(current_user, "chair")
+                                  if a not in secretary_of]
+    if not authorities and not current_user.is_deployment_admin:
+        abort(404)
+    groups = []
+    for authority in secretary_of:
+        by_award: dict[str, list] = {}
+        for p in queries.recommended(db.session, authority.id, "within"):
+            by_award.setdefault(p.award_type_code, []).append(p)
+        groups.append((authority, by_award))
+    rows = queries.decisions_of(db.session, [a.id for a in authorities])
+    return render_template("decisions/decisions.html", groups=groups, decisions=rows)
+
+
+@bp.post("/quyet-dinh/du-thao")
+@login_required
+def draft_decision():
+    back = url_for("decisions.decisions")
+    try:
+        decision = services.create_decision(db.session, current_user,
+                                            authority_code=request.form.get("authority_code", ""),
+                                            award_type_code=request.form.get("award_type_code", ""),
+                                            proposal_ids=_ids())
+    except DomainError as exc:
+        return _fail(exc, back)
+    flash(_("Draft decision %(id)d is ready for the chair's signature.", id=decision.id), "success")
+    return redirect(back)
+
+
+@bp.post("/quyet-dinh/<int:decision_id>/huy")
+@login_required
+def discard_decision(decision_id: int):
+    try:
+        services.discard_decision(db.session, current_user, decision_id)
+    except DomainError as exc:
+        return _fail(exc, url_for("decisions.decisions"))
+    flash(_("The draft decision was discarded."), "info")
+    return redirect(url_for("decisions.decisions"))
+
+
+@bp.get("/to-trinh")
+@login_required
+def submissions():
+    """Draft submissions of proposals above the authority's power; every submission, tracked."""
+    secretary_of = queries.authorities_where(current_user, "secretary")
+    chair_of = queries.authorities_where(current_user, "chair")
+    if not secretary_of and not chair_of and not current_user.is_deployment_admin:
+        abort(404)
+    candidates = [(a, queries.recommended(db.session, a.id, "above")) for a in secretary_of if a.parent_id]
+    rows = tracking.list_submissions(db.session, current_user, direction="outgoing")
+    calendar = WorkCalendar.load(db.session)
+    tracked = [(s, tracking.track(db.session, s, calendar)) for s in rows]
+    return render_template("decisions/submissions.html", candidates=candidates, tracked=tracked,
+                           overdue_only=request.args.get("overdue") == "1")
+
+
+@bp.post("/to-trinh/du-thao")
+@login_required
+def draft_submission():
+    back = url_for("decisions.submissions")
+    try:
+        submission = services.create_submission(db.session, current_user,
+                                                from_authority_code=request.form.get("authority_code", ""),
+                                                proposal_ids=_ids())
+    except DomainError as exc:
+        return _fail(exc, back)
+    flash(_("Draft submission %(id)d is ready for the chair's signature.", id=submission.id), "success")
+    return redirect(back)
+
+
+@bp.post("/to-trinh/<int:submission_id>/huy")
+@login_required
+def discard_submission(submission_id: int):
+    try:
+        services.discard_submission(db.session, current_user, submission_id)
+    except DomainError as exc:
+        return _fail(exc, url_for("decisions.submissions"))
+    flash(_("The draft submission was discarded."), "info")
+    return redirect(url_for("decisions.submissions"))
+
+
+@bp.get("/to-trinh/<int:submission_id>")
+@login_required
+def submission(submission_id: int):
+    """One submission: each proposal's state and outcome; outcome forms; documents and package."""
+    try:
+        row = services.get_submission(db.session, current_user, submission_id)
+    except DomainError:
+        abort(404)
+    track = tracking.track(db.session, row, WorkCalendar.load(db.session))
+    can_record = current_user.has_role("secretary", row.from_authority_id) or \
+        current_user.has_role("higher_reviewer", row.to_authority_id)
+    return render_template("decisions/submission.html", submission=row, track=track,
+                           answered={i.proposal_id: i for i in track.items}, can_record=can_record,
+                           state_labels=STATE_LABELS, today=date.today())
+
+
+@bp.post("/to-trinh/<int:submission_id>/ket-qua")
+@login_required
+def record_outcome(submission_id: int):
+    """Record the higher level's answer for one proposal (from the paper, or by its reviewer)."""
+    back = url_for("decisions.submission", submission_id=submission_id)
+    form = request.form
+    try:
+        decided_on = date.fromisoformat(form["decision_date"]) if form.get("decision_date") else None
+    except ValueError:
+        flash(_("Write the date as YYYY-MM-DD."), "danger")
+        return redirect(back)
+    try:
+        services.record_outcome(db.session, current_user, submission_id,
+                                proposal_id=int(form.get("proposal_id", "0") or 0),
+                                outcome=form.get("outcome", ""),
+                                decision_number=(form.get("decision_number") or "").strip() or None,
+                                decision_date=decided_on, reason=(form.get("reason") or "").strip() or None)
+    except DomainError as exc:
+        return _fail(exc, back)
+    flash(_("The outcome is recorded."), "success")
+    return redirect(back)
+
+
+# --- the higher level ------------------------------------------------------------------------------
+
+@bp.get("/hop-thu-den")
+@login_required
+def inbox():
+    """Submissions received from lower authorities, tracked; importing a dossier package."""
+    rows = tracking.list_submissions(db.session, current_user, direction="incoming")
+    calendar = WorkCalendar.load(db.session)
+    tracked = [(s, tracking.track(db.session, s, calendar)) for s in rows]
+    receivers = queries.authorities_where(current_user, "higher_reviewer") + queries.authorities_where(
+        current_user, "secretary")
+    return render_template("decisions/inbox.html", tracked=tracked, can_import=bool(receivers))
+
+
+@bp.post("/hop-thu-den/nhap-ho-so")
+@login_required
+def import_dossier():
+    back = url_for("decisions.inbox")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose the package file (.zip)."), "danger")
+        return redirect(back)
+    try:
+        result = importing.import_package(db.session, current_user, upload.read(),
+                                          instance_path=current_app.instance_path)
+    except DomainError as exc:
+        return _fail(exc, back)
+    flash(_("%(n)d proposal(s) of submission %(number)s were received.", n=len(result["proposal_ids"]),
+            number=result["submission_number"]), "success")
+    return redirect(back)
+
+
+# --- documents -------------------------------------------------------------------------------------
+
+def _download(make):
+    try:
+        rendered = make()
+    except DomainError as exc:
+        if exc.status == 404:
+            abort(404)
+        return _fail(exc, request.referrer if safe_next(request.referrer) else url_for("main.home"))
+    response = send_file(io.BytesIO(rendered.content), mimetype=rendered.mimetype, as_attachment=True,
+                         download_name=rendered.filename, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/quyet-dinh/<int:decision_id>/van-ban.<fmt>")
+@login_required
+def decision_file(decision_id: int, fmt: str):
+    return _download(lambda: documents.decision_document(db.session, current_user, decision_id, fmt,
+                                                         current_app.instance_path))
+
+
+@bp.get("/quyet-dinh/<int:decision_id>/giay-khen.<fmt>")
+@login_required
+def certificates_file(decision_id: int, fmt: str):
+    return _download(lambda: documents.certificates_document(db.session, current_user, decision_id, fmt,
+                                                             current_app.instance_path))
+
+
+@bp.get("/to-trinh/<int:submission_id>/van-ban.<fmt>")
+@login_required
+def submission_file(submission_id: int, fmt: str):
+    return _download(lambda: documents.submission_document(db.session, current_user, submission_id, fmt,
+                                                           current_app.instance_path))
+
+
+@bp.get("/to-trinh/<int:submission_id>/ho-so.zip")
+@login_required
+def package_file(submission_id: int):
+    def make():
+        filename, content = exchange.export_package(db.session, current_user, submission_id,
+                                                    instance_path=current_app.instance_path)
+        return documents.Rendered(filename, "application/zip", content)
+
+    return _download(make)

@@ -1,0 +1,65 @@
+"""Document downloads (DOCX/PDF), always as attachments and only within the caller's scope."""
+
+from __future__ import annotations
+
+import io
+
+from flask import current_app, request, send_file
+from flask_babel import gettext as _
+
+from workflow.api.core import parse_query_int, route
+from workflow.documents import services
+from workflow.errors import field_error
+from workflow.extensions import db
+
+
+def _send(rendered: services.Rendered):
+    response = send_file(io.BytesIO(rendered.content), mimetype=rendered.mimetype, as_attachment=True,
+                         download_name=rendered.filename, max_age=0)
+    response.headers["Cache-Control"] = "no-store"  # drafts change; documents are not public
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _format() -> str:
+    return request.args.get("format", "pdf")
+
+
+@route("/decisions/<int:decision_id>/document", tags=("documents",))
+def decision_document(user, decision_id: int):
+    """The decision with its attached list, as DOCX or PDF (``?format=``; a draft is marked DỰ THẢO)."""
+    return _send(services.decision_document(db.session, user, decision_id, _format(),
+                                            current_app.instance_path))
+
+
+@route("/decisions/<int:decision_id>/certificates", tags=("documents",))
+def decision_certificates(user, decision_id: int):
+    """One certificate page (A4 landscape) per awardee of an issued decision; 409 before it is issued."""
+    return _send(services.certificates_document(db.session, user, decision_id, _format(),
+                                                current_app.instance_path))
+
+
+@route("/submissions/<int:submission_id>/document", tags=("documents",))
+def submission_document(user, submission_id: int):
+    """The submission (tờ trình) with its list, as DOCX or PDF."""
+    return _send(services.submission_document(db.session, user, submission_id, _format(),
+                                              current_app.instance_path))
+
+
+@route("/meetings/<int:meeting_id>/minutes", tags=("documents",))
+def meeting_minutes(user, meeting_id: int):
+    """The minutes of the meeting and its vote count, as DOCX or PDF; 409 before the vote closes."""
+    return _send(services.minutes_document(db.session, user, meeting_id, _format(), current_app.instance_path))
+
+
+@route("/reports/annual/document", tags=("documents",))
+def annual_report_document(user):
+    """The annual report section (awards proposed and given) as DOCX or PDF."""
+    code = request.args.get("authority")
+    if not code:
+        raise field_error("authority", _("Give the authority code."))
+    year = parse_query_int("year", None, 1946, 2200)
+    if year is None:
+        raise field_error("year", _("Give the year."))
+    return _send(services.annual_report_document(db.session, user, code, year, request.args.get("format", "docx"),
+                                                 current_app.instance_path))

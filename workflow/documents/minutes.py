@@ -1,0 +1,150 @@
+"""The council's minutes (biên bản họp và kiểm phiếu) and the annual report section, as layout blocks.
+
+The minutes read the results stored on the meeting when its vote closed (``Meeting.results``) and
+the meeting's rows (attendance, seats, recusals); they never read a ballot.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from workflow.documents import wording as w
+from workflow.documents.builders import Facts, foot, forms, header, title_block
+from workflow.documents.layout import Document, Group, Para, Signatory, Signature, Spacer, Table
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _share(value) -> str:
+    return f"{float(value):.2f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def minutes(meeting, seats, facts: Facts, text: w.Wording) -> Document:
+    """``seats``: the council's CouncilMember rows (user, position) at the close."""
+    authority, results = meeting.authority, meeting.results or {}
+    values = forms(authority)
+    local = meeting.scheduled_at.astimezone(LOCAL)
+    day = local.date()
+    header_lines = [(line, i > 0) for i, line in enumerate(text.lines("header", **values))]
+    doc = Document(f"Biên bản họp Hội đồng Thi đua - Khen thưởng {w.short_date(day)}",
+                   author=values["authority_name"])
+    doc.add(header(authority, text, text.text("number_line", **values), day, lines=header_lines))
+    doc.add(*title_block(text["title"], text.text("subtitle", **values)))
+    by_user = {s.user_id: s for s in seats}
+    present = [a for a in meeting.attendance if a.present]
+    absent = [a for a in meeting.attendance if not a.present]
+    written = [a for a in absent if a.written_vote]
+    secretary = next((s.user.full_name for s in seats if s.position == "secretary"), text["not_recorded"])
+    presiding = meeting.presiding.full_name if meeting.presiding else text["not_recorded"]
+
+    def person(user_id, user) -> str:
+        seat = by_user.get(user_id)
+        position = text.get("positions", {}).get(seat.position if seat else "", "")
+        return f"{user.full_name} ({position})" if position else user.full_name
+
+    body = [
+        text.text("time", time=f"{local.hour:02d} giờ {local.minute:02d} phút", date=w.long_date(day)),
+        text.text("venue", venue=meeting.place),
+        text.text("presiding", presiding=presiding),
+        text.text("secretary", secretary=secretary),
+        text.text("attendance", present=len(present), members=results.get("members") or len(seats),
+                  names="; ".join(person(a.user_id, a.user) for a in present)),
+        text.text("absent", names="; ".join(person(a.user_id, a.user) for a in absent)) if absent
+        else text["nobody_absent"],
+    ]
+    if written:
+        body.append(text.text("written", names="; ".join(a.user.full_name for a in written)))
+    doc.add(*[Para.text(line, indent=True, space_after=2) for line in body])
+    doc.add(Para.text(text["content_heading"], bold=True, align="center", space_before=6))
+    rows = results.get("items", [])
+    doc.add(Para.text(text.text("agenda", n=w.padded(len(rows))), indent=True))
+    for row in rows:
+        for recusal in row.get("recused", []):
+            doc.add(Para.text(text.text("recusal", member=recusal["member"], nominee=row["nominee"],
+                                        reason=recusal["reason"], presiding=row.get("presiding") or presiding),
+                              italic=True, indent=True, space_after=2))
+    table_rows: list = []
+    for n, row in enumerate(rows, start=1):
+        outcome = text["passed"] if row["passed"] else (text["capped"] if row.get("capped") else text["failed"])
+        subject = f"{row['nominee']} — {facts.award_name(row['award_type_code'])}"
+        if row.get("method") == "show_of_hands":
+            subject += " " + text["show_of_hands"]
+        table_rows.append([str(n), subject, str(row["ballots_issued"]), str(row["valid"]), str(row["yes"]),
+                           str(row["no"]), text.text("share", share=_share(row["share"]),
+                                                     denominator=row["denominator"]), outcome])
+    doc.add(Table(text["table_headers"], table_rows, [0.6, 4.4, 1.2, 1.2, 1.1, 1.2, 1.7, 1.6],
+                  ["center", "left", "center", "center", "center", "center", "center", "center"], size=11))
+    doc.add(Para.text(text["conclusion_heading"], bold=True, align="center", space_before=4))
+    passed = [r for r in rows if r["passed"]]
+    failed = [r for r in rows if not r["passed"]]
+
+    def names(items) -> str:
+        return "; ".join(f"{r['nominee']} ({facts.award_name(r['award_type_code'])})" for r in items)
+
+    if passed:
+        doc.add(Para.text(text.text("conclusion_passed", n=w.padded(len(passed)), names=names(passed)),
+                          indent=True))
+    else:
+        doc.add(Para.text(text["conclusion_none"], indent=True))
+    if failed:
+        doc.add(Para.text(text.text("conclusion_failed", n=w.padded(len(failed)), names=names(failed)),
+                          indent=True))
+    doc.add(Para.text(text["closing"], indent=True))
+    secretary_name = secretary if secretary != text["not_recorded"] else ""
+    doc.add(Signature(Signatory(text.lines("signature_right", **values),
+                                presiding if presiding != text["not_recorded"] else ""),
+                      left=Signatory(text.lines("signature_left", **values), secretary_name)))
+    return doc
+
+
+def annual_report(report: dict, authority, facts: Facts, text: w.Wording, chair_name: str = "") -> Document:
+    """Section 4 of the yearly report: proposals to each higher level, awards given here, a table."""
+    values = {**forms(authority), "year": report["year"], "section": text["section"], "symbol": text["symbol"]}
+    levels = text.get("levels", {})
+    doc = Document(f"Báo cáo kết quả khen thưởng năm {report['year']}", author=values["authority_name"])
+    doc.add(header(authority, text, text.text("number_line", **values), None))
+    doc.add(*title_block(text["title"], text.text("subtitle", **values)))
+    doc.add(Para.text(text.text("heading", **values), bold=True, space_after=3))
+    order = ("central", "province", "district", "commune")
+    proposed = sorted(report["proposed_to"], key=lambda g: order.index(g["level"]) if g["level"] in order else 9)
+    index = 0
+    table_rows: list = []
+    counter = 0
+    for group in proposed:
+        index += 1
+        level = levels.get(group["level"], group["level"])
+        doc.add(Para.text(text.text("proposed_heading", **values, index=index, level=level), bold=True,
+                          italic=True, space_after=2))
+        table_rows.append(Group(text.text("proposed_group", level=level)))
+        for item in group["items"]:
+            counter += 1
+            _report_line(doc, text, values, facts, item, "proposed_line")
+            table_rows.append(_report_row(counter, facts, item))
+    index += 1
+    here = levels.get(authority.kind, authority.kind)
+    doc.add(Para.text(text.text("awarded_heading", **values, index=index, level=here), bold=True, italic=True,
+                      space_after=2))
+    table_rows.append(Group(text.text("awarded_group", level=here)))
+    if not report["awarded_here"]:
+        doc.add(Para.text(text["nothing"], indent=True))
+    for item in report["awarded_here"]:
+        counter += 1
+        _report_line(doc, text, values, facts, item, "awarded_line")
+        table_rows.append(_report_row(counter, facts, item))
+    doc.add(Spacer(6), Para.text(text.text("table_title", **values), bold=True, align="center"))
+    doc.add(Table(text["table_headers"], table_rows, [0.7, 6.5, 1.4, 1.4, 1.6],
+                  ["center", "left", "center", "center", "center"]))
+    doc.add(Para.text(text.text("closing", **values), indent=True))
+    doc.add(foot(text, Signatory(text.lines("signature", **values), chair_name), values))
+    return doc
+
+
+def _report_line(doc: Document, text: w.Wording, values: dict, facts: Facts, item: dict, key: str) -> None:
+    counts = {k: item.get(k, 0) for k in w.KIND_ORDER}
+    doc.add(Para.text(text.text(key, **values, award_phrase=w.award_phrase(facts.award_name(item["award_type"])),
+                                counts=w.count_phrase(counts, text.get("kind_words"))), indent=True, space_after=1))
+
+
+def _report_row(n: int, facts: Facts, item: dict) -> list[str]:
+    return [str(n), facts.award_name(item["award_type"]),
+            *(str(item.get(k, 0) or "") or "-" for k in ("collective", "individual", "household"))]

@@ -1,0 +1,114 @@
+"""Read-side helpers for the proposal screens: what a form may offer (nominees of a unit, the award
+types a nominee kind may receive, document types) and how a proposal's data reads on a page.
+
+Nothing here writes; every query is scoped by the same policies the services apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import get_locale
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from workflow.catalog.services import rule_set_for
+from workflow.org.models import Authority, Nominee, Unit
+from workflow.proposals import eligibility, policies, states
+from workflow.proposals.models import Proposal
+
+NOMINEE_PAGE = 30  # nominees listed at once in the create form; a search narrows the rest
+
+
+def _english() -> bool:
+    return str(get_locale() or "vi") == "en"
+
+
+def award_name(rule: dict | None, code: str) -> str:
+    """The award type's name in the current language (its code when the rule is unknown)."""
+    if not rule:
+        return code
+    return (rule.get("name_en") if _english() else rule.get("name_vi")) or code
+
+
+def rules_in_force(session: Session, authority: Authority, on: date | None = None) -> dict[str, dict]:
+    """``{code: award-type snapshot}`` of the rule set governing ``authority`` on ``on``."""
+    rule_set = rule_set_for(session, authority, on or date.today())
+    return {t.code: eligibility.snapshot(t, rule_set) for t in rule_set.award_types}
+
+
+def rule_of(proposal: Proposal, in_force: dict[str, dict]) -> dict | None:
+    """The rule governing ``proposal``: its snapshot once accepted, else the one in force."""
+    if proposal.rule_set_code and proposal.award_rule:
+        return proposal.award_rule
+    return in_force.get(proposal.award_type_code)
+
+
+def award_types_for_kind(in_force: dict[str, dict], kind: str | None) -> list[dict]:
+    """The award types a nominee of ``kind`` may receive, in the rule set's order."""
+    return [rule for rule in in_force.values() if kind in rule["nominee_kinds"]]
+
+
+@dataclass
+class NomineePage:
+    items: list[Nominee]
+    total: int
+
+
+def nominees_of_unit(session: Session, actor, unit: Unit, kind: str, q: str | None = None,
+                     limit: int = NOMINEE_PAGE) -> NomineePage:
+    """Nominees of ``kind`` belonging to ``unit`` whose name (or household head) contains ``q``.
+    Empty when ``actor`` may not propose for the unit."""
+    if not policies.can_propose(actor, unit.authority_id, unit.id):
+        return NomineePage([], 0)
+    query = select(Nominee).where(Nominee.unit_id == unit.id, Nominee.kind == kind,
+                                  Nominee.authority_id == unit.authority_id)
+    if q and q.strip():
+        like = f"%{q.strip()}%"
+        query = query.where(or_(Nominee.name.ilike(like),
+                                and_(Nominee.head_name.is_not(None), Nominee.head_name.ilike(like))))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = list(session.scalars(query.order_by(Nominee.name, Nominee.id).limit(limit)))
+    return NomineePage(items, total)
+
+
+def document_types(rule: dict | None) -> list[tuple[str, str]]:
+    """``(code, name)`` of the award type's required documents, in the current language."""
+    english = _english()
+    return [(doc["code"], doc["name_en"] if english else doc["name_vi"])
+            for doc in (rule or {}).get("required_documents", [])]
+
+
+def last_returned_at(proposal: Proposal):
+    """When the proposal was last returned (from its loaded history), or None."""
+    times = [row.created_at for row in proposal.history if row.to_state == "returned"]
+    return max(times) if times else None
+
+
+def return_checklist(proposal: Proposal) -> list[dict]:
+    """The open return's items, each marked ``addressed`` the way ``resubmit`` will judge it: a
+    document uploaded since the return (or its paper copy received), a field edited since."""
+    returned_at = last_returned_at(proposal)
+    uploaded = {a.doc_type for a in proposal.attachments if returned_at is None or a.created_at >= returned_at}
+    received = {r.doc_type for r in proposal.paper_receipts}
+    changed = set(proposal.fields_changed or [])
+    checklist = []
+    for item in proposal.missing_items or []:
+        if item.get("doc_type"):
+            addressed = item["doc_type"] in uploaded | received
+        else:
+            addressed = item.get("field") in changed
+        checklist.append({**item, "addressed": addressed})
+    return checklist
+
+
+def available_events(actor, proposal: Proposal, rule: dict | None = None) -> list[str]:
+    """The events ``actor`` may fire on ``proposal`` now, from a screen: the machine allows them from
+    this state, the role allows them, and no other service fires them (meetings, decisions…).
+    With the governing ``rule``: ``skip_council`` only for an award type without a council vote."""
+    events = [event for event in states.allowed_events(proposal.state)
+              if event not in states.INTERNAL_EVENTS and policies.can_fire(actor, proposal, event)]
+    if rule is not None and rule.get("council_vote"):
+        events = [event for event in events if event != "skip_council"]
+    return events

@@ -1,0 +1,63 @@
+"""The public notice page (công khai): anyone, without signing in, reads the proposals an authority
+has on notice and may file an objection (rate-limited, validated, CSRF-protected)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from workflow.errors import DomainError, Invalid, NotFound
+from workflow.extensions import db, limiter
+from workflow.proposals import choices, notice
+from workflow.proposals.forms import ObjectionForm
+from workflow.proposals.screen import error_text, screen_globals
+
+bp = Blueprint("public", __name__, url_prefix="/cong-khai")
+bp.context_processor(screen_globals)
+
+
+def objection_limit() -> str:
+    return current_app.config["TDKT_OBJECTION_RATE_LIMIT"]
+
+
+def _reading() -> bool:
+    return request.method != "POST"
+
+
+@bp.route("/<code>", methods=["GET", "POST"])
+@limiter.limit(objection_limit, exempt_when=_reading)
+def notices(code: str):
+    """Proposals on public notice at the authority ``code``, each with an objection form."""
+    try:
+        authority = notice.notice_authority(db.session, code)
+    except NotFound:
+        abort(404)
+    form, failed_id = ObjectionForm(), None
+    if request.method == "POST":
+        failed_id = (form.proposal_id.data or "").strip()
+        proposal_id = int(failed_id) if failed_id.isdigit() else None
+        if proposal_id is None:
+            abort(400)
+        if form.validate_on_submit():
+            try:
+                notice.file_objection(db.session, authority.code, proposal_id, name=form.name.data,
+                                      contact=form.contact.data, text=form.text.data)
+            except Invalid as exc:
+                db.session.rollback()
+                for name, message in exc.details.items():
+                    field = getattr(form, name, None)
+                    if field is not None:
+                        field.errors = [*field.errors, message]
+            except DomainError as exc:  # unknown proposal, or no longer on notice
+                db.session.rollback()
+                flash(error_text(exc), "danger")
+                return redirect(url_for(".notices", code=authority.code))
+            else:
+                flash(_("Thank you. Your objection was recorded; the commendation officer will answer it."),
+                      "success")
+                return redirect(url_for(".notices", code=authority.code, _anchor=f"p-{proposal_id}"))
+    items = notice.public_notices(db.session, authority)
+    return render_template("public/notices.html", authority=authority, items=items, form=form,
+                           failed_id=failed_id, blank=ObjectionForm(formdata=None),
+                           names={p.id: choices.award_name(p.award_rule, p.award_type_code) for p in items},
+                           days_left={p.id: notice.days_left(p) for p in items})

@@ -1,0 +1,106 @@
+"""What the proposal pages share: labels and colours of states, checks and kinds, date filters,
+award-type names, and how a refused action reads. No writes; the only query is the rule set in force
+(for names of proposals not yet accepted)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from workflow.errors import DomainError
+from workflow.proposals import choices
+from workflow.proposals.states import EVENT_LABELS, STATE_LABELS
+
+# Vietnam keeps UTC+7 all year (no daylight saving): timestamps are stored in UTC, shown local.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+OTHER_DOCUMENT = "other"
+
+STATE_STYLE = {
+    "draft": "secondary", "submitted": "primary", "returned": "warning", "under_review": "info",
+    "public_notice": "notice", "in_council": "primary", "recommended": "success", "not_recommended": "secondary",
+    "forwarded": "primary", "awarded": "success", "rejected": "danger", "withdrawn": "secondary",
+    "revoked": "danger",
+}
+CHECK_STYLE = {"pass": "success", "fail": "danger", "pending": "info", "warning": "warning"}
+CHECK_LABELS = {"pass": _l("Passes"), "fail": _l("Fails"), "pending": _l("Pending"), "warning": _l("Warning")}
+RULE_LABELS = {
+    "award_type": _l("Award type"),
+    "nominee_kind": _l("Nominee kind"),
+    "prerequisite": _l("Prerequisite"),
+    "cap": _l("Ratio cap"),
+    "evidence": _l("Hamlet meeting and notice"),
+    "document": _l("Document"),
+    "review_deadline": _l("Review deadline"),
+}
+KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Collective"), "household": _l("Household")}
+ROUND_KIND_LABELS = {"annual": _l("Annual"), "campaign": _l("Campaign"), "ad_hoc": _l("Ad hoc")}
+FIELD_LABELS = {"achievements": _l("Achievements"), "evidence": _l("Meeting and notice (evidence)")}
+
+
+def nominee_kind_choices() -> list[tuple[str, str]]:
+    return [(kind, str(label)) for kind, label in KIND_LABELS.items()]
+
+
+def event_label(event: str) -> str:
+    return str(EVENT_LABELS.get(event, event))
+
+
+# detail keys that carry codes or placeholders for API clients, not sentences for people
+MACHINE_DETAILS = {"state", "version", "event", "allowed", "award_type_code", "authority", "notice", "notice_until",
+                   "objections", "items", "days", "outcome", "decision_number", "decision_date", "reason"}
+
+
+def error_text(exc: DomainError) -> str:
+    """The service's message, followed by the reasons it listed that the message does not already say."""
+    extra = []
+    for key, value in (exc.details or {}).items():
+        if key in MACHINE_DETAILS or key.startswith("items.") or not isinstance(value, str):
+            continue
+        if value.strip() and value not in exc.message and value not in extra:
+            extra.append(value)
+    return " ".join([exc.message, *extra])
+
+
+def award_names(session: Session, proposals) -> dict[int, str]:
+    """``{proposal id: award-type name}``: the accepted snapshot's name, else the rule set in force
+    at the proposal's authority (looked up once per authority)."""
+    in_force: dict[int, dict] = {}
+    names = {}
+    for proposal in proposals:
+        rule = proposal.award_rule if proposal.rule_set_code and proposal.award_rule else None
+        if rule is None:
+            if proposal.current_authority_id not in in_force:
+                in_force[proposal.current_authority_id] = choices.rules_in_force(session, proposal.current_authority)
+            rule = in_force[proposal.current_authority_id].get(proposal.award_type_code)
+        names[proposal.id] = choices.award_name(rule, proposal.award_type_code)
+    return names
+
+
+def vn_date(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def vn_iso_date(value) -> str:
+    """A date stored as ISO text (evidence JSON) in the dd/mm/yyyy form."""
+    try:
+        return vn_date(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value or "")
+
+
+def vn_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+
+
+def screen_globals() -> dict:
+    """Template context of the proposal and public-notice pages."""
+    return {"STATE_LABELS": STATE_LABELS, "EVENT_LABELS": EVENT_LABELS, "STATE_STYLE": STATE_STYLE,
+            "CHECK_STYLE": CHECK_STYLE, "CHECK_LABELS": CHECK_LABELS, "RULE_LABELS": RULE_LABELS,
+            "KIND_LABELS": KIND_LABELS, "ROUND_KIND_LABELS": ROUND_KIND_LABELS, "FIELD_LABELS": FIELD_LABELS,
+            "vn_date": vn_date, "vn_iso_date": vn_iso_date, "vn_datetime": vn_datetime}

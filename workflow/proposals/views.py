@@ -1,0 +1,374 @@
+"""Proposal screens (hồ sơ đề nghị): the nominator's unit list and create/edit/upload/submit, the
+secretary's inbox and screening, the detail page with its actions. Thin: parse, load (404),
+check the policy, call one service, render or redirect. The public notice page is in
+``public_views``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from workflow.calendar.services import WorkCalendar
+from workflow.errors import DomainError, NotFound
+from workflow.extensions import db
+from workflow.proposals import choices, eligibility, notice, policies, queries, services
+from workflow.proposals.clock import processing_clock
+from workflow.proposals.forms import (
+    CreateProposalForm,
+    EditProposalForm,
+    EventForm,
+    ReturnForm,
+    UploadForm,
+)
+from workflow.proposals.models import STATES
+from workflow.proposals.public_views import bp as public_bp  # noqa: F401  (registered with this one)
+from workflow.proposals.screen import (
+    OTHER_DOCUMENT,
+    award_names,
+    error_text,
+    event_label,
+    nominee_kind_choices,
+    screen_globals,
+)
+from workflow.proposals.states import INTERNAL_EVENTS
+from workflow.views import nav_item
+
+bp = Blueprint("proposals", __name__, url_prefix="/ho-so")
+bp.context_processor(screen_globals)
+
+LIST_LIMIT = 200  # rows on one list page; the search narrows the rest
+SCREENING = ("submitted", "under_review", "public_notice", "returned")
+
+nav_item("proposals.mine", _l("My unit's proposals"), roles=("nominator",), order=20)
+nav_item("proposals.inbox", _l("Proposals to screen"), roles=("secretary",), order=21)
+nav_item("proposals.index", _l("All proposals"),
+         roles=("secretary", "chair", "council_member", "higher_reviewer", "admin"), order=30)
+
+
+def _load(proposal_id: int):
+    """The proposal in the user's scope, else 404 (never 403 for an object out of scope)."""
+    try:
+        return services.get_proposal(db.session, current_user, proposal_id)
+    except NotFound:
+        abort(404)
+
+
+def _refused(exc: DomainError) -> None:
+    """A service said no: nothing changed (roll back what the session holds), say why."""
+    db.session.rollback()
+    flash(error_text(exc), "danger")
+
+
+def _grouped(items) -> list[tuple[str, list]]:
+    return [(state, [p for p in items if p.state == state]) for state in STATES
+            if any(p.state == state for p in items)]
+
+
+def _search() -> str:
+    return (request.args.get("q") or "").strip()[:100]
+
+
+# --- lists ----------------------------------------------------------------------------------------
+
+@bp.get("/don-vi")
+@login_required
+def mine():
+    """My unit's proposals (nominator), grouped by state."""
+    units = [r.unit for r in current_user.roles if r.role == "nominator" and r.unit is not None]
+    if not units:
+        return redirect(url_for(".index"))
+    q, items, total = _search(), [], 0
+    for unit in units:
+        found, count = queries.list_proposals(db.session, current_user, unit=unit.code, q=q, per_page=LIST_LIMIT)
+        items += found
+        total += count
+    return render_template("proposals/list.html", title=_("My unit's proposals"), units=units, q=q,
+                           groups=_grouped(items), total=total, shown=len(items),
+                           names=award_names(db.session, items), can_create=True, endpoint=".mine")
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Every proposal in the user's scope, grouped by state; search and state filter."""
+    q, state = _search(), request.args.get("state") or None
+    if state not in STATES:
+        state = None
+    items, total = queries.list_proposals(db.session, current_user, q=q, state=state, per_page=LIST_LIMIT)
+    counts = queries.counts_by_state(db.session, current_user)
+    can_create = any(r.role in ("nominator", "secretary") for r in current_user.roles)
+    return render_template("proposals/list.html", title=_("All proposals"), q=q, state=state, counts=counts,
+                           groups=_grouped(items), total=total, shown=len(items),
+                           names=award_names(db.session, items), can_create=can_create, endpoint=".index")
+
+
+@bp.get("/tiep-nhan")
+@login_required
+def inbox():
+    """The secretary's inbox: proposals at my authority waiting for screening, with the clock."""
+    authorities = [r.authority for r in current_user.roles if r.role == "secretary" and r.authority]
+    if not authorities:
+        if current_user.is_deployment_admin:  # the menu shows every entry to the deployment's admin
+            return redirect(url_for(".index"))
+        abort(403)
+    calendar, q = WorkCalendar.load(db.session), _search()
+    sections = {state: [] for state in SCREENING}
+    for authority in authorities:
+        in_force = choices.rules_in_force(db.session, authority)
+        items, _total = queries.list_proposals(db.session, current_user, state=",".join(SCREENING),
+                                               authority=authority.code, q=q, per_page=LIST_LIMIT)
+        for proposal in items:
+            rule = choices.rule_of(proposal, in_force) or {}
+            clock = processing_clock(proposal, calendar, default_limit=rule.get("processing_days"))
+            sections[proposal.state].append({"proposal": proposal, "clock": clock,
+                                             "award": choices.award_name(rule, proposal.award_type_code),
+                                             "days_left": notice.days_left(proposal)})
+    for rows in sections.values():  # the longest wait first
+        rows.sort(key=lambda row: (-row["clock"].working_days, row["proposal"].id))
+    return render_template("proposals/inbox.html", sections=sections, authorities=authorities, q=q)
+
+
+# --- create and edit ------------------------------------------------------------------------------
+
+@bp.route("/moi", methods=["GET", "POST"])
+@login_required
+def create():
+    """New proposal: round, unit and nominee kind → nominee (searchable) → award types that kind may
+    receive, achievements, and the meeting evidence when the award type asks for it."""
+    rounds = queries.rounds_for(db.session, current_user)
+    if not any(r.role in ("nominator", "secretary") for r in current_user.roles) and not current_user.is_deployment_admin:
+        abort(403)
+    round_ = next((r for r in rounds if str(r.id) == request.args.get("round")), None)
+    if round_ is None and len(rounds) == 1:
+        round_ = rounds[0]
+    units = services.units_for(db.session, current_user, round_.authority) if round_ else []
+    unit = next((u for u in units if u.code == request.args.get("unit")), units[0] if len(units) == 1 else None)
+    kinds = nominee_kind_choices()
+    kind = request.args.get("kind") if request.args.get("kind") in dict(kinds) else None
+    q = _search()
+
+    form = CreateProposalForm()
+    page = award_types = evidence_codes = None
+    if round_ and unit and kind:
+        page = choices.nominees_of_unit(db.session, current_user, unit, kind, q)
+        in_force = choices.rules_in_force(db.session, round_.authority)
+        award_types = choices.award_types_for_kind(in_force, kind)
+        evidence_codes = [t["code"] for t in award_types if t.get("evidence")]
+        form.round_id.data, form.unit_code.data = str(round_.id), unit.code
+        form.nominee_id.choices = [(n.id, f"{n.name} — {n.position}" if n.position else n.name)
+                                   for n in page.items]
+        form.award_type_code.choices = [(t["code"], choices.award_name(t, t["code"])) for t in award_types]
+        # the meeting fields count only for an award type that asks for them (the page hides the
+        # others; without JavaScript they may still arrive, and are ignored)
+        needs_evidence = form.award_type_code.data in evidence_codes
+        if form.validate_on_submit() and (not needs_evidence or form.check_evidence()):
+            evidence = form.evidence_json() if needs_evidence else None
+            try:
+                proposal = services.create_proposal(
+                    db.session, current_user, round_id=round_.id, nominee_id=form.nominee_id.data,
+                    award_type_code=form.award_type_code.data, unit_code=unit.code,
+                    achievements=form.achievements.data or "", evidence=evidence)
+            except DomainError as exc:
+                db.session.rollback()
+                _field_errors(form, exc)
+            else:
+                flash(_("The draft proposal was saved. Add its documents, then submit it."), "success")
+                return redirect(url_for(".detail", proposal_id=proposal.id))
+    elif request.method == "POST":
+        abort(400)
+    return render_template("proposals/create.html", form=form, rounds=rounds, round_=round_, units=units,
+                           unit=unit, kinds=kinds, kind=kind, q=q, page=page, award_types=award_types,
+                           evidence_codes=evidence_codes or [])
+
+
+VISIBLE_FIELDS = ("nominee_id", "award_type_code", "achievements")
+
+
+def _field_errors(form, exc: DomainError) -> None:
+    """Put a service's refusal on the visible fields it names, or above the form."""
+    placed = False
+    for name, message in (exc.details or {}).items():
+        if name in VISIBLE_FIELDS and isinstance(message, str):
+            field = getattr(form, name)
+            field.errors = [*field.errors, message]
+            placed = True
+    if not placed:
+        form.form_errors.append(exc.message)
+
+
+@bp.route("/<int:proposal_id>/sua", methods=["GET", "POST"])
+@login_required
+def edit(proposal_id: int):
+    """Edit a draft or returned proposal. The form carries the version read: when someone changed
+    the proposal meanwhile, the service refuses and nothing changes."""
+    proposal = _load(proposal_id)
+    if not policies.can_edit(current_user, proposal):
+        flash(_("Only a draft or returned proposal can be edited."), "warning")
+        return redirect(url_for(".detail", proposal_id=proposal.id))
+    found = eligibility.award_rule(db.session, proposal)
+    rule = found[1] if found else {}
+    form = EditProposalForm(obj=None if request.method == "POST" else proposal)
+    if request.method == "GET":
+        form.version.data = str(proposal.version)
+        form.fill_evidence(proposal.evidence)
+    stale = False
+    if form.validate_on_submit() and (not rule.get("evidence") or form.check_evidence()):
+        changes = {"achievements": form.achievements.data or ""}
+        if rule.get("evidence"):
+            changes["evidence"] = form.evidence_json()
+        try:
+            version = int(form.version.data) if str(form.version.data).isdigit() else 0
+            services.edit_proposal(db.session, current_user, proposal.id, version=version, **changes)
+        except DomainError as exc:
+            db.session.rollback()
+            stale = exc.status == 409
+            form.form_errors.append(exc.message)
+        else:
+            flash(_("The proposal was saved."), "success")
+            return redirect(url_for(".detail", proposal_id=proposal.id))
+    checklist = choices.return_checklist(proposal) if proposal.state == "returned" else []
+    return render_template("proposals/edit.html", proposal=proposal, form=form, rule=rule, stale=stale,
+                           checklist=checklist, document_names=dict(choices.document_types(rule)),
+                           names=award_names(db.session, [proposal]))
+
+
+# --- detail and actions ---------------------------------------------------------------------------
+
+@bp.get("/<int:proposal_id>")
+@login_required
+def detail(proposal_id: int):
+    """The proposal with its eligibility report, documents, objections, history and the actions
+    this user may take now."""
+    proposal = _load(proposal_id)
+    found = eligibility.award_rule(db.session, proposal)
+    rule = found[1] if found else {}
+    mode = "decide" if proposal.state == "recommended" else "accept"
+    report = services.eligibility_report(db.session, current_user, proposal.id, mode)
+    clock = None
+    if proposal.state != "draft":
+        clock = processing_clock(proposal, WorkCalendar.load(db.session), default_limit=rule.get("processing_days"))
+    documents = choices.document_types(rule)
+    have = {a.doc_type for a in proposal.attachments} | {r.doc_type for r in proposal.paper_receipts}
+    upload = UploadForm(formdata=None)
+    upload.doc_type.choices = [("", _("Choose…"))] + documents + [(OTHER_DOCUMENT, _("Other document"))]
+    return render_template(
+        "proposals/detail.html", proposal=proposal, rule=rule, report=report, clock=clock,
+        events=choices.available_events(current_user, proposal, rule), upload=upload,
+        document_names=dict(documents), missing_documents=[d for d in documents if d[0] not in have],
+        checklist=choices.return_checklist(proposal) if proposal.state == "returned" else [],
+        can_edit=policies.can_edit(current_user, proposal),
+        can_attach=policies.can_attach(current_user, proposal),
+        can_screen=policies.can_screen(current_user, proposal),
+        names=award_names(db.session, [proposal]), days_left=notice.days_left(proposal))
+
+
+@bp.post("/<int:proposal_id>/thao-tac")
+@login_required
+def fire(proposal_id: int):
+    """Fire one life-cycle event from the detail page (the service checks role, state and data)."""
+    proposal = _load(proposal_id)
+    form = EventForm()
+    event = form.event.data or ""
+    if not form.validate_on_submit() or event in INTERNAL_EVENTS:
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "danger")
+        if event in INTERNAL_EVENTS:
+            flash(_("This happens through its own screen, not here."), "danger")
+        return redirect(url_for(".detail", proposal_id=proposal.id))
+    data: dict = {}
+    if event in ("reject", "revoke"):
+        data["reason"] = form.reason.data or ""
+    elif event == "publish" and form.days.data:
+        data["days"] = form.days.data
+    elif event == "record_outcome":
+        data = {"outcome": form.outcome.data, "decision_number": form.decision_number.data,
+                "decision_date": form.decision_date.data.isoformat() if form.decision_date.data else None,
+                "reason": form.reason.data}
+        data = {k: v for k, v in data.items() if v}
+    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    try:
+        services.transition(db.session, proposal.id, event, current_user, comment=form.comment.data or None,
+                             data=data, expected_version=version)
+    except DomainError as exc:
+        _refused(exc)
+    else:
+        flash(_("Done: %(action)s.", action=event_label(event)), "success")
+        if event in ("submit", "resubmit", "accept"):
+            _warn_missing_documents(proposal.id)
+    return redirect(url_for(".detail", proposal_id=proposal.id))
+
+
+def _warn_missing_documents(proposal_id: int) -> None:
+    """SPEC §3: a missing declared document is a warning on submit and accept, never a silent pass."""
+    report = services.eligibility_report(db.session, current_user, proposal_id)
+    missing = [check["message"] for check in report["checks"] if check["status"] == "warning"]
+    if missing:
+        flash(_("Still to complete: %(items)s", items=" ".join(missing)), "warning")
+
+
+@bp.route("/<int:proposal_id>/tra-lai", methods=["GET", "POST"])
+@login_required
+def return_form(proposal_id: int):
+    """Return for changes: the complete checklist (document types and fields, each with a message)."""
+    proposal = _load(proposal_id)
+    if "return_for_changes" not in choices.available_events(current_user, proposal):
+        if not policies.can_fire(current_user, proposal, "return_for_changes"):
+            abort(403)
+        flash(_("This proposal cannot be returned now."), "warning")
+        return redirect(url_for(".detail", proposal_id=proposal.id))
+    found = eligibility.award_rule(db.session, proposal)
+    rule = found[1] if found else {}
+    lines = [(f"doc:{code}", name, _("Please provide: %(doc)s", doc=name))
+             for code, name in choices.document_types(rule)]
+    lines.append(("field:achievements", _("Achievements"), ""))
+    if rule.get("evidence"):
+        lines.append(("field:evidence", _("Meeting and notice (evidence)"), ""))
+    labels = {key: label for key, label, _default in lines}
+    form = ReturnForm()
+    if request.method == "GET":
+        form.version.data = str(proposal.version)
+        for key, _label, default in lines:
+            form.lines.append_entry({"key": key, "selected": False, "message": default})
+    elif form.validate_on_submit():
+        items = _return_items(form, labels)
+        if items:
+            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            try:
+                services.transition(db.session, proposal.id, "return_for_changes", current_user,
+                                    comment=form.comment.data or None, data={"items": items},
+                                    expected_version=version)
+            except DomainError as exc:
+                db.session.rollback()
+                form.form_errors.append(error_text(exc))
+            else:
+                flash(_("The proposal was returned to its unit with %(n)d item(s) to complete.", n=len(items)),
+                      "success")
+                return redirect(url_for(".detail", proposal_id=proposal.id))
+    return render_template("proposals/return.html", proposal=proposal, form=form, labels=labels,
+                           names=award_names(db.session, [proposal]))
+
+
+def _return_items(form: ReturnForm, labels: dict) -> list[dict]:
+    """The ticked lines as the service's items; errors on the form when none or a message is missing."""
+    items, ok = [], True
+    for entry in form.lines:
+        key = entry.form.key.data
+        if key not in labels:
+            abort(400)
+        if not entry.form.selected.data:
+            continue
+        message = (entry.form.message.data or "").strip()
+        if not message:
+            entry.form.message.errors = [*entry.form.message.errors, _("Write what is missing.")]
+            ok = False
+        kind, code = key.split(":", 1)
+        items.append({"doc_type" if kind == "doc" else "field": code, "message": message})
+    if not items:
+        form.form_errors.append(_("Tick at least one missing item."))
+    return items if ok else []
+
+
+# the document, paper-copy and objection screens register on the same blueprint
+from workflow.proposals import document_views  # noqa: E402,F401  (after bp and the helpers exist)

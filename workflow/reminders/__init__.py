@@ -1,0 +1,1 @@
+"""Reminders and notifications (nhắc việc, thông báo): policies, due-event scan, outbox, delivery."""
