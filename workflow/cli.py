@@ -184,7 +184,7 @@ def _when(value: str | None):
     from datetime import datetime
 
     from workflow.db import utcnow
-    from workflow.reminders.kinds import LOCAL_TZ
+    from workflow.reminders.schedule import LOCAL_TZ
 
     if not value:
         return utcnow()

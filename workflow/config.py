@@ -21,6 +21,7 @@ DEFAULTS: dict[str, object] = {
     "SECRET_KEY": None,  # default (development only): generated into instance/secret_key
     "SMTP_URL": None,  # default: e-mails are written to the log
     "MAIL_FROM": "tdkt@localhost",
+    "PUBLIC_URL": None,  # e.g. https://tdkt.example.gov.vn — links in e-mails
     "RATELIMIT_STORAGE_URL": None,  # default: memory://, or the broker when it is Redis
     "LOGIN_RATE_LIMIT": "10 per minute",
     "OBJECTION_RATE_LIMIT": "5 per hour",

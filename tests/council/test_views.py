@@ -194,8 +194,11 @@ def test_the_chair_sees_a_count_then_the_results(c, web, app):
     assert 'data-testid="results"' in results
     yes = re.findall(r'data-testid="yes">(\d+)<', results)
     assert yes == ["9", "1"] and re.findall(r'data-testid="denominator">(\d+)<', results) == ["9", "9"]
-    assert f"/api/v1/meetings/{mid}/minutes?format=docx" in results
-    assert f"/api/v1/meetings/{mid}/minutes?format=pdf" in results
+    assert f"/hoi-dong/{mid}/bien-ban.docx" in results and f"/hoi-dong/{mid}/bien-ban.pdf" in results
+    # the signed-in chair downloads the minutes from the screen (a session, not an API token)
+    minutes = chutich.get(f"/hoi-dong/{mid}/bien-ban.pdf")
+    assert minutes.status_code == 200 and minutes.data.startswith(b"%PDF")
+    assert "attachment" in minutes.headers["Content-Disposition"]
     assert (c.state(first), c.state(second)) == ("recommended", "not_recommended")
     # a member reads them too
     assert re.findall(r'data-testid="yes">(\d+)<', text(web("tv5").get(f"/hoi-dong/{mid}/ket-qua"))) == ["9", "1"]

@@ -208,7 +208,7 @@ def test_a_council_meeting_from_agenda_to_results(page, phone_page, app):
     expect(row(own)).to_contain_text(t(_l("Recused: %(member)s (%(reason)s)"), member=_full_name(app, "mttq"),
                                        reason=t(_l("is the nominee"))))
     expect(page.get_by_test_id("minutes-pdf")).to_have_attribute(
-        "href", f"/api/v1/meetings/{meeting_id}/minutes?format=pdf")
+        "href", f"/hoi-dong/{meeting_id}/bien-ban.pdf")
 
     # the member reads the meeting page and the results on the phone
     phone.goto(f"/hoi-dong/{meeting_id}")

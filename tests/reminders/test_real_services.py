@@ -29,8 +29,8 @@ from workflow.db import utcnow
 from workflow.org.models import RoleAssignment, Unit, User
 from workflow.proposals.models import Round
 from workflow.reminders import config
-from workflow.reminders.kinds import local_date
 from workflow.reminders.models import Reminder
+from workflow.reminders.schedule import local_date
 
 pytestmark = pytest.mark.services
 COUNT = 200

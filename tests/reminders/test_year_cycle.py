@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from tests.reminders.timeline import Commune, at
 from workflow.calendar.services import WorkCalendar
-from workflow.reminders.kinds import local_date
 from workflow.reminders.models import Reminder
+from workflow.reminders.schedule import local_date
 from workflow.reminders.services import scan
 
 D = date
@@ -187,3 +187,21 @@ def test_the_escalation_counts_tet_as_days_off(app, session):
     # without Tết the 20th working day after 20 January would be Monday 17 February
     assert calendar.add_working_days(D(2025, 1, 20), 20) == D(2025, 2, 24)
     assert [d for d in (D(2025, 1, 27) + timedelta(days=i) for i in range(5)) if calendar.is_working_day(d)] == []
+
+
+def test_no_reminder_goes_to_an_empty_list(app, session):
+    c = Commune(session)
+    r25 = c.round(2025, D(2025, 10, 31))
+    # every unit with a nominator has submitted: the nomination reminder has nobody to go to
+    for unit in ("NATO", "DONGDAU", "SCHOOL"):
+        c.move(c.proposal(r25, unit), "submitted", at(D(2025, 10, 1)))
+    # a proposal far past its limit at an authority whose secretary and chair have left
+    late = c.proposal(r25, "NATO", award="GK_XA")
+    c.move(late, "submitted", at(D(2025, 1, 6)))
+    for who in ("secretary", "chair"):
+        c.users[who].active = False
+    session.commit()
+    moments = [at(D(2025, 10, 24), 8), at(D(2025, 10, 30), 8)] + [at(D(2025, 2, d), 8) for d in range(1, 28)]
+    for moment in moments:
+        result = scan(session, moment)
+        assert result.due == [] and result.inserted == [], (moment, result.due)

@@ -15,7 +15,7 @@ from workflow.council.models import AgendaItem, Attendance, BallotReceipt, Ballo
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.org.models import CouncilMember, Nominee
 from workflow.proposals.models import Proposal, ProposalTransition, Round
-from workflow.reminders.kinds import LOCAL_TZ
+from workflow.reminders.schedule import LOCAL_TZ
 from workflow.reminders.services import cancel_pending
 
 

@@ -96,7 +96,6 @@ class BallotReceipt(Base):
     """That a member has voted on an item — never what. Unique: one ballot per member per item."""
 
     __tablename__ = "ballot_receipt"
-    __table_args__ = (UniqueConstraint("agenda_item_id", "user_id"),)
 
     # a composite key: no surrogate id, no timestamp, nothing that orders receipts against counts
     agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"),

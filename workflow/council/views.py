@@ -41,7 +41,7 @@ def percent(value) -> str:
 
 
 def fraction(text: str) -> str:
-    """A rule's threshold "9/10" → "90%"."""
+    """A rule's threshold fraction shown as a percentage."""
     return format_percent(float(Fraction(text)), format="#,##0.##%")
 
 
@@ -289,3 +289,22 @@ def results(meeting_id: int):
     items = {i.proposal_id: i for i in meeting.items}
     return render_template("council/results.html", meeting=meeting, outcome=outcome, items=items,
                            minutes=[("docx", "DOCX"), ("pdf", "PDF")])
+
+
+@bp.get("/<int:meeting_id>/bien-ban.<fmt>")
+@login_required
+def minutes(meeting_id: int, fmt: str):
+    """The minutes (biên bản họp và kiểm phiếu) as DOCX or PDF, once the vote is closed."""
+    from flask import current_app
+
+    from workflow.documents import services as documents
+    from workflow.documents.http import download_response
+
+    try:
+        rendered = documents.minutes_document(db.session, current_user, meeting_id, fmt, current_app.instance_path)
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        _refused(exc)
+        return redirect(url_for("council.detail", meeting_id=meeting_id))
+    return download_response(rendered)

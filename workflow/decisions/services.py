@@ -202,8 +202,10 @@ def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: d
 
 def get_submission(session: Session, actor, submission_id: int) -> Submission:
     submission = session.get(Submission, submission_id)
+    # the parent sees a submission once it is sent; a draft is the lower authority's own
     if submission is None or not (policies.can_view_authority(actor, submission.from_authority_id)
-                                  or policies.can_view_authority(actor, submission.to_authority_id)):
+                                  or (submission.status == "sent"
+                                      and policies.can_view_authority(actor, submission.to_authority_id))):
         raise NotFound(_("Unknown submission: %(id)s.", id=submission_id))
     return submission
 

@@ -3,7 +3,6 @@ secretary's drafting and tracking, the higher level's inbox, and document downlo
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime
 
 from flask import (
@@ -14,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -27,6 +25,7 @@ from workflow.auth.views import safe_next
 from workflow.calendar.services import WorkCalendar
 from workflow.decisions import exchange, importing, queries, services, tracking
 from workflow.documents import services as documents
+from workflow.documents.http import download_response
 from workflow.errors import DomainError
 from workflow.extensions import db
 from workflow.proposals.states import STATE_LABELS
@@ -318,10 +317,7 @@ def _download(make):
         if exc.status == 404:
             abort(404)
         return _fail(exc, request.referrer if safe_next(request.referrer) else url_for("main.home"))
-    response = send_file(io.BytesIO(rendered.content), mimetype=rendered.mimetype, as_attachment=True,
-                         download_name=rendered.filename, max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download_response(rendered)
 
 
 @bp.get("/quyet-dinh/<int:decision_id>/van-ban.<fmt>")

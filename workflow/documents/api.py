@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask_babel import gettext as _
 
 from workflow.api.core import parse_query_int, route
 from workflow.documents import services
+from workflow.documents.http import download_response
 from workflow.errors import field_error
 from workflow.extensions import db
 
 
 def _send(rendered: services.Rendered):
-    response = send_file(io.BytesIO(rendered.content), mimetype=rendered.mimetype, as_attachment=True,
-                         download_name=rendered.filename, max_age=0)
-    response.headers["Cache-Control"] = "no-store"  # drafts change; documents are not public
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(rendered)
 
 
 def _format() -> str:

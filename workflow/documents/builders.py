@@ -265,7 +265,7 @@ def certificates(decision, facts: Facts, text: Wording) -> Document:
     authority = decision.authority
     values = {**forms(authority), "number": decision.number or "", "short_date": w.short_date(decision.signed_on),
               "date": w.long_date(decision.signed_on)}
-    doc = Document(f"{text.get('title', 'Giấy khen')} — Quyết định {decision.number}", landscape=True, frame=True,
+    doc = Document(f"{text.get('document_title', 'Giấy khen')} — Quyết định {decision.number}", landscape=True, frame=True,
                    author=values["authority_name"])
     signer = decision.signer.full_name if decision.signer else facts.chair_name
     for index, item in enumerate(decision.items):

@@ -72,7 +72,7 @@ def minutes(meeting, seats, facts: Facts, text: w.Wording) -> Document:
         table_rows.append([str(n), subject, str(row["ballots_issued"]), str(row["valid"]), str(row["yes"]),
                            str(row["no"]), text.text("share", share=_share(row["share"]),
                                                      denominator=row["denominator"]), outcome])
-    doc.add(Table(text["table_headers"], table_rows, [0.6, 4.4, 1.2, 1.2, 1.1, 1.2, 1.7, 1.6],
+    doc.add(Table(text["table_headers"], table_rows, [0.8, 4.2, 1.2, 1.2, 1.1, 1.2, 1.7, 1.6],
                   ["center", "left", "center", "center", "center", "center", "center", "center"], size=11))
     doc.add(Para.text(text["conclusion_heading"], bold=True, align="center", space_before=4))
     passed = [r for r in rows if r["passed"]]

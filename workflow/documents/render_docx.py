@@ -175,10 +175,17 @@ def _two_columns(out, left_share: float):
     _borderless(table)
     width = _text_width(out)
     widths = (int(width * left_share), int(width * (1 - left_share)))
+    _grid(table, widths)
     for cell, w in zip(table.rows[0].cells, widths, strict=True):
         cell.width = w
         cell.paragraphs[0].paragraph_format.space_after = Pt(0)
     return table.rows[0].cells, widths
+
+
+def _grid(table, widths) -> None:
+    """Column widths in the table grid too (LibreOffice reads the grid, Word the cells)."""
+    for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
+        column.w = width
 
 
 def _header(out, block: Header) -> None:
@@ -216,6 +223,7 @@ def _table(out, block: Table) -> None:
     total = sum(block.widths)
     width = _text_width(out)
     widths = [int(width * w / total) for w in block.widths]
+    _grid(table, widths)
     aligns = block.aligns or ["left"] * cols
     for cell, text, w in zip(table.rows[0].cells, block.headers, widths, strict=True):
         cell.width = w
@@ -265,6 +273,8 @@ def _signatory(cell, signatory: Signatory, first_paragraph: bool) -> None:
 def _signature(out, block: Signature) -> None:
     out.add_paragraph().paragraph_format.space_after = Pt(6)
     (left, right), _widths = _two_columns(out, 0.45)
+    # the signature block never breaks across two pages
+    left._tc.getparent().get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     if block.recipients is not None:
         p = left.paragraphs[0]
         _font(p.add_run(nfc(block.recipients_label)), 12, True, True)

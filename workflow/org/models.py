@@ -201,8 +201,7 @@ class AwardRecord(Base):
     source: Mapped[str] = mapped_column(String(10), default="manual")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     # the proposal whose decision or recorded outcome wrote this row (None for hand-entered history)
-    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL",
-                                                               use_alter=True), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 
 from workflow.calendar.services import WorkCalendar
 from workflow.db import Base
-from workflow.reminders.kinds import local_date, local_midnight, subtract_working_days
+from workflow.reminders.schedule import local_date, local_midnight, subtract_working_days
 
 # a Monday in June 2025, 10:00 in Vietnam: vn-2024 in force (20 working days, returns after 5 days)
 NOW = datetime(2025, 6, 16, 3, 0, tzinfo=UTC)

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 from workflow.db import utcnow
 from workflow.org.models import User
 from workflow.reminders import config, mail
-from workflow.reminders.kinds import LOCAL_TZ, local_date, still_due
+from workflow.reminders.kinds import still_due
 from workflow.reminders.models import Notification, Reminder, ReminderPreference
+from workflow.reminders.schedule import LOCAL_TZ, local_date
 from workflow.reminders.services import email_mode, insert_ignoring_duplicates
 
 log = logging.getLogger("workflow.reminders")

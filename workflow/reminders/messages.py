@@ -9,7 +9,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from workflow.reminders.kinds import LOCAL_TZ
+from workflow.reminders.schedule import LOCAL_TZ
 
 KIND_LABELS = {
     "nomination_deadline": _l("Nomination deadline"),

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 from workflow.db import after_commit, utcnow
 from workflow.errors import NotFound, field_error
 from workflow.reminders import config
-from workflow.reminders.kinds import KIND_SCANNERS, Due, ScanContext
+from workflow.reminders.context import ScanContext
+from workflow.reminders.kinds import KIND_SCANNERS
 from workflow.reminders.models import EMAIL_MODES, Notification, Reminder, ReminderPreference
+from workflow.reminders.schedule import Due
 
 log = logging.getLogger("workflow.reminders")
 

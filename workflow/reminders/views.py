@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from workflow.errors import DomainError
@@ -64,7 +65,8 @@ def mark_read(notification_id: int):
 def mark_all_read():
     """Mark every notification as read."""
     count = services.mark_all_read(db.session, current_user.id)
-    flash(_("%(count)d notification(s) marked as read.", count=count), "success")
+    flash(ngettext("%(num)d notification marked as read.", "%(num)d notifications marked as read.", count),
+          "success")
     return redirect(url_for("reminders.notifications"))
 
 

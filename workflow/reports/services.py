@@ -50,7 +50,9 @@ def annual_report(session: Session, actor, authority_code: str, year: int) -> di
         if transition.data.get("to_authority"):
             target = session.scalar(select(Authority).where(Authority.code == transition.data["to_authority"]))
             level = target.kind if target else level
-        # a proposal the parent forwarded on counts under the level that finally holds it
+        if proposal.current_authority_id != authority.id:
+            # forwarded on in the system (district → province): it counts under the level that holds it
+            level = proposal.current_authority.kind
         proposed[level][proposal.award_type_code][proposal.nominee.kind] += 1
     decided = session.execute(
         select(ProposalTransition, Proposal).join(Proposal, ProposalTransition.proposal_id == Proposal.id)

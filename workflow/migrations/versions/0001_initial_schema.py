@@ -170,7 +170,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_decision_created_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['signer_id'], ['user_account.id'], name=op.f('fk_decision_signer_id_user_account'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_decision')),
-    sa.UniqueConstraint('authority_id', 'number', name=op.f('uq_decision_authority_id_number'))
+    sa.UniqueConstraint('authority_id', 'year', 'number', name=op.f('uq_decision_authority_id_year_number'))
     )
     with op.batch_alter_table('decision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_decision_authority_id'), ['authority_id'], unique=False)
@@ -204,6 +204,59 @@ def upgrade() -> None:
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meeting_authority_id'), ['authority_id'], unique=False)
 
+    op.create_table('reminder_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('subject_type', sa.String(length=20), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('recipient_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=10), nullable=False),
+    sa.Column('action', sa.Boolean(), nullable=False),
+    sa.Column('authority_id', sa.Integer(), nullable=True),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('channel', sa.String(length=10), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('nomination_deadline', 'returned_not_resubmitted', 'processing_limit', 'meeting_soon', 'vote_pending', 'notice_over', 'awaiting_decision', 'submission_unanswered', 'household_review_deadline')", name=op.f('ck_reminder_outbox_kind')),
+    sa.CheckConstraint("level IN ('remind', 'escalate')", name=op.f('ck_reminder_outbox_level')),
+    sa.CheckConstraint("status IN ('pending', 'sending', 'digest', 'digesting', 'sent', 'cancelled', 'failed')", name=op.f('ck_reminder_outbox_status')),
+    sa.CheckConstraint("status NOT IN ('sending', 'digesting') OR claimed_at IS NOT NULL", name=op.f('ck_reminder_outbox_claimed')),
+    sa.CheckConstraint("subject_type IN ('round', 'proposal', 'meeting', 'submission')", name=op.f('ck_reminder_outbox_subject_type')),
+    sa.ForeignKeyConstraint(['authority_id'], ['authority.id'], name=op.f('fk_reminder_outbox_authority_id_authority'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['recipient_id'], ['user_account.id'], name=op.f('fk_reminder_outbox_recipient_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_outbox')),
+    sa.UniqueConstraint('kind', 'subject_type', 'subject_id', 'due_on', 'recipient_id', name='uq_reminder_outbox_due_event')
+    )
+    with op.batch_alter_table('reminder_outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_reminder_outbox_recipient_status', ['recipient_id', 'status'], unique=False)
+        batch_op.create_index('ix_reminder_outbox_status_next_attempt_at', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_reminder_outbox_subject', ['subject_type', 'subject_id', 'status'], unique=False)
+
+    op.create_table('reminder_policy',
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('config', sa.JSON(), nullable=False),
+    sa.Column('edited', sa.Boolean(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_reminder_policy_updated_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_reminder_policy'))
+    )
+    op.create_table('reminder_preference',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('email_mode', sa.String(length=10), nullable=False),
+    sa.Column('last_digest_on', sa.Date(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("email_mode IN ('immediate', 'digest', 'off')", name=op.f('ck_reminder_preference_email_mode')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_reminder_preference_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_reminder_preference'))
+    )
     op.create_table('round',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('authority_id', sa.Integer(), nullable=False),
@@ -241,7 +294,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['signer_id'], ['user_account.id'], name=op.f('fk_submission_signer_id_user_account'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['to_authority_id'], ['authority.id'], name=op.f('fk_submission_to_authority_id_authority'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_submission')),
-    sa.UniqueConstraint('from_authority_id', 'number', name=op.f('uq_submission_from_authority_id_number'))
+    sa.UniqueConstraint('from_authority_id', 'year', 'number', name=op.f('uq_submission_from_authority_id_year_number'))
     )
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submission_from_authority_id'), ['from_authority_id'], unique=False)
@@ -301,6 +354,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_nominee_authority_id'), ['authority_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominee_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('reminder_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('level', sa.String(length=10), nullable=False),
+    sa.Column('action', sa.Boolean(), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("level IN ('remind', 'escalate')", name=op.f('ck_notification_level')),
+    sa.ForeignKeyConstraint(['reminder_id'], ['reminder_outbox.id'], name=op.f('fk_notification_reminder_id_reminder_outbox'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
+    sa.UniqueConstraint('reminder_id', name=op.f('uq_notification_reminder_id'))
+    )
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index('ix_notification_user_id_read_at', ['user_id', 'read_at'], unique=False)
+
     op.create_table('role_assignment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -319,30 +391,6 @@ def upgrade() -> None:
     with op.batch_alter_table('role_assignment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_assignment_authority_id'), ['authority_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_role_assignment_user_id'), ['user_id'], unique=False)
-
-    op.create_table('award_record',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('nominee_id', sa.Integer(), nullable=False),
-    sa.Column('award_type_code', sa.String(length=40), nullable=False),
-    sa.Column('year', sa.Integer(), nullable=False),
-    sa.Column('decision_number', sa.String(length=60), nullable=False),
-    sa.Column('decision_date', sa.Date(), nullable=True),
-    sa.Column('source', sa.String(length=10), nullable=False),
-    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
-    sa.Column('proposal_id', sa.Integer(), nullable=True),
-    sa.Column('revoked_at', sa.DateTime(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("source IN ('manual', 'decision', 'outcome')", name=op.f('ck_award_record_source')),
-    sa.CheckConstraint('year > 1945 AND year < 2200', name=op.f('ck_award_record_year')),
-    sa.ForeignKeyConstraint(['nominee_id'], ['nominee.id'], name=op.f('fk_award_record_nominee_id_nominee'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_award_record_proposal_id_proposal'), ondelete='SET NULL', use_alter=True),
-    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_award_record_recorded_by_id_user_account'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_award_record')),
-    sa.UniqueConstraint('nominee_id', 'award_type_code', 'year', 'decision_number', name=op.f('uq_award_record_nominee_id_award_type_code_year_decision_number'))
-    )
-    with op.batch_alter_table('award_record', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_award_record_nominee_id'), ['nominee_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_award_record_proposal_id'), ['proposal_id'], unique=False)
 
     op.create_table('proposal',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -428,6 +476,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachment_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('award_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('nominee_id', sa.Integer(), nullable=False),
+    sa.Column('award_type_code', sa.String(length=40), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('decision_number', sa.String(length=60), nullable=False),
+    sa.Column('decision_date', sa.Date(), nullable=True),
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('proposal_id', sa.Integer(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("source IN ('manual', 'decision', 'outcome')", name=op.f('ck_award_record_source')),
+    sa.CheckConstraint('year > 1945 AND year < 2200', name=op.f('ck_award_record_year')),
+    sa.ForeignKeyConstraint(['nominee_id'], ['nominee.id'], name=op.f('fk_award_record_nominee_id_nominee'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_award_record_proposal_id_proposal'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_award_record_recorded_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_award_record')),
+    sa.UniqueConstraint('nominee_id', 'award_type_code', 'year', 'decision_number', name=op.f('uq_award_record_nominee_id_award_type_code_year_decision_number'))
+    )
+    with op.batch_alter_table('award_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_award_record_nominee_id'), ['nominee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_award_record_proposal_id'), ['proposal_id'], unique=False)
 
     op.create_table('decision_item',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -517,8 +589,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_item.id'], name=op.f('fk_ballot_receipt_agenda_item_id_agenda_item'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_ballot_receipt_user_id_user_account'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('agenda_item_id', 'user_id', name=op.f('pk_ballot_receipt')),
-    sa.UniqueConstraint('agenda_item_id', 'user_id', name=op.f('uq_ballot_receipt_agenda_item_id_user_id'))
+    sa.PrimaryKeyConstraint('agenda_item_id', 'user_id', name=op.f('pk_ballot_receipt'))
     )
     op.create_table('ballot_tally',
     sa.Column('agenda_item_id', sa.Integer(), nullable=False),
@@ -574,6 +645,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_decision_item_decision_id'))
 
     op.drop_table('decision_item')
+    with op.batch_alter_table('award_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_award_record_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_award_record_nominee_id'))
+
+    op.drop_table('award_record')
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachment_proposal_id'))
 
@@ -591,16 +667,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_proposal_current_authority_id'))
 
     op.drop_table('proposal')
-    with op.batch_alter_table('award_record', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_award_record_proposal_id'))
-        batch_op.drop_index(batch_op.f('ix_award_record_nominee_id'))
-
-    op.drop_table('award_record')
     with op.batch_alter_table('role_assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_assignment_user_id'))
         batch_op.drop_index(batch_op.f('ix_role_assignment_authority_id'))
 
     op.drop_table('role_assignment')
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_user_id_read_at')
+
+    op.drop_table('notification')
     with op.batch_alter_table('nominee', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_nominee_unit_id'))
         batch_op.drop_index(batch_op.f('ix_nominee_authority_id'))
@@ -623,6 +698,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_round_authority_id'))
 
     op.drop_table('round')
+    op.drop_table('reminder_preference')
+    op.drop_table('reminder_policy')
+    with op.batch_alter_table('reminder_outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_reminder_outbox_subject')
+        batch_op.drop_index('ix_reminder_outbox_status_next_attempt_at')
+        batch_op.drop_index('ix_reminder_outbox_recipient_status')
+
+    op.drop_table('reminder_outbox')
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_authority_id'))
 
