@@ -200,3 +200,27 @@ def test_an_admin_replaces_the_wording(d, app, issued):
     text = flat(docx_text(d.download("chutich", f"/api/v1/decisions/{issued['decision']['id']}/document"
                                                 "?format=docx").data))
     assert "QUYẾT ĐỊNH" in text  # a broken override falls back to the shipped file
+
+
+def test_one_decision_for_several_award_types_groups_its_list(d):
+    """A decision without award_type_code covers several types; its list is grouped by type."""
+    gk = d.accepted("Hoàng Văn Sáu", "GK_XA")
+    ldtt = d.accepted("Lường Thị Bảy", "LDTT")
+    d.recommend([gk, ldtt])
+    decision = d.post("thuky", "/api/v1/decisions", {"authority_code": "X-DB", "proposal_ids": [gk, ldtt]},
+                      expect=201)
+    assert decision["award_type_code"] is None and sorted(decision["proposal_ids"]) == sorted([gk, ldtt])
+    issued = d.issue(decision["id"], date="2025-12-28")
+    assert [i["state"] for i in issued["items"]] == ["awarded", "awarded"]
+    # 0.15 (Giấy khen) and 0.3 (LĐTT) × 2,340,000
+    assert issued["cash_total"] == 351_000 + 702_000
+    text = flat(docx_text(d.download("chutich", f"/api/v1/decisions/{decision['id']}/document?format=docx").data))
+    assert "Giấy khen" in text and "Lao động tiên tiến" in text
+    assert "Hoàng Văn Sáu" in text and "Lường Thị Bảy" in text
+    # naming a type still requires every proposal to be of it
+    other = d.accepted("Đàm Văn Tám", "GK_XA")
+    other_ldtt = d.accepted("La Thị Chín", "LDTT")
+    d.recommend([other, other_ldtt])
+    refused = d.call("thuky", "POST", "/api/v1/decisions", {"authority_code": "X-DB", "award_type_code": "GK_XA",
+                                                           "proposal_ids": [other, other_ldtt]})
+    assert refused.status_code == 422 and "proposal_ids" in refused.get_json()["error"]["details"]

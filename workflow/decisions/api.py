@@ -24,7 +24,7 @@ class _In(BaseModel):
 
 class DecisionIn(_In):
     authority_code: str
-    award_type_code: str
+    award_type_code: str | None = None  # omitted: several award types, the list grouped by type
     proposal_ids: list[int] = Field(min_length=1)
 
 

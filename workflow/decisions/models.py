@@ -42,7 +42,8 @@ class Decision(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"), index=True)
-    award_type_code: Mapped[str] = mapped_column(String(40))
+    # the award type of a single-type decision; None when its list groups several types
+    award_type_code: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(10), default="draft")
     number: Mapped[str | None] = mapped_column(String(40))
     year: Mapped[int | None] = mapped_column(Integer)

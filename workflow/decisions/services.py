@@ -118,15 +118,18 @@ def list_decisions(session: Session, actor, *, status: str | None = None,
     return list(session.scalars(query))
 
 
-def create_decision(session: Session, actor, *, authority_code: str, award_type_code: str,
+def create_decision(session: Session, actor, *, authority_code: str, award_type_code: str | None,
                     proposal_ids: list[int]) -> Decision:
-    """Draft a decision from recommended proposals within this authority's power (secretary)."""
+    """Draft a decision from recommended proposals within this authority's power (secretary).
+
+    With ``award_type_code`` every proposal must be of that type; without it the decision may cover
+    several types, its attached list grouped by type."""
     authority = authority_by_code(session, authority_code)
     if not policies.is_secretary(actor, authority.id):
         raise field_error("authority_code", _("Unknown authority: %(code)s.", code=authority_code))
     rows = _proposals_for(session, actor, authority, proposal_ids)
     for proposal in rows:
-        if proposal.award_type_code != award_type_code:
+        if award_type_code and proposal.award_type_code != award_type_code:
             raise field_error("proposal_ids", _("Proposal %(id)d is for another award type.", id=proposal.id))
         if _power(session, proposal) != "within":
             raise field_error("proposal_ids", _("Proposal %(id)d is above this authority's power: submit it.",
@@ -134,7 +137,9 @@ def create_decision(session: Session, actor, *, authority_code: str, award_type_
         if session.scalar(select(DecisionItem.id).where(DecisionItem.proposal_id == proposal.id)):
             raise Conflict(_("Proposal %(id)d is already in another decision.", id=proposal.id), code="in_decision",
                            details={"proposal_id": proposal.id})
-    decision = Decision(authority=authority, award_type_code=award_type_code, status="draft",
+    codes = {p.award_type_code for p in rows}
+    single = codes.pop() if len(codes) == 1 else None
+    decision = Decision(authority=authority, award_type_code=single, status="draft",
                         created_by_id=actor.id)
     for proposal in rows:
         decision.items.append(DecisionItem(proposal_id=proposal.id, cash_amount=_cash(proposal)))
@@ -142,7 +147,7 @@ def create_decision(session: Session, actor, *, authority_code: str, award_type_
     session.add(decision)
     session.flush()
     audit.record(session, chain=authority.code, actor=actor, action="decision.draft", object_type="decision",
-                 object_id=decision.id, data={"award": award_type_code, "proposals": proposal_ids})
+                 object_id=decision.id, data={"award": decision.award_type_code, "proposals": proposal_ids})
     session.commit()
     return decision
 

@@ -154,7 +154,7 @@ def upgrade() -> None:
     op.create_table('decision',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('authority_id', sa.Integer(), nullable=False),
-    sa.Column('award_type_code', sa.String(length=40), nullable=False),
+    sa.Column('award_type_code', sa.String(length=40), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('number', sa.String(length=40), nullable=True),
     sa.Column('year', sa.Integer(), nullable=True),
