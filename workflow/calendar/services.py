@@ -50,3 +50,32 @@ class WorkCalendar:
             if self.is_working_day(day):
                 left -= 1
         return day
+
+
+def set_day(session: Session, actor, day: date, kind: str | None, note: str = "") -> CalendarDay | None:
+    """Configure a day (deployment admin): an extra day off, a compensatory working day, or back to
+    the default (``kind`` None). Audited."""
+    from flask_babel import gettext as _
+
+    from workflow.audit import services as audit
+    from workflow.calendar.models import DAY_KINDS
+    from workflow.errors import Forbidden, field_error
+
+    if not getattr(actor, "is_deployment_admin", False):
+        raise Forbidden(_("Only the deployment administrator edits the calendar."))
+    if kind is not None and kind not in DAY_KINDS:
+        raise field_error("kind", _("Must be one of: %(values)s.", values=", ".join(DAY_KINDS)))
+    row = session.get(CalendarDay, day)
+    if kind is None:
+        if row is not None:
+            session.delete(row)
+        row = None
+    else:
+        row = row or CalendarDay(day=day)
+        row.kind, row.note = kind, (note or "").strip()[:200]
+        session.add(row)
+    session.flush()
+    audit.record(session, chain=None, actor=actor, action="calendar.set", object_type="calendar_day",
+                 object_id=day.isoformat(), data={"kind": kind, "note": note})
+    session.commit()
+    return row

@@ -66,3 +66,18 @@ def list_rule_sets(user):
     return jsonify([{"code": r.code, "name": r.name, "effective_from": r.effective_from.isoformat(),
                      "effective_to": r.effective_to.isoformat() if r.effective_to else None,
                      "levels": r.content.get("levels")} for r in rows])
+
+
+@route("/rule-sets/<rule_set>/award-types/<code>", methods=["PUT"], tags=("catalogue",))
+def save_award_type(user, rule_set: str, code: str):
+    """Add or edit an award type of a rule set (deployment admin); the body is an award type as in
+    the rule files (name_vi, name_en, kind, nominee_kinds, deciding_level, council_vote, …)."""
+    from flask import request
+
+    from workflow.catalog.services import save_award_type as save
+
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise field_error("body", _("The request body must be a JSON object."))
+    award_type = save(db.session, user, rule_set, code, payload)
+    return jsonify(award_type_json(award_type, str(get_locale() or "vi")))

@@ -156,3 +156,44 @@ def rule_set_for(session: Session, authority, on: date) -> RuleSet:
 
 def award_types_in_force(session: Session, authority, on: date) -> list[AwardType]:
     return list(rule_set_for(session, authority, on).award_types)
+
+
+def save_award_type(session: Session, actor, rule_set_code: str, code: str, content: dict) -> AwardType:
+    """Add or edit an award type of a rule set (deployment admin). The whole definition is validated
+    as the rule file would be; an edited type is kept when its file is reloaded."""
+    from flask_babel import gettext as _
+
+    from workflow.audit import services as audit
+    from workflow.catalog.schema import AwardTypeDef
+    from workflow.errors import Forbidden
+
+    if not getattr(actor, "is_deployment_admin", False):
+        raise Forbidden(_("Only the deployment administrator edits the award catalogue."))
+    rule_set = session.scalar(select(RuleSet).where(RuleSet.code == rule_set_code))
+    if rule_set is None:
+        raise NotFound(_("Unknown rule set: %(code)s.", code=rule_set_code))
+    try:
+        spec = AwardTypeDef.model_validate({**content, "code": code})
+    except ValidationError as exc:
+        details = {".".join(str(p) for p in err["loc"]) or "body": err["msg"] for err in exc.errors()}
+        raise Invalid(_("Some fields are invalid: %(fields)s", fields=", ".join(details)), details=details) from exc
+    if spec.deciding_level not in rule_set.content.get("levels", []) and spec.deciding_level != "central":
+        raise Invalid(_("Some fields are invalid: %(fields)s", fields="deciding_level"),
+                      details={"deciding_level": ", ".join(rule_set.content.get("levels", []))})
+    known = {t.code for t in rule_set.award_types}
+    for pre in spec.prerequisites:
+        missing = [c for c in pre.award if c not in known | {code}]
+        if missing:
+            raise Invalid(_("Some fields are invalid: %(fields)s", fields="prerequisites"),
+                          details={"prerequisites": ", ".join(missing)})
+    award_type = next((t for t in rule_set.award_types if t.code == code), None)
+    if award_type is None:
+        award_type = AwardType(code=code, position=len(rule_set.award_types))
+        rule_set.award_types.append(award_type)
+    apply_award_type(award_type, spec.model_dump(mode="json", exclude_none=True))
+    award_type.edited = True
+    session.flush()
+    audit.record(session, chain=None, actor=actor, action="award_type.save", object_type="award_type",
+                 object_id=f"{rule_set_code}/{code}", data=spec.model_dump(mode="json", exclude_none=True))
+    session.commit()
+    return award_type
