@@ -153,7 +153,13 @@ def test_rate_limit_shared_through_redis(database_url, tmp_path, session):
     f.commune_setup(session)
     settings = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40,
                 "BROKER_URL": "memory://", "RATELIMIT_STORAGE_URL": REDIS_URL, "LOGIN_RATE_LIMIT": "3 per minute"}
-    one, two = create_app(settings).test_client(), create_app(settings).test_client()
+    apps = [create_app(settings), create_app(settings)]
+    one, two = (a.test_client() for a in apps)
     codes = [c.post("/api/v1/auth/token", json={"username": "thuky", "password": "x"}).status_code
              for c in (one, two, one, two)]
+    for app in apps:  # close their connections now, not whenever the garbage collector runs
+        with app.app_context():
+            from workflow.extensions import db
+
+            db.engine.dispose()
     assert codes == [401, 401, 401, 429]
