@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from workflow.errors import DomainError, Invalid, Unauthorized
@@ -29,7 +29,13 @@ class RouteDoc:
     tags: list[str] = field(default_factory=list)
 
 
-ROUTES: dict[str, RouteDoc] = {}  # endpoint → doc, read by the OpenAPI generator
+ROUTES: dict[str, RouteDoc] = {}
+
+
+class StrictBody(BaseModel):
+    """Base of every request body: unknown fields are refused, strings are stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # endpoint → doc, read by the OpenAPI generator
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):

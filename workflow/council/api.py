@@ -6,55 +6,51 @@ from datetime import datetime
 from typing import Literal
 
 from flask import jsonify, request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from workflow.api.core import parse_body, route
+from workflow.api.core import StrictBody, parse_body, route
 from workflow.council import services
 from workflow.council.serializers import meeting_json
 from workflow.extensions import db
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class MeetingIn(_In):
+class MeetingIn(StrictBody):
     authority_code: str
     scheduled_at: datetime
     place: str = Field(min_length=1, max_length=300)
 
 
-class AgendaIn(_In):
+class AgendaIn(StrictBody):
     proposal_ids: list[int] = Field(min_length=1)
 
 
-class WrittenCount(_In):
+class WrittenCount(StrictBody):
     yes: int = Field(ge=0)
     no: int = Field(ge=0)
 
 
-class AttendanceIn(_In):
+class AttendanceIn(StrictBody):
     present: list[str]
     written_votes: dict[int, WrittenCount] | None = None
     written_voters: list[str] | None = None
 
 
-class VoteIn(_In):
+class VoteIn(StrictBody):
     proposal_id: int
     choice: Literal["yes", "no"]
 
 
-class BallotIn(_In):
+class BallotIn(StrictBody):
     votes: list[VoteIn] = Field(min_length=1)
 
 
-class HandsIn(_In):
+class HandsIn(StrictBody):
     proposal_id: int
     yes: int = Field(ge=0)
     no: int = Field(ge=0)
 
 
-class CloseIn(_In):
+class CloseIn(StrictBody):
     tie_break: list[int] = Field(default_factory=list)
 
 

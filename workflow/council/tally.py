@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from workflow.council.models import BallotTally, Meeting
 from workflow.errors import Conflict, field_error
-from workflow.org.models import AwardRecord, Nominee
-from workflow.proposals.eligibility import ALIVE
-from workflow.proposals.models import Proposal, Round
+from workflow.proposals.eligibility import ALIVE, awardees, rounds_of
+from workflow.proposals.models import Proposal
 
 
 def passes(yes: int, denominator: int, threshold: Fraction, strict: bool) -> bool:
@@ -27,19 +26,20 @@ def passes(yes: int, denominator: int, threshold: Fraction, strict: bool) -> boo
 
 def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
     rule = item.proposal.award_rule or {}
-    ballot = rule.get("ballot") or {}
-    threshold, strict = Fraction(ballot.get("threshold", "1/2")), bool(ballot.get("strict", True))
+    # the snapshot taken at accept carries the whole ballot rule (the rule set's default filled in)
+    ballot = rule["ballot"]
+    threshold, strict = Fraction(ballot["threshold"]), bool(ballot["strict"])
     recused_ids = {r.user_id for r in item.recusals}
     present_ids = {a.user_id for a in meeting.attendance if a.present}
     written_ids = {a.user_id for a in meeting.attendance if a.written_vote} - recused_ids
-    if ballot.get("method") == "show_of_hands":
+    if ballot["method"] == "show_of_hands":
         yes, no = item.hands_yes or 0, item.hands_no or 0
     else:
         yes = (tally.yes if tally else 0) + item.written_yes
         no = (tally.no if tally else 0) + item.written_no
     size = meeting.council_size or 0
     took_written = bool(item.written_yes or item.written_no)
-    if ballot.get("denominator", "total_members") == "present_members":
+    if ballot["denominator"] == "present_members":
         # members who voted in writing take part in the vote: they count as present for it
         voting_ids = present_ids | (written_ids if took_written else set())
         denominator = len(voting_ids - recused_ids) if ballot.get("recused_out_of_denominator", True) \
@@ -51,7 +51,7 @@ def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
         "proposal_id": item.proposal_id,
         "nominee": item.proposal.nominee.name,
         "award_type_code": item.proposal.award_type_code,
-        "method": ballot.get("method", "secret"),
+        "method": ballot["method"],
         "ballots_issued": issued,
         "valid": yes + no,
         "yes": yes,
@@ -74,11 +74,9 @@ def _cap_room(session: Session, authority_id: int, award_code: str, cap: dict, y
     """Places left under the cap for ``award_code`` among proposals from ``authority_id`` (the
     authority whose awardees the cap counts; a district council may hold several communes' items).
     This meeting's items are not counted."""
-    rounds = select(Round.id).where(Round.authority_id == authority_id, Round.year == year)
+    rounds = rounds_of(authority_id, year)
     in_meeting = {r["proposal_id"] for r in meeting_rows}
-    awarded = session.scalar(select(func.count(func.distinct(AwardRecord.nominee_id))).join(Nominee).where(
-        AwardRecord.award_type_code == cap["of_award"], AwardRecord.year == year, AwardRecord.revoked_at.is_(None),
-        Nominee.authority_id == authority_id)) or 0
+    awarded = awardees(session, authority_id, cap["of_award"], year)
     base_alive = session.scalar(select(func.count(Proposal.id)).where(
         Proposal.round_id.in_(rounds), Proposal.award_type_code == cap["of_award"],
         Proposal.state.in_([s for s in ALIVE if s not in ("awarded", "in_council")]),

@@ -8,9 +8,9 @@ from typing import Literal
 
 from flask import current_app, g, jsonify, request, send_file
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from workflow.api.core import parse_body, route
+from workflow.api.core import StrictBody, parse_body, route
 from workflow.calendar.services import WorkCalendar
 from workflow.decisions import exchange, importing, services, tracking
 from workflow.decisions.serializers import decision_json, submission_json
@@ -18,31 +18,27 @@ from workflow.errors import field_error
 from workflow.extensions import db
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class DecisionIn(_In):
+class DecisionIn(StrictBody):
     authority_code: str
     award_type_code: str | None = None  # omitted: several award types, the list grouped by type
     proposal_ids: list[int] = Field(min_length=1)
 
 
-class IssueIn(_In):
+class IssueIn(StrictBody):
     number: str | None = Field(default=None, max_length=40)
     on: date | None = Field(default=None, alias="date")
 
 
-class SubmissionIn(_In):
+class SubmissionIn(StrictBody):
     from_authority_code: str
     proposal_ids: list[int] = Field(min_length=1)
 
 
-class SendIn(_In):
+class SendIn(StrictBody):
     on: date | None = Field(default=None, alias="date")
 
 
-class OutcomeIn(_In):
+class OutcomeIn(StrictBody):
     proposal_id: int
     outcome: Literal["approved", "returned", "rejected"]
     decision_number: str | None = Field(default=None, max_length=60)

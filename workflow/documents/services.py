@@ -111,16 +111,20 @@ def council_votes(session: Session, proposal_ids: list[int], authority_id: int) 
 
 # --- documents --------------------------------------------------------------------------------------
 
+def _facts(session: Session, proposals, authority, on: date | None) -> Facts:
+    """What a decision or submission document says about its proposals: award names, legal bases,
+    the chair, the council's votes."""
+    votes, met = council_votes(session, [p.id for p in proposals], authority.id)
+    return Facts(award_names(session, proposals, authority, on), legal_bases(session, proposals, authority, on),
+                 chair_name(session, authority.id), met, votes)
+
+
 def decision_document(session: Session, actor, decision_id: int, fmt: str, instance_path: str) -> Rendered:
     from workflow.decisions.services import get_decision
 
     fmt = check_format(fmt)
     decision = get_decision(session, actor, decision_id)
-    proposals = [i.proposal for i in decision.items]
-    votes, met = council_votes(session, [p.id for p in proposals], decision.authority_id)
-    facts = Facts(award_names(session, proposals, decision.authority, decision.signed_on),
-                  legal_bases(session, proposals, decision.authority, decision.signed_on),
-                  chair_name(session, decision.authority_id), met, votes)
+    facts = _facts(session, [i.proposal for i in decision.items], decision.authority, decision.signed_on)
     doc = builders.decision(decision, facts, wording.load("decision", instance_path))
     stem = f"quyet-dinh-{decision.number}" if decision.number else f"du-thao-quyet-dinh-{decision.id}"
     return render(doc, fmt, stem)
@@ -131,11 +135,8 @@ def submission_document(session: Session, actor, submission_id: int, fmt: str, i
 
     fmt = check_format(fmt)
     submission = get_submission(session, actor, submission_id)
-    proposals = [i.proposal for i in submission.items]
-    votes, met = council_votes(session, [p.id for p in proposals], submission.from_authority_id)
-    facts = Facts(award_names(session, proposals, submission.from_authority, submission.sent_on),
-                  legal_bases(session, proposals, submission.from_authority, submission.sent_on),
-                  chair_name(session, submission.from_authority_id), met, votes)
+    facts = _facts(session, [i.proposal for i in submission.items], submission.from_authority,
+                   submission.sent_on)
     doc = builders.submission(submission, facts, wording.load("submission", instance_path))
     stem = f"to-trinh-{submission.number}" if submission.number else f"du-thao-to-trinh-{submission.id}"
     return render(doc, fmt, stem)

@@ -7,10 +7,10 @@ from typing import Literal
 
 from flask import jsonify
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 
-from workflow.api.core import route
+from workflow.api.core import StrictBody, route
 from workflow.errors import NotFound
 from workflow.extensions import db
 from workflow.org import policies, services
@@ -20,11 +20,7 @@ from workflow.org.serializers import authority_json, award_record_json, nominee_
 Code = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class AuthorityIn(_In):
+class AuthorityIn(StrictBody):
     code: str = Code
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["commune", "district", "province", "central"]
@@ -32,26 +28,26 @@ class AuthorityIn(_In):
     rule_set: str | None = None
 
 
-class AuthorityPatch(_In):
+class AuthorityPatch(StrictBody):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     parent_code: str | None = None
     rule_set: str | None = None
 
 
-class UnitIn(_In):
+class UnitIn(StrictBody):
     code: str = Code
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["hamlet", "school", "clinic", "mass_organisation", "office", "other"]
     authority_code: str
 
 
-class RoleIn(_In):
+class RoleIn(StrictBody):
     role: Literal["nominator", "secretary", "council_member", "chair", "higher_reviewer", "admin"]
     authority_code: str | None = None
     unit_code: str | None = None
 
 
-class UserIn(_In):
+class UserIn(StrictBody):
     username: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=8, max_length=200)
     full_name: str = Field(min_length=1, max_length=200)
@@ -60,16 +56,16 @@ class UserIn(_In):
     roles: list[RoleIn] = Field(min_length=1)
 
 
-class SeatIn(_In):
+class SeatIn(StrictBody):
     username: str
     position: Literal["chair", "vice_chair", "member", "secretary"]
 
 
-class CouncilIn(_In):
+class CouncilIn(StrictBody):
     members: list[SeatIn] = Field(min_length=1)
 
 
-class NomineeIn(_In):
+class NomineeIn(StrictBody):
     kind: Literal["individual", "collective", "household"]
     name: str = Field(min_length=1, max_length=200)
     authority_code: str
@@ -81,7 +77,7 @@ class NomineeIn(_In):
     username: str | None = None
 
 
-class PastAwardIn(_In):
+class PastAwardIn(StrictBody):
     award_type_code: str
     year: int
     decision_number: str = Field(min_length=1, max_length=60)

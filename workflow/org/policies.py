@@ -11,6 +11,19 @@ from workflow.org.models import Authority, Nominee, User
 SUBTREE_ROLES = {"admin", "higher_reviewer"}
 
 
+def roles_at(user, authority_id: int) -> set[str]:
+    """The roles ``user`` holds at exactly this authority."""
+    return {r.role for r in user.roles if r.authority_id == authority_id}
+
+
+def is_secretary(user, authority_id: int) -> bool:
+    return "secretary" in roles_at(user, authority_id)
+
+
+def is_chair(user, authority_id: int) -> bool:
+    return "chair" in roles_at(user, authority_id)
+
+
 def _subtree_ids(session: Session, root_id: int) -> set[int]:
     ids, frontier = {root_id}, [root_id]
     while frontier:

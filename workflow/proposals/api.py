@@ -9,7 +9,7 @@ from flask import current_app, jsonify, request, send_file
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
-from workflow.api.core import parse_query_int, route
+from workflow.api.core import StrictBody, parse_query_int, route
 from workflow.calendar.services import WorkCalendar
 from workflow.errors import field_error
 from workflow.extensions import db, limiter
@@ -23,11 +23,7 @@ from workflow.proposals.serializers import (
 )
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class RoundIn(_In):
+class RoundIn(StrictBody):
     authority_code: str
     year: int
     kind: Literal["annual", "campaign", "ad_hoc"]
@@ -35,7 +31,7 @@ class RoundIn(_In):
     nomination_deadline: date
 
 
-class MeetingEvidence(_In):
+class MeetingEvidence(StrictBody):
     held_on: date
     invited: NonNegativeInt
     present: NonNegativeInt
@@ -48,7 +44,7 @@ class NoticeEvidence(BaseModel):
     to: date
 
 
-class EvidenceIn(_In):
+class EvidenceIn(StrictBody):
     meeting: MeetingEvidence
     notice: NoticeEvidence
 
@@ -57,7 +53,7 @@ class EvidenceIn(_In):
                 "notice": {"from": self.notice.from_.isoformat(), "to": self.notice.to.isoformat()}}
 
 
-class ProposalIn(_In):
+class ProposalIn(StrictBody):
     round_id: int
     nominee_id: int
     award_type_code: str
@@ -67,31 +63,31 @@ class ProposalIn(_In):
     linked_proposal_id: int | None = None
 
 
-class ProposalPatch(_In):
+class ProposalPatch(StrictBody):
     version: int
     achievements: str | None = Field(default=None, max_length=20000)
     evidence: EvidenceIn | None = None
 
 
-class EventIn(_In):
+class EventIn(StrictBody):
     event: str = Field(min_length=1, max_length=40)
     comment: str | None = Field(default=None, max_length=5000)
     data: dict = Field(default_factory=dict)
     version: int | None = None
 
 
-class PaperIn(_In):
+class PaperIn(StrictBody):
     doc_type: str = Field(min_length=1, max_length=60)
 
 
-class ObjectionIn(_In):
+class ObjectionIn(StrictBody):
     proposal_id: int
     name: str = Field(default="", max_length=200)
     contact: str = Field(default="", max_length=200)
     text: str = Field(default="", max_length=5000)
 
 
-class ResolutionIn(_In):
+class ResolutionIn(StrictBody):
     resolution: str = Field(min_length=1, max_length=5000)
 
 

@@ -156,14 +156,25 @@ def _prerequisite(session: Session, proposal: Proposal, pre: dict, year: int, mo
     return Check("prerequisite", PASS, message, details=details)
 
 
+def awardees(session: Session, authority_id: int, award_code: str, year: int) -> int:
+    """Nominees of ``authority_id`` holding ``award_code`` in ``year`` (revoked awards do not count):
+    the base a ratio cap is taken of."""
+    return session.scalar(select(func.count(func.distinct(AwardRecord.nominee_id))).join(Nominee).where(
+        AwardRecord.award_type_code == award_code, AwardRecord.year == year,
+        AwardRecord.revoked_at.is_(None), Nominee.authority_id == authority_id)) or 0
+
+
+def rounds_of(authority_id: int, year: int):
+    """The ids of an authority's rounds of a year (a subquery)."""
+    return select(Round.id).where(Round.authority_id == authority_id, Round.year == year)
+
+
 def _cap(session: Session, proposal: Proposal, cap: dict, year: int) -> Check:
     ratio = Fraction(cap["ratio"])
     # the cap is over the awardees of the authority the proposals come from, wherever they now sit
     authority_id = proposal.origin_authority_id
-    same_year_rounds = select(Round.id).where(Round.authority_id == authority_id, Round.year == year)
-    awarded = session.scalar(select(func.count(func.distinct(AwardRecord.nominee_id))).join(Nominee).where(
-        AwardRecord.award_type_code == cap["of_award"], AwardRecord.year == year,
-        AwardRecord.revoked_at.is_(None), Nominee.authority_id == authority_id)) or 0
+    same_year_rounds = rounds_of(authority_id, year)
+    awarded = awardees(session, authority_id, cap["of_award"], year)
     expected = session.scalar(select(func.count(Proposal.id)).where(
         Proposal.round_id.in_(same_year_rounds), Proposal.award_type_code == cap["of_award"],
         Proposal.state.in_([s for s in ALIVE if s != "awarded"]))) or 0

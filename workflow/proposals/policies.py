@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow.org.policies import scope_authority_ids
+from workflow.org.policies import roles_at, scope_authority_ids
 from workflow.proposals.models import Proposal
 
 # the roles (at the proposal's current authority) that may fire each event; nominators are
@@ -28,10 +28,6 @@ EVENT_ROLES: dict[str, set[str]] = {
 NOMINATOR_EVENTS = {"submit", "resubmit", "withdraw"}
 
 
-def _roles_at(user, authority_id: int) -> set[str]:
-    return {r.role for r in user.roles if r.authority_id == authority_id}
-
-
 def is_unit_nominator(user, proposal: Proposal) -> bool:
     return any(r.role == "nominator" and r.unit_id == proposal.unit_id for r in user.roles)
 
@@ -48,11 +44,11 @@ def can_fire(user, proposal: Proposal, event: str) -> bool:
     """Role rule for ``event`` (the machine's guards decide whether the data allows it)."""
     if event in NOMINATOR_EVENTS and is_unit_nominator(user, proposal):
         return True
-    roles = _roles_at(user, proposal.current_authority_id)
+    roles = roles_at(user, proposal.current_authority_id)
     if event in ("resubmit", "withdraw"):
-        roles |= _roles_at(user, proposal.origin_authority_id)
+        roles |= roles_at(user, proposal.origin_authority_id)
     if event == "record_outcome" and proposal.current_authority.parent is not None:
-        if "higher_reviewer" in _roles_at(user, proposal.current_authority.parent_id):
+        if "higher_reviewer" in roles_at(user, proposal.current_authority.parent_id):
             return True
     return bool(roles & EVENT_ROLES.get(event, set()))
 
@@ -61,7 +57,7 @@ def can_edit(user, proposal: Proposal) -> bool:
     """Draft or returned proposals, by their unit's nominator or the origin's secretary."""
     if proposal.state not in ("draft", "returned"):
         return False
-    return is_unit_nominator(user, proposal) or "secretary" in _roles_at(user, proposal.origin_authority_id)
+    return is_unit_nominator(user, proposal) or "secretary" in roles_at(user, proposal.origin_authority_id)
 
 
 def can_attach(user, proposal: Proposal) -> bool:
@@ -69,20 +65,20 @@ def can_attach(user, proposal: Proposal) -> bool:
         return False
     if is_unit_nominator(user, proposal):
         return proposal.state in ("draft", "returned", "submitted")
-    return bool({"secretary"} & (_roles_at(user, proposal.current_authority_id)
-                                 | _roles_at(user, proposal.origin_authority_id)))
+    return bool({"secretary"} & (roles_at(user, proposal.current_authority_id)
+                                 | roles_at(user, proposal.origin_authority_id)))
 
 
 def can_screen(user, proposal: Proposal) -> bool:
     """The current authority's secretary: paper receipts, objections' resolutions."""
-    return "secretary" in _roles_at(user, proposal.current_authority_id)
+    return "secretary" in roles_at(user, proposal.current_authority_id)
 
 
 def can_create_round(user, authority_id: int) -> bool:
-    return user.is_deployment_admin or bool({"secretary", "admin"} & _roles_at(user, authority_id))
+    return user.is_deployment_admin or bool({"secretary", "admin"} & roles_at(user, authority_id))
 
 
 def can_propose(user, authority_id: int, unit_id: int) -> bool:
     if any(r.role == "nominator" and r.unit_id == unit_id for r in user.roles):
         return True
-    return "secretary" in _roles_at(user, authority_id)
+    return "secretary" in roles_at(user, authority_id)
