@@ -14,12 +14,14 @@ from workflow.migrate import upgrade
 
 
 def _fresh_postgres_url() -> str:
+    # named after the test database, so two checkouts testing side by side never share it
+    name = PG_URL.rsplit("/", 1)[1].split("?")[0] + "_migration_check"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS tdkt_migration_check"))
-        conn.execute(text("CREATE DATABASE tdkt_migration_check"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return PG_URL.rsplit("/", 1)[0] + "/tdkt_migration_check"
+    return PG_URL.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
