@@ -35,7 +35,7 @@ def celery_init_app(app: Flask) -> Celery:
         task_time_limit=300,
         task_soft_time_limit=240,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600} if broker.startswith("redis") else {},
+        broker_transport_options=_transport_options(broker),
         task_always_eager=bool(app.config["TDKT_CELERY_ALWAYS_EAGER"]),
         task_eager_propagates=True,
         beat_schedule=beat_entries(app.config["TDKT_BEAT_SCAN_SECONDS"]),
@@ -44,3 +44,14 @@ def celery_init_app(app: Flask) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
+
+
+def _transport_options(broker: str) -> dict:
+    """Redis: redeliver an unacknowledged task after an hour. The embedded SQLite broker: wait up to
+    30 s for the file's lock (web, worker and beat share it) instead of pysqlite's 5 s; on a busy
+    machine a shorter wait fails the publish and kombu's retry then reuses a closed channel."""
+    if broker.startswith("redis"):
+        return {"visibility_timeout": 3600}
+    if broker.startswith("sqla+sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {}
