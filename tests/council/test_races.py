@@ -11,23 +11,27 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import select
 
 from tests.council.helpers import MEMBERS, ballot_counts
-from workflow.council import services
+from workflow.council import ballots, services
 from workflow.council.models import AgendaItem, BallotTally
+from workflow.proposals import services as proposals
 
 
-def _stretch(monkeypatch, name: str, seconds: float = 0.6) -> None:
-    """Make ``services.<name>`` return ``seconds`` later: the window a racing request falls in."""
-    original = getattr(services, name)
+def _stretch(monkeypatch, target: str, seconds: float = 0.6) -> None:
+    """Make ``module.function`` return ``seconds`` later: the window a racing request falls in."""
+    modules = {"services": services, "ballots": ballots, "proposals": proposals}
+    module, name = modules[target.split(".")[0]], target.split(".")[1]
+    original = getattr(module, name)
 
     def slow(*args, **kwargs):
         result = original(*args, **kwargs)
         time.sleep(seconds)
         return result
 
-    monkeypatch.setattr(services, name, slow)
+    monkeypatch.setattr(module, name, slow)
 
 
 def _race(app, requests):
@@ -52,16 +56,23 @@ def _race(app, requests):
     return answers
 
 
-def test_a_ballot_racing_the_close_is_counted_or_refused(c, app, backend, monkeypatch):
+# who goes first, and the step stretched in it: the close counting (the audit's case — the ballot
+# lands after the count), or the ballot being checked (the close comes while it is being stored)
+CLOSE_FIRST, BALLOT_FIRST = ("services.tally_meeting", 0, 0.05), ("ballots._ballot_items", 0.05, 0)
+
+
+@pytest.mark.parametrize("order", [CLOSE_FIRST, BALLOT_FIRST], ids=["close_first", "ballot_first"])
+def test_a_ballot_racing_the_close_is_counted_or_refused(c, app, backend, monkeypatch, order):
+    stretched, close_delay, ballot_delay = order
     pid = c.under_review(1)[0]
     mid = c.meeting([pid], open_=True)
     c.votes(mid, {u: {pid: "yes"} for u in MEMBERS if u != "tv9"})
     headers = {who: c.auth(who) for who in ("chutich", "tv9")}
-    _stretch(monkeypatch, "tally_meeting")  # the close counts, then takes its time to write
+    _stretch(monkeypatch, stretched)
     close, ballot = _race(app, [
-        (headers["chutich"], f"/api/v1/meetings/{mid}/close", {}, 0),
+        (headers["chutich"], f"/api/v1/meetings/{mid}/close", {}, close_delay),
         (headers["tv9"], f"/api/v1/meetings/{mid}/ballots", {"votes": [{"proposal_id": pid, "choice": "no"}]},
-         0.05),
+         ballot_delay),
     ])
     assert close[0] == 200, close
     assert ballot[0] in (201, 409), ballot
@@ -80,14 +91,20 @@ def test_a_ballot_racing_the_close_is_counted_or_refused(c, app, backend, monkey
     assert ballot_counts(c.session, mid)[pid][2] == receipts
 
 
-def test_an_agenda_item_racing_the_opening_is_on_the_vote_or_refused(c, app, backend, monkeypatch):
+# the opening reads the agenda and takes its time (the audit's case), or the agenda change does
+OPEN_FIRST, AGENDA_FIRST = ("services.quorum_needed", 0, 0.05), ("proposals.transition", 0.05, 0)
+
+
+@pytest.mark.parametrize("order", [OPEN_FIRST, AGENDA_FIRST], ids=["open_first", "agenda_first"])
+def test_an_agenda_item_racing_the_opening_is_on_the_vote_or_refused(c, app, backend, monkeypatch, order):
+    stretched, open_delay, agenda_delay = order
     first, late = c.under_review(2)
     mid = c.meeting([first])  # scheduled, attendance taken: ready to open
     headers = {who: c.auth(who) for who in ("chutich", "secretary")}
-    _stretch(monkeypatch, "quorum_needed")  # the opening reads the agenda, then takes its time
+    _stretch(monkeypatch, stretched)
     opened, added = _race(app, [
-        (headers["chutich"], f"/api/v1/meetings/{mid}/open", {}, 0),
-        (headers["secretary"], f"/api/v1/meetings/{mid}/agenda", {"proposal_ids": [late]}, 0.05),
+        (headers["chutich"], f"/api/v1/meetings/{mid}/open", {}, open_delay),
+        (headers["secretary"], f"/api/v1/meetings/{mid}/agenda", {"proposal_ids": [late]}, agenda_delay),
     ])
     assert opened[0] == 200, opened
     assert added[0] in (200, 409), added
