@@ -131,3 +131,23 @@ def test_an_agenda_item_racing_the_opening_is_on_the_vote_or_refused(c, app, bac
         row = c.item(c.results(mid), pid)
         assert (row["yes"], row["no"], ballot_counts(c.session, mid)[pid][2]) == (9, 0, 9), (backend, row)
         assert c.state(pid) == "recommended"
+
+
+def test_an_attendance_change_racing_the_opening_never_opens_without_quorum(c, app, backend, monkeypatch):
+    pid = c.under_review(1)[0]
+    mid = c.meeting([pid])  # all nine present: quorum (6 of 9) met
+    headers = {who: c.auth(who) for who in ("chutich", "secretary")}
+    _stretch(monkeypatch, "services.quorum_needed")  # the opening counts those present, then takes its time
+    opened, taken = _race(app, [
+        (headers["chutich"], f"/api/v1/meetings/{mid}/open", {}, 0),
+        (headers["secretary"], f"/api/v1/meetings/{mid}/attendance", {"present": list(MEMBERS[:5])}, 0.05),
+    ])
+    meeting = c.show(mid, "chutich")
+    present = sum(1 for a in meeting["attendance"] if a["present"])
+    # one after the other: opened with the nine (the new attendance refused), or five present and no vote
+    if opened[0] == 200:
+        assert (taken[0], taken[1]["error"]["code"]) == (409, "meeting_state"), taken
+        assert (meeting["status"], present) == ("voting", 9)
+    else:
+        assert (opened[0], opened[1]["error"]["code"], taken[0]) == (409, "no_quorum", 200), (opened, taken)
+        assert (meeting["status"], present) == ("scheduled", 5)

@@ -15,14 +15,16 @@ Secrecy by construction, as a commitment scheme (SPEC §5: nothing stored links 
 What a database reader learns — with every column, the system columns (PostgreSQL ``xmin``,
 ``ctid``, dead row versions until VACUUM; SQLite ``rowid``) and the audit log, but without the
 application's SECRET_KEY: who voted on which item, and in which order and at what time (receipts,
-their physical order, the audit entries "member X cast a ballot on N items"), the sealed rows of
-each ballot transaction (the same xmin as its receipts), and after the close the totals per item.
+their physical order, the audit entries "member X cast a ballot on N items", the meeting's
+``lock_version`` and the audit chain head rewritten by each ballot), the sealed rows of each
+ballot transaction (the same xmin as its receipts, the same place in the insertion order), and
+after the close the totals per item (written by the close's own transaction, with no receipt).
 What they cannot learn: any member's choice. Every row written by a ballot transaction is the same
 for a yes and a no except ``nonce`` and ``tag``, which are uniformly random to anyone without the
 key (a fresh random nonce per row; HMAC is a pseudo-random function), so an order, a transaction id
 or a time that ties a sealed row to a receipt ties it to noise. That is why the audit entry may
 name the voter and the number of items: the receipt says as much already, and it carries nothing
-about choices.
+about choices. (Totals, like any count, say what everyone chose when a vote is unanimous.)
 
 What someone with the SECRET_KEY *and* the database (or its WAL, a backup, dead row versions)
 could learn while the sealed rows exist — during the vote, and after the close until VACUUM
