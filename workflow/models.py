@@ -11,6 +11,7 @@ from workflow.council.models import (  # noqa: F401
     BallotTally,
     Meeting,
     Recusal,
+    SealedBallot,
 )
 from workflow.decisions.models import (  # noqa: F401
     Decision,

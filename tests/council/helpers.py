@@ -135,6 +135,33 @@ def ballot_counts(session, meeting_id: int) -> dict:
     return out
 
 
+def sealed_rows(session, meeting_id: int) -> list[tuple]:
+    """Every stored sealed ballot of the meeting, as (proposal id, nonce, tag), sorted."""
+    from workflow.council.models import AgendaItem, SealedBallot
+
+    session.expire_all()
+    return sorted(session.execute(select(AgendaItem.proposal_id, SealedBallot.nonce, SealedBallot.tag)
+                                  .join(AgendaItem, AgendaItem.id == SealedBallot.agenda_item_id)
+                                  .where(AgendaItem.meeting_id == meeting_id)).all())
+
+
+def sealed_choices(app, session, meeting_id: int) -> dict[int, list[str]]:
+    """The stored sealed ballots per proposal, opened with the application's key (as the close
+    does): the sorted choices. Only a test that holds the SECRET_KEY can do this."""
+    from workflow.council import sealing
+    from workflow.council.models import AgendaItem, Meeting, SealedBallot
+
+    session.expire_all()
+    meeting = session.get(Meeting, meeting_id)
+    out: dict[int, list[str]] = {}
+    with app.app_context():
+        key = sealing.key_of(meeting) if meeting.ballot_salt else None
+        for item in session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)):
+            rows = session.scalars(select(SealedBallot).where(SealedBallot.agenda_item_id == item.id)).all()
+            out[item.proposal_id] = sorted(sealing.unseal(key, item.id, r.nonce, r.tag) for r in rows)
+    return out
+
+
 def audit_count(session) -> int:
     from workflow.audit.models import AuditEntry
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from tests import factories as f
-from tests.council.helpers import MEMBERS, audit_count, ballot_counts
+from tests.council.helpers import MEMBERS, audit_count, ballot_counts, sealed_choices, sealed_rows
 
 
 @pytest.fixture
@@ -20,14 +20,22 @@ def voting(c):
 
 
 def stored(c, mid):
-    return ballot_counts(c.session, mid), audit_count(c.session), c.show(mid)["status"]
+    return ballot_counts(c.session, mid), sealed_rows(c.session, mid), audit_count(c.session), c.show(mid)["status"]
 
 
-def test_a_ballot_is_stored_as_counts_and_a_receipt(voting):
+def test_a_ballot_is_stored_as_a_receipt_and_a_sealed_ballot_counted_at_close(voting, app):
     c, mid, first, second, _ = voting
     answer = c.vote("uyvien", mid, {first: "yes", second: "no"})
     assert answer == {"accepted": 2, "progress": {"meeting_id": mid, "status": "voting", "voted": 1, "members": 9}}
+    # while the vote is open no count moves (a counter moved by a ballot is tied to its receipt):
+    # a receipt per item, and a sealed ballot that only the application's key opens
+    assert ballot_counts(c.session, mid) == {first: (0, 0, 1), second: (0, 0, 1)}
+    assert sealed_choices(app, c.session, mid) == {first: ["yes"], second: ["no"]}
+    c.close(mid)
+    # the close counted them into the tally and removed the sealed rows
     assert ballot_counts(c.session, mid) == {first: (1, 0, 1), second: (0, 1, 1)}
+    assert sealed_choices(app, c.session, mid) == {first: [], second: []}
+    assert [(r["yes"], r["no"]) for r in c.results(mid)["items"]] == [(1, 0), (0, 1)]
 
 
 def test_a_ballot_outside_the_voting_window_changes_nothing(c, session):
@@ -164,9 +172,11 @@ def test_two_concurrent_ballots_by_one_member_store_exactly_one(voting, app, bac
         statuses = _race(app, [headers, headers], path,
                          [{"votes": [{"proposal_id": pid, "choice": ch}]} for ch in choices])
         assert sorted(statuses) == [201, 409], (backend, statuses)
-        yes, no, receipts = ballot_counts(c.session, mid)[pid]
-        assert (yes + no, receipts) == (1, 1)
+        receipts = ballot_counts(c.session, mid)[pid][2]
+        assert (len(sealed_choices(app, c.session, mid)[pid]), receipts) == (1, 1)
     assert c.show(mid, "chutich")["progress"]["voted"] == 1
+    c.close(mid)
+    assert [r["yes"] + r["no"] for r in c.results(mid)["items"]] == [1, 1]
 
 
 def test_concurrent_ballots_of_different_members_are_all_stored(voting, app):
@@ -179,5 +189,8 @@ def test_concurrent_ballots_of_different_members_are_all_stored(voting, app):
     assert statuses == [201] * 9
     counts = ballot_counts(c.session, mid)
     assert counts[first][2] == counts[second][2] == 9
-    assert sum(counts[first][:2]) == sum(counts[second][:2]) == 9
+    # five ballots say yes to the first item and no to the second, four the other way round
+    assert sealed_choices(app, c.session, mid) == {first: ["no"] * 4 + ["yes"] * 5, second: ["no"] * 5 + ["yes"] * 4}
     assert c.show(mid, "chutich")["progress"]["voted"] == 9
+    c.close(mid)
+    assert [(r["yes"], r["no"]) for r in c.results(mid)["items"]] == [(5, 4), (4, 5)]

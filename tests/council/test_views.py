@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tests import factories as f
-from tests.council.helpers import MEMBERS, audit_count, ballot_counts
+from tests.council.helpers import MEMBERS, audit_count, ballot_counts, sealed_choices
 
 
 def csrf_of(page: str) -> str:
@@ -157,13 +157,15 @@ def test_a_member_votes_with_a_confirmation_step_then_is_locked(c, web, app, ses
                                        f"choice-{second}": "no"}, follow_redirects=True)
     locked = text(response)
     assert 'data-testid="ballot-locked"' in locked and 'name="choice-' not in locked
-    assert ballot_counts(session, mid) == {own: (0, 0, 0), first: (1, 0, 1), second: (0, 1, 1)}
+    # a receipt and a sealed ballot per item; the counts move only at the close
+    assert ballot_counts(session, mid) == {own: (0, 0, 0), first: (0, 0, 1), second: (0, 0, 1)}
+    assert sealed_choices(app, session, mid) == {own: [], first: ["yes"], second: ["no"]}
     # replaying the cast (a second tab, a double click): refused, nothing changes
-    before = (ballot_counts(session, mid), audit_count(session))
+    before = (ballot_counts(session, mid), sealed_choices(app, session, mid), audit_count(session))
     response = uyvien.post(page, data={"csrf_token": csrf_of(confirm), "step": "cast", f"choice-{first}": "no",
                                        f"choice-{second}": "no"}, follow_redirects=True)
     assert 'data-testid="ballot-locked"' in text(response)
-    assert (ballot_counts(session, mid), audit_count(session)) == before
+    assert (ballot_counts(session, mid), sealed_choices(app, session, mid), audit_count(session)) == before
     # the meeting page now says "my ballot", not "go vote"
     assert 'data-testid="go-ballot"' not in text(uyvien.get(f"/hoi-dong/{mid}"))
 

@@ -99,13 +99,13 @@ def prepare(app) -> dict:
 
 
 def vote_by_services(app, meeting_id: int, plan: dict[str, dict[int, str]]) -> None:
-    from workflow.council import services
+    from workflow.council import ballots
     from workflow.extensions import db
 
     with app.app_context():
         for username, choices in plan.items():
-            services.cast_ballot(db.session, _user(db.session, username), meeting_id,
-                                 [{"proposal_id": pid, "choice": c} for pid, c in choices.items()])
+            ballots.cast_ballot(db.session, _user(db.session, username), meeting_id,
+                                [{"proposal_id": pid, "choice": c} for pid, c in choices.items()])
         db.session.remove()
 
 

@@ -9,7 +9,7 @@ from flask import jsonify, request
 from pydantic import Field
 
 from workflow.api.core import StrictBody, parse_body, route
-from workflow.council import services
+from workflow.council import ballots, services
 from workflow.council.serializers import meeting_json
 from workflow.extensions import db
 
@@ -101,14 +101,14 @@ def open_vote(user, meeting_id: int):
 @route("/meetings/<int:meeting_id>/ballots", methods=["POST"], body=BallotIn, tags=("council",))
 def cast_ballot(user, meeting_id: int, data: BallotIn):
     """Cast a secret ballot (council member present); 409 on a second ballot for an item."""
-    progress = services.cast_ballot(db.session, user, meeting_id, [v.model_dump() for v in data.votes])
+    progress = ballots.cast_ballot(db.session, user, meeting_id, [v.model_dump() for v in data.votes])
     return jsonify({"accepted": len(data.votes), "progress": progress}), 201
 
 
 @route("/meetings/<int:meeting_id>/show-of-hands", methods=["POST"], body=HandsIn, tags=("council",))
 def show_of_hands(user, meeting_id: int, data: HandsIn):
     """Record the counts of a show-of-hands item (secretary)."""
-    services.record_show_of_hands(db.session, user, meeting_id, data.proposal_id, data.yes, data.no)
+    ballots.record_show_of_hands(db.session, user, meeting_id, data.proposal_id, data.yes, data.no)
     return jsonify({"proposal_id": data.proposal_id, "recorded": True})
 
 

@@ -1,8 +1,37 @@
-"""Meetings and the secret ballot.
+"""Meetings and the secret ballot (bỏ phiếu kín).
 
-Secrecy by construction: ``BallotReceipt`` records only *that* a member voted on an item;
-``BallotTally`` holds only running counts per item. The two share no id, no timestamp and no
-order, and no row anywhere holds one member's choice.
+Secrecy by construction, as a commitment scheme (SPEC §5: nothing stored links a member to a choice):
+
+- ``BallotReceipt`` records only *that* a member voted on an item: (item, member), nothing else.
+- ``SealedBallot`` holds one row per ballot and item, written in the same transaction as the
+  receipt: ``(agenda_item_id, nonce, tag)`` where ``nonce`` is 16 random bytes and
+  ``tag = HMAC-SHA256(meeting_key, item id, nonce, choice)``. ``meeting_key`` is
+  HMAC-SHA256(SECRET_KEY, "ballot:" + ``Meeting.ballot_salt``), the salt drawn when the vote opens.
+- ``BallotTally`` holds the counts per item. Its row is created (0, 0) when the vote opens and is
+  written once, by the close: inside the locked close the application recomputes both candidate
+  tags of every sealed row, counts, writes the counts and deletes the sealed rows. No counter
+  depends on a choice while the vote is open.
+
+What a database reader learns — with every column, the system columns (PostgreSQL ``xmin``,
+``ctid``, dead row versions until VACUUM; SQLite ``rowid``) and the audit log, but without the
+application's SECRET_KEY: who voted on which item, and in which order and at what time (receipts,
+their physical order, the audit entries "member X cast a ballot on N items", the meeting's
+``lock_version`` and the audit chain head rewritten by each ballot), the sealed rows of each
+ballot transaction (the same xmin as its receipts, the same place in the insertion order), and
+after the close the totals per item (written by the close's own transaction, with no receipt).
+What they cannot learn: any member's choice. Every row written by a ballot transaction is the same
+for a yes and a no except ``nonce`` and ``tag``, which are uniformly random to anyone without the
+key (a fresh random nonce per row; HMAC is a pseudo-random function), so an order, a transaction id
+or a time that ties a sealed row to a receipt ties it to noise. That is why the audit entry may
+name the voter and the number of items: the receipt says as much already, and it carries nothing
+about choices. (Totals, like any count, say what everyone chose when a vote is unanimous.)
+
+What someone with the SECRET_KEY *and* the database (or its WAL, a backup, dead row versions)
+could learn while the sealed rows exist — during the vote, and after the close until VACUUM
+reclaims the deleted rows or the backup is destroyed: each sealed row's choice, and through the
+shared ``xmin`` (or the order) the member who cast it. The key never lives in the database;
+protect it like the database's password. A key changed during an open vote makes the sealed rows
+uncountable: the close refuses (409 ``ballot_integrity``) instead of dropping ballots.
 """
 
 from __future__ import annotations
@@ -35,6 +64,11 @@ class Meeting(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     # the outcome computed at close: per item counts, denominators, thresholds, cap ranking
     results: Mapped[dict | None] = mapped_column(JSON)
+    # grows with every state-changing operation on the meeting: the compare-and-set "claim" that
+    # queues concurrent operations on this row (see services._claimed)
+    lock_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # random, drawn when the vote opens: with the SECRET_KEY it derives the key that seals ballots
+    ballot_salt: Mapped[str | None] = mapped_column(String(64))
 
     authority: Mapped[Authority] = relationship()
     presiding: Mapped[User | None] = relationship(foreign_keys=[presiding_user_id])
@@ -103,8 +137,22 @@ class BallotReceipt(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"), primary_key=True)
 
 
+class SealedBallot(Base):
+    """One member's choice on an item, sealed: ``tag`` = HMAC(meeting key, item, ``nonce``, choice).
+    No member, no time; without the key a yes and a no look alike (see the module docstring).
+    Counted and deleted by the close."""
+
+    __tablename__ = "sealed_ballot"
+
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)  # 16 random bytes, hex
+    tag: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256, hex
+
+
 class BallotTally(Base):
-    """What was voted on an item, as counts only (secret ballot)."""
+    """What was voted on an item, as counts only (secret ballot): created (0, 0) when the vote
+    opens, written once by the close from the sealed ballots."""
 
     __tablename__ = "ballot_tally"
     __table_args__ = (CheckConstraint("yes >= 0 AND no >= 0", name="non_negative"),)

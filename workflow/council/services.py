@@ -1,24 +1,36 @@
 """Council meetings: agenda, attendance, opening with quorum, secret ballots, closing with the tally.
 
 Every function takes the acting user, validates everything before writing, and commits once.
+Every state-changing operation on a meeting first *claims* its row (``claim_meeting``): concurrent
+operations on one meeting run one after the other, and each checks the meeting as the previous
+one left it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from fractions import Fraction
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from workflow.audit import services as audit
-from workflow.council import policies
-from workflow.council.models import AgendaItem, Attendance, BallotReceipt, BallotTally, Meeting, Recusal
-from workflow.council.tally import tally_meeting
+from workflow.council import policies, sealing
+from workflow.council.models import (
+    AgendaItem,
+    Attendance,
+    BallotReceipt,
+    BallotTally,
+    Meeting,
+    Recusal,
+)
+from workflow.council.tally import count_sealed_ballots, tally_meeting
 from workflow.db import utcnow
-from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
+from workflow.errors import Conflict, Forbidden, NotFound, field_error
 from workflow.org.models import CouncilMember, Nominee, RoleAssignment, User
 from workflow.org.services import authority_by_code
 from workflow.proposals import services as proposals
@@ -57,7 +69,7 @@ def create_meeting(session: Session, actor, *, authority_code: str, scheduled_at
     return meeting
 
 
-def _require_status(meeting: Meeting, *statuses: str) -> None:
+def require_status(meeting: Meeting, *statuses: str) -> None:
     if meeting.status not in statuses:
         messages = {
             "scheduled": _("The vote has already been opened."),
@@ -69,18 +81,49 @@ def _require_status(meeting: Meeting, *statuses: str) -> None:
                        details={"status": meeting.status})
 
 
+@contextmanager
+def claim_meeting(session: Session, meeting_id: int, status: str) -> Iterator[Meeting]:
+    """Claim the meeting row for one operation, then yield the meeting as it is now.
+
+    A compare-and-set ``UPDATE meeting SET lock_version = lock_version + 1 WHERE id = ? AND
+    status = ?`` is the operation's first write: concurrent operations on the meeting queue on
+    that row (the row lock on PostgreSQL, the write lock on SQLite) and the later one re-checks
+    the status the earlier one left — 409 ``meeting_state`` when it moved on. What the session
+    had read before is expired, so every check after the claim reads the committed rows. Any
+    error inside rolls the whole operation back (the claim included)."""
+    try:
+        claimed = session.execute(update(Meeting).where(Meeting.id == meeting_id, Meeting.status == status)
+                                  .values(lock_version=Meeting.lock_version + 1)
+                                  .execution_options(synchronize_session=False)).rowcount
+    except OperationalError as exc:  # SQLite: another operation held the lock past the timeout
+        session.rollback()
+        raise Conflict(_("The meeting is busy; nothing was recorded. Please try again."), code="busy") from exc
+    if claimed != 1:
+        session.rollback()
+        meeting = session.get(Meeting, meeting_id)
+        require_status(meeting, status)
+        raise Conflict(_("Not possible now."), code="meeting_state", details={"status": meeting.status})
+    session.expire_all()
+    try:
+        yield session.get(Meeting, meeting_id)
+    except Exception:
+        session.rollback()
+        raise
+
+
 def set_agenda(session: Session, actor, meeting_id: int, proposal_ids: list[int]) -> Meeting:
-    """Put proposals on the agenda; each fires ``schedule`` (all or none)."""
+    """Put proposals on the agenda; each fires ``schedule`` (all or none). Only while scheduled:
+    serialised with the opening, an item added is on the vote with everything the opening does."""
     meeting = get_meeting(session, actor, meeting_id)
     if not policies.is_secretary(actor, meeting.authority_id):
         raise Forbidden(_("Only the council's secretary builds the agenda."))
-    _require_status(meeting, "scheduled")
+    require_status(meeting, "scheduled")
     if not proposal_ids:
         raise field_error("proposal_ids", _("Choose at least one proposal."))
     if len(set(proposal_ids)) != len(proposal_ids):
         raise field_error("proposal_ids", _("A proposal is listed twice."))
-    position = len(meeting.items)
-    try:
+    with claim_meeting(session, meeting_id, "scheduled") as meeting:
+        position = len(meeting.items)
         for pid in proposal_ids:
             proposal = session.get(Proposal, pid)
             if proposal is None or proposal.current_authority_id != meeting.authority_id:
@@ -93,9 +136,6 @@ def set_agenda(session: Session, actor, meeting_id: int, proposal_ids: list[int]
         audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.agenda",
                      object_type="meeting", object_id=meeting.id, data={"added": proposal_ids})
         session.commit()
-    except Exception:
-        session.rollback()
-        raise
     session.refresh(meeting)
     return meeting
 
@@ -106,7 +146,16 @@ def record_attendance(session: Session, actor, meeting_id: int, *, present: list
     meeting = get_meeting(session, actor, meeting_id)
     if not policies.is_secretary(actor, meeting.authority_id):
         raise Forbidden(_("Only the council's secretary takes attendance."))
-    _require_status(meeting, "scheduled")
+    require_status(meeting, "scheduled")
+    with claim_meeting(session, meeting_id, "scheduled") as meeting:
+        _write_attendance(session, actor, meeting, present, written_votes, written_voters)
+        session.commit()
+    session.refresh(meeting)
+    return meeting
+
+
+def _write_attendance(session: Session, actor, meeting: Meeting, present: list[str],
+                      written_votes: dict | None, written_voters: list[str] | None) -> None:
     members = {s.user.username: s.user for s in seats(session, meeting.authority_id)}
     unknown = [u for u in present if u not in members]
     if unknown:
@@ -152,9 +201,6 @@ def record_attendance(session: Session, actor, meeting_id: int, *, present: list
     audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.attendance",
                  object_type="meeting", object_id=meeting.id,
                  data={"present": sorted(present), "written_voters": sorted(voters)})
-    session.commit()
-    session.refresh(meeting)
-    return meeting
 
 
 def recusal_reason(session: Session, member: User, nominee: Nominee) -> str | None:
@@ -185,11 +231,21 @@ def quorum_needed(meeting: Meeting, size: int) -> int:
 
 def open_vote(session: Session, actor, meeting_id: int) -> Meeting:
     """Open voting (chair). Checks the quorum and says the numbers when it fails; records recusals
-    and who presides over each item."""
+    and who presides over each item, creates each item's tally row and draws the salt that seals
+    the ballots. Serialised with agenda and attendance changes (``claim_meeting``): every item on the
+    agenda when the vote opens gets all of that, and no item can be added afterwards."""
     meeting = get_meeting(session, actor, meeting_id)
     if not policies.is_chair(actor, meeting.authority_id):
         raise Forbidden(_("Only the chair opens the vote."))
-    _require_status(meeting, "scheduled")
+    require_status(meeting, "scheduled")
+    with claim_meeting(session, meeting_id, "scheduled") as meeting:
+        _open(session, actor, meeting)
+        session.commit()
+    session.refresh(meeting)
+    return meeting
+
+
+def _open(session: Session, actor, meeting: Meeting) -> None:
     if not meeting.items:
         raise Conflict(_("The agenda is empty."), code="empty_agenda")
     if not meeting.attendance:
@@ -233,87 +289,9 @@ def open_vote(session: Session, actor, meeting_id: int) -> Meeting:
                 session.add(BallotReceipt(agenda_item_id=item.id, user_id=user_id))
     meeting.status, meeting.opened_at, meeting.council_size = "voting", utcnow(), size
     meeting.presiding_user_id = chair.id if chair else None
+    meeting.ballot_salt = sealing.new_salt()
     audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.open", object_type="meeting",
                  object_id=meeting.id, data={"present": present, "members": size, "recusals": recorded})
-    session.commit()
-    session.refresh(meeting)
-    return meeting
-
-
-def cast_ballot(session: Session, actor, meeting_id: int, votes: list[dict]) -> dict:
-    """One secret ballot per member per item. Only *that* the member voted is stored with their id;
-    the choice only increments the item's counts. A second ballot on an item is 409."""
-    meeting = get_meeting(session, actor, meeting_id)
-    seat = next((s for s in seats(session, meeting.authority_id) if s.user_id == actor.id), None)
-    if seat is None:
-        raise Forbidden(_("Only council members vote."))
-    _require_status(meeting, "voting")
-    attendance = next((a for a in meeting.attendance if a.user_id == actor.id), None)
-    if attendance is None or not attendance.present:
-        raise Forbidden(_("Only members present at the meeting vote here."))
-    if not votes:
-        raise field_error("votes", _("The ballot is empty."))
-    items = {i.proposal_id: i for i in meeting.items}
-    seen = set()
-    for i, vote in enumerate(votes):
-        item = items.get(vote["proposal_id"])
-        if item is None:
-            raise NotFound(_("Proposal %(id)s is not on this meeting's agenda.", id=vote["proposal_id"]))
-        if item.id in seen:
-            raise field_error(f"votes.{i}", _("An item appears twice on the ballot."))
-        if vote.get("choice") not in ("yes", "no"):
-            raise field_error(f"votes.{i}.choice", _("Choose yes or no."))
-        seen.add(item.id)
-        if any(r.user_id == actor.id for r in item.recusals):
-            raise Forbidden(_("You are recused from item %(id)s.", id=item.proposal_id),
-                            details={"proposal_id": item.proposal_id})
-        if ((item.proposal.award_rule or {}).get("ballot") or {}).get("method") == "show_of_hands":
-            raise field_error(f"votes.{i}", _("This item is decided by show of hands."))
-    # items in one fixed order (not the ballot's): two ballots locking the same tally rows in
-    # different orders would deadlock on PostgreSQL
-    ordered = sorted(votes, key=lambda v: items[v["proposal_id"]].id)
-    try:
-        for vote in ordered:
-            item = items[vote["proposal_id"]]
-            session.add(BallotReceipt(agenda_item_id=item.id, user_id=actor.id))
-            session.flush()
-            column = BallotTally.yes if vote["choice"] == "yes" else BallotTally.no
-            session.execute(update(BallotTally).where(BallotTally.agenda_item_id == item.id)
-                            .values({column: column + 1}))
-        # the audit says that a ballot was cast, never its content
-        audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.ballot",
-                     object_type="meeting", object_id=meeting.id, data={"items": len(votes)})
-        session.commit()
-    except IntegrityError as exc:
-        # the receipt's key (item, member) is taken: this member has voted on the item already
-        session.rollback()
-        raise Conflict(_("You have already voted on this item."), code="already_voted") from exc
-    except OperationalError as exc:
-        # a lock wait gave up (SQLite busy, PostgreSQL lock timeout or deadlock): nothing was stored
-        session.rollback()
-        raise Conflict(_("The ballot box is busy; nothing was recorded. Please cast your ballot again."),
-                       code="busy") from exc
-    return progress(session, meeting)
-
-
-def record_show_of_hands(session: Session, actor, meeting_id: int, proposal_id: int, yes: int, no: int) -> None:
-    """Counts for a show-of-hands item (secretary, while voting)."""
-    meeting = get_meeting(session, actor, meeting_id)
-    if not policies.is_secretary(actor, meeting.authority_id):
-        raise Forbidden(_("Only the council's secretary records a show of hands."))
-    _require_status(meeting, "voting")
-    item = next((i for i in meeting.items if i.proposal_id == proposal_id), None)
-    if item is None:
-        raise NotFound(_("Proposal %(id)s is not on this meeting's agenda.", id=proposal_id))
-    if ((item.proposal.award_rule or {}).get("ballot") or {}).get("method") != "show_of_hands":
-        raise field_error("proposal_id", _("This item is decided by secret ballot."))
-    present = sum(1 for a in meeting.attendance if a.present)
-    if yes < 0 or no < 0 or yes + no > present:
-        raise Invalid(_("More hands than members present."), details={"yes": yes, "no": no})
-    item.hands_yes, item.hands_no = yes, no
-    audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.hands", object_type="meeting",
-                 object_id=meeting.id, data={"proposal_id": proposal_id, "yes": yes, "no": no})
-    session.commit()
 
 
 def progress(session: Session, meeting: Meeting) -> dict:
@@ -326,14 +304,17 @@ def progress(session: Session, meeting: Meeting) -> dict:
 
 
 def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | None = None) -> Meeting:
-    """Close the vote (chair): tally every item by its rule, apply ratio caps by ranking yes votes,
-    fire ``pass``/``fail`` for every item — all in one transaction. A tie at a cap is refused
-    (409 ``cap_tie``) until the chair names the proposals that take the remaining places."""
+    """Close the vote (chair): count the sealed ballots, tally every item by its rule, apply ratio
+    caps by ranking yes votes, fire ``pass``/``fail`` for every item — all in one transaction that
+    first claims the meeting (``claim_meeting``), so a concurrent ballot is either counted or refused.
+    A tie at a cap is refused (409 ``cap_tie``) until the chair names the proposals that take the
+    remaining places; ballots that cannot be counted are refused (409 ``ballot_integrity``)."""
     meeting = get_meeting(session, actor, meeting_id)
     if not policies.is_chair(actor, meeting.authority_id):
         raise Forbidden(_("Only the chair closes the vote."))
-    _require_status(meeting, "voting")
-    try:
+    require_status(meeting, "voting")
+    with claim_meeting(session, meeting_id, "voting") as meeting:
+        count_sealed_ballots(session, meeting)
         results = tally_meeting(session, meeting, tie_break or [])
         for row in results["items"]:
             event = "pass" if row["passed"] else "fail"
@@ -345,9 +326,6 @@ def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | 
                      object_type="meeting", object_id=meeting.id,
                      data={"passed": [r["proposal_id"] for r in results["items"] if r["passed"]]})
         session.commit()
-    except Exception:
-        session.rollback()
-        raise
     session.refresh(meeting)
     return meeting
 

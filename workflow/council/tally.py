@@ -7,10 +7,11 @@ import math
 from fractions import Fraction
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from workflow.council.models import BallotTally, Meeting
+from workflow.council import sealing
+from workflow.council.models import BallotReceipt, BallotTally, Meeting, SealedBallot
 from workflow.errors import Conflict, field_error
 from workflow.proposals.eligibility import ALIVE, awardees, rounds_of
 from workflow.proposals.models import Proposal
@@ -91,9 +92,53 @@ def _cap_room(session: Session, authority_id: int, award_code: str, cap: dict, y
     return max(0, limit - taken)
 
 
+def count_sealed_ballots(session: Session, meeting: Meeting) -> None:
+    """Open the sealed ballots of a claimed meeting, write the counts into each item's tally row
+    and delete the sealed rows (part of the close's transaction: a refused close keeps them).
+
+    Every sealed row must open with the meeting's key, every item must have its tally row, and
+    each item's sealed ballots must number its receipts from members present: otherwise 409
+    ``ballot_integrity`` and nothing is written — a ballot is never silently dropped."""
+    item_ids = [i.id for i in meeting.items]
+    key = sealing.key_of(meeting)
+    counts = {item_id: {"yes": 0, "no": 0} for item_id in item_ids}
+    for row in session.scalars(select(SealedBallot).where(SealedBallot.agenda_item_id.in_(item_ids))):
+        choice = sealing.unseal(key, row.agenda_item_id, row.nonce, row.tag)
+        if choice is None:
+            raise _integrity(meeting)
+        counts[row.agenda_item_id][choice] += 1
+    present_ids = [a.user_id for a in meeting.attendance if a.present]
+    receipts = dict(session.execute(
+        select(BallotReceipt.agenda_item_id, func.count()).where(
+            BallotReceipt.agenda_item_id.in_(item_ids), BallotReceipt.user_id.in_(present_ids))
+        .group_by(BallotReceipt.agenda_item_id)).all())
+    # a tally holds (0, 0) from the opening — or the counts of a vote opened before ballots were sealed
+    tallies = {t.agenda_item_id: (t.yes, t.no) for t in session.scalars(
+        select(BallotTally).where(BallotTally.agenda_item_id.in_(item_ids))
+        .execution_options(populate_existing=True))}
+    for item_id, count in counts.items():
+        if item_id not in tallies:  # an item without its tally row was never opened: refuse, never drop
+            raise _integrity(meeting)
+        yes, no = tallies[item_id][0] + count["yes"], tallies[item_id][1] + count["no"]
+        if yes + no != receipts.get(item_id, 0):
+            raise _integrity(meeting)
+        written = session.execute(update(BallotTally).where(BallotTally.agenda_item_id == item_id)
+                                  .values(yes=yes, no=no).execution_options(synchronize_session=False)).rowcount
+        if written != 1:
+            raise _integrity(meeting)
+    session.execute(delete(SealedBallot).where(SealedBallot.agenda_item_id.in_(item_ids))
+                    .execution_options(synchronize_session=False))
+
+
+def _integrity(meeting: Meeting) -> Conflict:
+    return Conflict(_("The ballots of this meeting cannot be counted; nothing was changed. Ask the administrator."),
+                    code="ballot_integrity", details={"meeting_id": meeting.id})
+
+
 def tally_meeting(session: Session, meeting: Meeting, tie_break: list[int]) -> dict:
     tallies = {t.agenda_item_id: t for t in session.scalars(
-        select(BallotTally).where(BallotTally.agenda_item_id.in_([i.id for i in meeting.items])))}
+        select(BallotTally).where(BallotTally.agenda_item_id.in_([i.id for i in meeting.items]))
+        .execution_options(populate_existing=True))}
     rows = [tally_item(meeting, item, tallies.get(item.id)) for item in meeting.items]
     origin = {item.proposal_id: item.proposal.origin_authority_id for item in meeting.items}
     for row in rows:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from workflow.council import policies, queries, services
+from workflow.council import ballots, policies, queries, services
 from workflow.council.forms import MeetingForm
 from workflow.errors import Conflict, DomainError, NotFound
 from workflow.extensions import db
@@ -265,7 +265,7 @@ def ballot(meeting_id: int):
     if step != "cast" or not choices:
         return redirect(url_for("council.ballot", meeting_id=meeting.id))
     try:
-        services.cast_ballot(db.session, current_user, meeting.id,
+        ballots.cast_ballot(db.session, current_user, meeting.id,
                              [{"proposal_id": pid, "choice": choice} for pid, choice in choices.items()])
     except DomainError as exc:
         _refused(exc)

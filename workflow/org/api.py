@@ -77,6 +77,10 @@ class NomineeIn(StrictBody):
     username: str | None = None
 
 
+class AccountLinkIn(StrictBody):
+    username: str | None = Field(max_length=80)
+
+
 class PastAwardIn(StrictBody):
     award_type_code: str
     year: int
@@ -147,6 +151,12 @@ def create_nominee(user, data: NomineeIn):
 def get_nominee(user, nominee_id: int):
     """A nominee with its award history (404 outside the caller's scope)."""
     return jsonify(nominee_json(services.get_nominee(db.session, user, nominee_id)))
+
+
+@route("/nominees/<int:nominee_id>/account", methods=["PUT"], body=AccountLinkIn, tags=("nominees",))
+def link_account(user, nominee_id: int, data: AccountLinkIn):
+    """Link a nominee to the user account it is (``username``), or unlink it (``null``): secretary or admin."""
+    return jsonify(nominee_json(services.link_account(db.session, user, nominee_id, data.username)))
 
 
 @route("/nominees/<int:nominee_id>/awards", methods=["POST"], body=PastAwardIn, tags=("nominees",))

@@ -177,6 +177,7 @@ class Nominee(Base):
 
     authority: Mapped[Authority] = relationship()
     unit: Mapped[Unit | None] = relationship()
+    user: Mapped[User | None] = relationship()
     awards: Mapped[list[AwardRecord]] = relationship(
         back_populates="nominee", order_by="AwardRecord.year", cascade="all, delete-orphan"
     )

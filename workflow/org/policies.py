@@ -104,6 +104,15 @@ def can_create_nominee(user: User, authority_id: int, unit_id: int | None) -> bo
     return False
 
 
+def can_link_account(user: User, authority_id: int) -> bool:
+    """Only the authority's secretary or admin (or a deployment admin) ties a nominee to a user
+    account: the link recuses that user from every council vote on the nominee, so a nominator
+    could otherwise take the chair (or any member) off an item."""
+    if user.is_deployment_admin:
+        return True
+    return any(a.role in ("secretary", "admin") and a.authority_id == authority_id for a in user.roles)
+
+
 def can_record_past_award(user: User, nominee: Nominee) -> bool:
     """Only the nominee's authority's secretary (or an admin) enters hand-kept award history."""
     if user.is_deployment_admin:

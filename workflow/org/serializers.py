@@ -30,7 +30,8 @@ def award_record_json(r: AwardRecord) -> dict:
 def nominee_json(n: Nominee, with_awards: bool = True) -> dict:
     data = {"id": n.id, "kind": n.kind, "name": n.name, "authority_code": n.authority.code,
             "unit_code": n.unit.code if n.unit else None, "position": n.position,
-            "birth_year": n.birth_year, "gender": n.gender, "head_name": n.head_name}
+            "birth_year": n.birth_year, "gender": n.gender, "head_name": n.head_name,
+            "username": n.user.username if n.user else None}
     if with_awards:
         data["awards"] = [award_record_json(r) for r in n.awards]
     return data

@@ -287,10 +287,11 @@ def create_nominee(session: Session, actor: User, *, kind: str, name: str, autho
             raise field_error("unit_code", _("Unknown unit: %(code)s.", code=unit.code))
         raise Forbidden(_("You may not register nominees for this authority."))
     linked = None
-    if username:
-        linked = session.scalar(select(User).where(User.username == username))
-        if linked is None:
-            raise field_error("username", _("Unknown user: %(name)s.", name=username))
+    if username is not None:
+        if not policies.can_link_account(actor, authority.id):
+            raise field_error("username", _("Only the secretary or an administrator of the authority links a "
+                                            "nominee to a user account."))
+        linked = account_in_scope(session, authority, username)
     nominee = Nominee(kind=kind, name=name.strip(), authority=authority, unit=unit, position=position,
                       birth_year=birth_year, gender=gender, head_name=head_name,
                       user_id=linked.id if linked else None)
@@ -298,8 +299,42 @@ def create_nominee(session: Session, actor: User, *, kind: str, name: str, autho
     session.flush()
     audit.record(session, chain=authority.code, actor=actor, action="nominee.create", object_type="nominee",
                  object_id=nominee.id, data={"kind": kind, "name": nominee.name,
-                                             "unit": unit.code if unit else None})
+                                             "unit": unit.code if unit else None,
+                                             "account": linked.username if linked else None})
     session.commit()
+    return nominee
+
+
+def account_in_scope(session: Session, authority: Authority, username: str) -> User:
+    """The user called ``username`` if they hold a role at ``authority`` or sit on its council.
+
+    An unknown name and a name out of scope (another commune's user) get the same 422 on
+    ``username``, word for word: the answer never tells whether a user name exists."""
+    user = session.scalar(select(User).where(User.username == username))
+    in_scope = user is not None and (
+        any(r.authority_id == authority.id for r in user.roles)
+        or session.scalar(select(CouncilMember.id).where(CouncilMember.authority_id == authority.id,
+                                                         CouncilMember.user_id == user.id)) is not None)
+    if not in_scope:
+        raise field_error("username", _("No user of this authority has that user name."))
+    return user
+
+
+def link_account(session: Session, actor: User, nominee_id: int, username: str | None) -> Nominee:
+    """Tie a nominee to the user account of the person (or household head) it is, or untie it
+    with ``None`` (secretary or admin of the nominee's authority). The link drives council
+    recusal. 404 for a nominee out of scope, 403 for another role, 422 (always the same) for a
+    user name unknown or out of the authority's scope."""
+    nominee = get_nominee(session, actor, nominee_id)
+    if not policies.can_link_account(actor, nominee.authority_id):
+        raise Forbidden(_("Only the secretary or an administrator of the authority links a nominee to a user "
+                          "account."))
+    linked = account_in_scope(session, nominee.authority, username) if username is not None else None
+    nominee.user_id = linked.id if linked else None
+    audit.record(session, chain=nominee.authority.code, actor=actor, action="nominee.link", object_type="nominee",
+                 object_id=nominee.id, data={"account": linked.username if linked else None})
+    session.commit()
+    session.refresh(nominee)
     return nominee
 
 
