@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from workflow.config import PROJECT_ROOT, load_settings
 from workflow.extensions import babel, csrf, db, limiter, login_manager
+from workflow.headers import init_security_headers
 
 LOCALES = ("vi", "en")
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -91,6 +92,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(council_bp)
     _init_errors(app)
+    init_security_headers(app)
 
     from tasks.celery_app import celery_init_app
 
