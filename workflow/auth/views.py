@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from workflow.auth import services
-from workflow.auth.api import login_limit, username_key
+from workflow.auth.api import check_password
 from workflow.auth.forms import LoginForm
-from workflow.extensions import db, limiter
+from workflow.auth.throttle import TooManyAttempts
+from workflow.extensions import db
 
 bp = Blueprint("auth", __name__)
 
@@ -30,21 +31,25 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _limit_posts_only() -> bool:
-    return request.method != "POST"
+def check_password_or_429(username: str, password: str):
+    """``check_password`` for the screens: the "too many attempts" page (429) when throttled."""
+    try:
+        user = check_password(username, password)
+    except TooManyAttempts:
+        db.session.rollback()
+        abort(429)
+    db.session.commit()
+    return user
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
-@limiter.limit(login_limit, key_func=username_key, exempt_when=_limit_posts_only)
-@limiter.limit(login_limit, exempt_when=_limit_posts_only)
 def login():
-    """Sign in (Đăng nhập)."""
+    """Sign in (Đăng nhập); failures are limited per username and address (429)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.username.data, form.password.data)
-        db.session.commit()
+        user = check_password_or_429(form.username.data, form.password.data)
         if user is None:
             flash(_("Wrong username or password."), "danger")
         else:
