@@ -144,3 +144,15 @@ def test_limit_shared_through_redis_across_web_and_api(database_url, tmp_path, s
 
                 db.engine.dispose()
     assert codes == [200, 401, 200, 200, 429]
+
+
+def test_wrong_current_passwords_at_the_password_change_count_too(app, org):
+    """A stolen token cannot be used to guess the password through the password change."""
+    client = app.test_client()
+    headers = f.token(client, "thuky")
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    codes = [client.post("/api/v1/auth/password", headers=headers, environ_base={"REMOTE_ADDR": f"10.6.0.{i}"},
+                         json={"current_password": f"guess-{i}", "new_password": "Mat-khau-moi-2025"}).status_code
+             for i in range(4)]
+    assert codes == [422, 422, 422, 429]
+    assert api_login(client, "thuky", f.PASSWORD, "10.6.1.1").status_code == 429

@@ -55,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         LOGIN_RATE_LIMIT=settings["LOGIN_RATE_LIMIT"],
         TOKEN_TTL_HOURS=settings["TOKEN_TTL_HOURS"],
         FRESH_LOGIN_MINUTES=settings["FRESH_LOGIN_MINUTES"],
+        SESSION_IDLE_MINUTES=settings["SESSION_IDLE_MINUTES"],
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
         SESSION_COOKIE_HTTPONLY=True,

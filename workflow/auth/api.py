@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import current_app, g, jsonify
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.api.core import route
 from workflow.auth import services
@@ -18,6 +18,13 @@ from workflow.org.serializers import user_json
 class TokenIn(BaseModel):
     username: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=200)
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # passwords are taken as typed: no stripping
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=services.MIN_PASSWORD_LENGTH, max_length=200)
 
 
 def check_password(username: str, password: str):
@@ -45,3 +52,21 @@ def issue_token(data: TokenIn):
 def me(user):
     """The signed-in user with roles."""
     return jsonify(user_json(user))
+
+
+@route("/auth/logout", methods=["POST"], tags=("auth",))
+def logout(user):
+    """Sign out: the calling token is revoked at once (other tokens of the user stay valid)."""
+    services.revoke_token(db.session, g.api_token)
+    db.session.commit()
+    return "", 204
+
+
+@route("/auth/password", methods=["POST"], body=PasswordIn, tags=("auth",))
+def change_password(user, data: PasswordIn):
+    """Change your password: every session and every token of yours ends, this one included."""
+    services.change_password(db.session, user, current_password=data.current_password,
+                             new_password=data.new_password, address=get_remote_address(),
+                             limit=current_app.config["LOGIN_RATE_LIMIT"])
+    return jsonify({"status": "changed", "message": _("Your password is changed. Sign in again with it.")})
+
