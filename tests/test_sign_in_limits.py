@@ -156,3 +156,26 @@ def test_wrong_current_passwords_at_the_password_change_count_too(app, org):
              for i in range(4)]
     assert codes == [422, 422, 422, 429]
     assert api_login(client, "thuky", f.PASSWORD, "10.6.1.1").status_code == 429
+
+
+@pytest.mark.parametrize("hops,expected", [(0, [401, 401, 429]), (1, [401, 401, 401])])
+def test_the_address_behind_a_trusted_proxy(database_url, tmp_path, session, hops, expected):
+    """Behind the TLS proxy (TDKT_PROXY_HOPS=1) the per-address count is the client's; without a
+    trusted proxy a forged X-Forwarded-For changes nothing."""
+    from workflow import create_app
+
+    f.commune_setup(session)
+    app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40,
+                      "BROKER_URL": "memory://", "RATELIMIT_STORAGE_URL": "memory://",
+                      "LOGIN_RATE_LIMIT": "2 per minute", "PROXY_HOPS": hops})
+    try:
+        client = app.test_client()
+        codes = [client.post("/api/v1/auth/token", json={"username": name, "password": "x"},
+                             headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+                 for i, name in enumerate(("thuky", "chutich", "uyvien"))]
+    finally:
+        with app.app_context():
+            from workflow.extensions import db
+
+            db.engine.dispose()
+    assert codes == expected

@@ -65,6 +65,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False
+    if settings["PROXY_HOPS"]:
+        # behind the TLS-terminating proxy: the client's address (per-address sign-in limits) and
+        # scheme come from its X-Forwarded-* headers, trusted for exactly that many hops
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(settings["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     if settings["DATABASE_URL"].startswith("sqlite:///"):
         Path(settings["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
