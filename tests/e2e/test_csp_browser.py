@@ -37,6 +37,7 @@ def test_main_screens_have_no_csp_violations(page, role):
     page.goto("/")
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page.get_by_test_id("flash-info")).to_be_visible()
+    page.wait_for_load_state("load")  # the alert shows before Bootstrap's script at the end has run
     page.get_by_test_id("flash-info").get_by_role("button").click()
     expect(page.get_by_test_id("flash-info")).to_have_count(0)
     assert violations == []
