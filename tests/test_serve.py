@@ -71,3 +71,53 @@ def test_serve_runs_web_worker_and_beat_and_stops_them(tmp_path):
             serve.kill()
         output = serve.communicate(timeout=10)[0] if serve.stdout else ""
     assert "celery" in output.lower()
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc (Linux)")
+def test_serve_creates_a_missing_instance_folder_so_beat_runs(tmp_path):
+    """Issue 15, item 16: with the database and broker elsewhere and no instance folder yet, beat
+    used to die at once (its schedule file lives there) and no reminder was ever scanned."""
+    instance = tmp_path / "not-yet" / "instance"
+    data = tmp_path / "data"
+    data.mkdir()
+    env = {**os.environ, "TDKT_INSTANCE_PATH": str(instance), "TDKT_SECRET_KEY": "serve-test-secret",
+           "TDKT_DATABASE_URL": f"sqlite:///{data / 'tdkt.sqlite'}",
+           "TDKT_BROKER_URL": f"sqla+sqlite:///{data / 'broker.sqlite'}"}
+    subprocess.run(TDKT + ["db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    assert not instance.exists()
+    port = _free_port()
+    serve = subprocess.Popen(TDKT + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        schedule = instance / "celerybeat-schedule"
+        while not (list(instance.glob("celerybeat-schedule*")) if instance.exists() else []):
+            assert serve.poll() is None, "serve stopped"
+            assert time.monotonic() < deadline, "beat never wrote its schedule file"
+            time.sleep(0.3)
+        time.sleep(2)  # beat keeps running with its schedule open
+        children = _children(serve.pid)
+        assert len(children) == 2 and all(_alive(c) for c in children), f"worker and beat: {children}"
+        assert schedule.parent.is_dir()
+        # should beat die later all the same, serve stops loudly instead of serving on without it
+        os.kill(children[1], signal.SIGKILL)
+        assert serve.wait(timeout=30) == 1
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+        output = serve.communicate(timeout=10)[0] if serve.stdout else ""
+    assert "No such file or directory" not in output, output[-2000:]
+    assert "beat stopped unexpectedly" in output, output[-2000:]
+    time.sleep(0.5)
+    assert not [c for c in children if _alive(c)], "the worker was left running"
+
+
+def test_serve_fails_loudly_when_the_instance_folder_cannot_be_made(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    env = {**os.environ, "TDKT_INSTANCE_PATH": str(blocker / "instance"), "TDKT_SECRET_KEY": "serve-test-secret",
+           "TDKT_DATABASE_URL": f"sqlite:///{tmp_path / 'tdkt.sqlite'}", "TDKT_BROKER_URL": "memory://"}
+    result = subprocess.run(TDKT + ["serve", "--port", str(_free_port())], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 1
+    assert f"cannot create the instance folder {blocker / 'instance'}" in result.stderr

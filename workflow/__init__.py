@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from workflow.config import PROJECT_ROOT, load_settings
 from workflow.extensions import babel, csrf, db, limiter, login_manager
+from workflow.headers import init_security_headers
 
 LOCALES = ("vi", "en")
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -54,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         LOGIN_RATE_LIMIT=settings["LOGIN_RATE_LIMIT"],
         TOKEN_TTL_HOURS=settings["TOKEN_TTL_HOURS"],
         FRESH_LOGIN_MINUTES=settings["FRESH_LOGIN_MINUTES"],
+        SESSION_IDLE_MINUTES=settings["SESSION_IDLE_MINUTES"],
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
         SESSION_COOKIE_HTTPONLY=True,
@@ -63,6 +65,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False
+    if settings["PROXY_HOPS"]:
+        # behind the TLS-terminating proxy: the client's address (per-address sign-in limits) and
+        # scheme come from its X-Forwarded-* headers, trusted for exactly that many hops
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(settings["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     if settings["DATABASE_URL"].startswith("sqlite:///"):
         Path(settings["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
@@ -91,6 +100,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(council_bp)
     _init_errors(app)
+    init_security_headers(app)
 
     from tasks.celery_app import celery_init_app
 

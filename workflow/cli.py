@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -307,12 +310,23 @@ def serve(host: str, port: int, no_worker: bool) -> None:
 
     app = _app()
     children: list[subprocess.Popen] = []
+    died: list[str] = []
+    stopping = threading.Event()
     if not no_worker:
+        # beat keeps its schedule file in the instance folder: without the folder it would exit at
+        # once and no reminder would ever be scanned, while the web server ran on as if all was well
+        instance = Path(app.instance_path)
+        try:
+            instance.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.ClickException(f"cannot create the instance folder {instance}: {exc}") from exc
         celery = [sys.executable, "-m", "celery", "-A", "tasks.worker"]
-        schedule = f"{app.instance_path}/celerybeat-schedule"
+        schedule = str(instance / "celerybeat-schedule")
         children.append(subprocess.Popen(celery + ["worker", "--pool", "solo", "--concurrency", "1",
                                                    "--loglevel", "INFO"]))
         children.append(subprocess.Popen(celery + ["beat", "--loglevel", "INFO", "-s", schedule]))
+        threading.Thread(target=_watch_children, args=(children, ("worker", "beat"), died, stopping), daemon=True,
+                         name="serve-watch").start()
 
     def stop(*_args) -> None:
         raise KeyboardInterrupt
@@ -324,6 +338,7 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        stopping.set()
         for child in children:
             if child.poll() is None:
                 child.terminate()
@@ -333,3 +348,20 @@ def serve(host: str, port: int, no_worker: bool) -> None:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
+    if died:
+        raise click.ClickException(f"{' and '.join(died)} stopped unexpectedly; see its log above")
+
+
+def _watch_children(children: list[subprocess.Popen], names: tuple[str, ...], died: list[str],
+                    stopping: threading.Event) -> None:
+    """Stop ``serve`` loudly (non-zero exit) when the worker or beat exits on its own."""
+    while not stopping.wait(1.0):
+        gone = [name for name, child in zip(names, children, strict=True) if child.poll() is not None]
+        if gone and not stopping.wait(0.5):  # not part of a Ctrl-C that reached them first
+            died.extend(gone)
+            click.echo(f"error: {' and '.join(gone)} exited (code "
+                       f"{', '.join(str(c.returncode) for c in children if c.poll() is not None)}); stopping",
+                       err=True)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+

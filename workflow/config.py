@@ -27,13 +27,15 @@ DEFAULTS: dict[str, object] = {
     "OBJECTION_RATE_LIMIT": "5 per hour",
     "TOKEN_TTL_HOURS": 12,
     "FRESH_LOGIN_MINUTES": 15,
+    "PROXY_HOPS": 0,  # reverse proxies in front that set X-Forwarded-For/-Proto (1 behind nginx)
+    "SESSION_IDLE_MINUTES": 480,  # a web session unused this long is signed out (API tokens: TOKEN_TTL_HOURS)
     "DEFAULT_LOCALE": "vi",
     "CELERY_ALWAYS_EAGER": False,
     "UPLOAD_MAX_MB": 20,
     "BEAT_SCAN_SECONDS": 300,
 }
 
-INT_KEYS = {"TOKEN_TTL_HOURS", "FRESH_LOGIN_MINUTES", "UPLOAD_MAX_MB", "BEAT_SCAN_SECONDS"}
+INT_KEYS = {"TOKEN_TTL_HOURS", "FRESH_LOGIN_MINUTES", "SESSION_IDLE_MINUTES", "PROXY_HOPS", "UPLOAD_MAX_MB", "BEAT_SCAN_SECONDS"}
 BOOL_KEYS = {"CELERY_ALWAYS_EAGER"}
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify
 from flask_babel import gettext as _
-from pydantic import BaseModel, Field
+from flask_limiter.util import get_remote_address
+from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.api.core import route
 from workflow.auth import services
+from workflow.auth.throttle import authenticate_throttled
 from workflow.errors import Unauthorized
-from workflow.extensions import db, limiter
+from workflow.extensions import db
 from workflow.org.serializers import user_json
 
 
@@ -18,24 +20,24 @@ class TokenIn(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # passwords are taken as typed: no stripping
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=services.MIN_PASSWORD_LENGTH, max_length=200)
 
 
-def username_key() -> str:
-    """Rate-limit key for the username being tried (form or JSON), so one account is not
-    brute-forced from many addresses."""
-    payload = request.get_json(silent=True) if request.is_json else None
-    name = (payload or {}).get("username") if isinstance(payload, dict) else request.form.get("username")
-    return f"user:{str(name or '').strip().lower()}"
+def check_password(username: str, password: str):
+    """The user, or None; 429 once the username or the caller's address failed too often — one
+    count shared by the web sign-in, this endpoint and the re-sign-in before signing."""
+    return authenticate_throttled(db.session, username, password, address=get_remote_address(),
+                                  limit=current_app.config["LOGIN_RATE_LIMIT"])
 
 
 @route("/auth/token", methods=["POST"], body=TokenIn, auth=False, tags=("auth",))
-@limiter.limit(login_limit, key_func=username_key)
-@limiter.limit(login_limit)
 def issue_token(data: TokenIn):
-    """Exchange a username and password for a bearer token."""
-    user = services.authenticate(db.session, data.username, data.password)
+    """Exchange a username and password for a bearer token (429 after too many failures)."""
+    user = check_password(data.username, data.password)
     if user is None:
         db.session.commit()
         raise Unauthorized(_("Wrong username or password."))
@@ -50,3 +52,21 @@ def issue_token(data: TokenIn):
 def me(user):
     """The signed-in user with roles."""
     return jsonify(user_json(user))
+
+
+@route("/auth/logout", methods=["POST"], tags=("auth",))
+def logout(user):
+    """Sign out: the calling token is revoked at once (other tokens of the user stay valid)."""
+    services.revoke_token(db.session, g.api_token)
+    db.session.commit()
+    return "", 204
+
+
+@route("/auth/password", methods=["POST"], body=PasswordIn, tags=("auth",))
+def change_password(user, data: PasswordIn):
+    """Change your password: every session and every token of yours ends, this one included."""
+    services.change_password(db.session, user, current_password=data.current_password,
+                             new_password=data.new_password, address=get_remote_address(),
+                             limit=current_app.config["LOGIN_RATE_LIMIT"])
+    return jsonify({"status": "changed", "message": _("Your password is changed. Sign in again with it.")})
+

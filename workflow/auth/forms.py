@@ -1,11 +1,27 @@
-"""Sign-in form (CSRF protected by Flask-WTF)."""
+"""Sign-in and password forms (CSRF protected by Flask-WTF)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from workflow.auth.services import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(message=_l("Enter your username.")), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password.")), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password: the current one, the new one twice."""
+
+    current_password = PasswordField(_l("Current password"), validators=[
+        DataRequired(message=_l("Enter your current password.")), Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(message=_l("Enter the new password.")),
+        Length(min=MIN_PASSWORD_LENGTH, max=200,
+               message=_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))])
+    confirm_password = PasswordField(_l("New password again"), validators=[
+        DataRequired(message=_l("Enter the new password again.")),
+        EqualTo("new_password", message=_l("The two new passwords differ."))])

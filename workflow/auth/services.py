@@ -8,11 +8,14 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from workflow.audit import services as audit
 from workflow.auth.models import ApiToken
 from workflow.db import utcnow
+from workflow.errors import field_error
 from workflow.org.models import User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -59,6 +62,46 @@ def end_sessions(session: Session, user: User) -> None:
     session.execute(
         update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
     )
+
+
+def end_every_session(session: Session, user: User) -> None:
+    """Password change, account disabled: every cookie and every API token of ``user`` stops
+    working (the session version grows, each live token is revoked). The caller commits."""
+    end_sessions(session, user)
+    session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+    session.refresh(user, ["session_version"])
+
+
+def revoke_token(session: Session, token: ApiToken) -> None:
+    """API logout: this token stops working at once (the caller commits)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token.id).values(revoked_at=utcnow()))
+
+
+def change_password(session: Session, user: User, *, current_password: str, new_password: str,
+                    address: str | None, limit: str) -> None:
+    """Change the user's own password (đổi mật khẩu), then end every session and token.
+
+    The new password is checked first (422 ``new_password``: at least ``MIN_PASSWORD_LENGTH``
+    characters, not the current one); the current password is checked behind the failed
+    sign-in limits (422 ``current_password`` when wrong, 429 when throttled). Commits.
+    """
+    from workflow.auth.throttle import authenticate_throttled  # it builds on this module
+
+    if len(new_password or "") < MIN_PASSWORD_LENGTH:
+        raise field_error("new_password", _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    if new_password == current_password:
+        raise field_error("new_password", _("Choose a password different from the current one."))
+    if authenticate_throttled(session, user.username, current_password, address=address, limit=limit) is None:
+        session.commit()  # the failure is counted in the rate-limit storage, nothing else was written
+        raise field_error("current_password", _("The current password is wrong."))
+    user.password_hash = hash_password(new_password)
+    end_every_session(session, user)
+    chain = next((r.authority.code for r in user.roles if r.authority is not None), None)
+    audit.record(session, chain=chain, actor=user, action="user.password_change", object_type="user",
+                 object_id=user.id, data={"username": user.username})
+    session.commit()
 
 
 def _digest(raw: str) -> str:

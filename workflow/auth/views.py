@@ -1,20 +1,28 @@
-"""Sign-in and sign-out screens."""
+"""Sign-in, sign-out and password screens; the idle timeout of web sessions."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from workflow.auth import services
-from workflow.auth.api import login_limit, username_key
-from workflow.auth.forms import LoginForm
-from workflow.extensions import db, limiter
+from workflow.auth.api import check_password
+from workflow.auth.forms import LoginForm, PasswordForm
+from workflow.auth.throttle import TooManyAttempts
+from workflow.errors import Invalid
+from workflow.extensions import db
+from workflow.org.models import User
 
 bp = Blueprint("auth", __name__)
+# the module holding the project's clock (tests move it); ``workflow.db`` on the package is the
+# SQLAlchemy extension, which shadows the module's name there
+clock = importlib.import_module("workflow.db")
 
 
 def safe_next(target: str | None) -> str | None:
@@ -30,30 +38,29 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _limit_posts_only() -> bool:
-    return request.method != "POST"
+def check_password_or_429(username: str, password: str):
+    """``check_password`` for the screens: the "too many attempts" page (429) when throttled."""
+    try:
+        user = check_password(username, password)
+    except TooManyAttempts:
+        db.session.rollback()
+        abort(429)
+    db.session.commit()
+    return user
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
-@limiter.limit(login_limit, key_func=username_key, exempt_when=_limit_posts_only)
-@limiter.limit(login_limit, exempt_when=_limit_posts_only)
 def login():
-    """Sign in (Đăng nhập)."""
+    """Sign in (Đăng nhập); failures are limited per username and address (429)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.username.data, form.password.data)
-        db.session.commit()
+        user = check_password_or_429(form.username.data, form.password.data)
         if user is None:
             flash(_("Wrong username or password."), "danger")
         else:
-            lang = session.get("lang")
-            session.clear()  # a fresh session for the new sign-in (no fixation)
-            if lang:
-                session["lang"] = lang  # the language chosen before signing in stays
-            login_user(user)
-            session["auth_at"] = datetime.now(UTC).isoformat()
+            start_session(user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
@@ -65,9 +72,72 @@ def logout():
     services.end_sessions(db.session, current_user)
     db.session.commit()
     logout_user()
+    _clear_session()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/doi-mat-khau", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's password (đổi mật khẩu): every other session and every API token ends; this
+    browser stays signed in with a new session."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(db.session, current_user, current_password=form.current_password.data,
+                                     new_password=form.new_password.data, address=get_remote_address(),
+                                     limit=current_app.config["LOGIN_RATE_LIMIT"])
+        except TooManyAttempts:
+            db.session.rollback()
+            abort(429)
+        except Invalid as exc:
+            db.session.rollback()
+            for name, message in exc.details.items():
+                getattr(form, name).errors.append(message)
+        else:
+            start_session(db.session.get(User, current_user.id))
+            flash(_("Your password is changed. Your other sessions and API tokens are signed out."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/password.html", form=form)
+
+
+def _clear_session() -> None:
+    """Empty the session but keep the language chosen (before signing in, or out)."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
-    flash(_("You have signed out."), "info")
-    return redirect(url_for("auth.login"))
+
+
+def _now() -> int:
+    return int(clock.utcnow().timestamp())
+
+
+def start_session(user: User) -> None:
+    """A fresh session for a sign-in (no fixation): the user, the sign-in moment, the idle clock."""
+    _clear_session()
+    login_user(user)
+    session["auth_at"] = datetime.now(UTC).isoformat()
+    session["seen_at"] = _now()
+
+
+@bp.before_app_request
+def end_idle_session():
+    """Sign out a web session unused for ``TDKT_SESSION_IDLE_MINUTES``; otherwise note this request
+    as its last activity. A session without the note (older than this rule) counts as idle.
+
+    The view then runs for an anonymous visitor: a screen that needs a sign-in sends to the sign-in
+    page (and back afterwards), with a message saying why. API tokens do not idle out: they expire
+    ``TDKT_TOKEN_TTL_HOURS`` after they were issued, or when revoked.
+    """
+    if request.endpoint == "static" or "_user_id" not in session:
+        return
+    now, seen = _now(), session.get("seen_at")
+    if isinstance(seen, int) and now - seen <= current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        session["seen_at"] = now
+        return
+    logout_user()
+    _clear_session()
+    flash(_("You were signed out after %(n)d minutes without activity. Sign in again.",
+            n=current_app.config["SESSION_IDLE_MINUTES"]), "warning")

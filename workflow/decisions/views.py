@@ -20,8 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from workflow.auth import services as auth
-from workflow.auth.views import safe_next
+from workflow.auth.views import check_password_or_429, safe_next
 from workflow.calendar.services import WorkCalendar
 from workflow.decisions import exchange, importing, queries, services, tracking
 from workflow.documents import services as documents
@@ -96,8 +95,7 @@ def reauth():
     """Sign in again (xác thực lại) before signing: the password once more, then 15 minutes to sign."""
     target = safe_next(request.values.get("next")) or url_for("decisions.sign")
     if request.method == "POST":
-        user = auth.authenticate(db.session, current_user.username, request.form.get("password", ""))
-        db.session.commit()
+        user = check_password_or_429(current_user.username, request.form.get("password", ""))
         if user is None or user.id != current_user.id:
             flash(_("Wrong password."), "danger")
         else:

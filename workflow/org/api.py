@@ -132,6 +132,18 @@ def create_user(user, data: UserIn):
     return jsonify(user_json(created)), 201
 
 
+@route("/users/<int:user_id>/disable", methods=["POST"], tags=("organisation",))
+def disable_user(user, user_id: int):
+    """Disable an account (admin): every session and token of it ends at once."""
+    return jsonify(user_json(services.set_user_active(db.session, user, user_id, False)))
+
+
+@route("/users/<int:user_id>/enable", methods=["POST"], tags=("organisation",))
+def enable_user(user, user_id: int):
+    """Enable a disabled account again (admin); it signs in afresh."""
+    return jsonify(user_json(services.set_user_active(db.session, user, user_id, True)))
+
+
 @route("/authorities/<code>/council", methods=["PUT"], body=CouncilIn, tags=("organisation",))
 def set_council(user, code: str, data: CouncilIn):
     """Replace the authority's council: members with their positions."""

@@ -120,3 +120,12 @@ def can_record_past_award(user: User, nominee: Nominee) -> bool:
     return any(
         a.role in ("secretary", "admin") and a.authority_id == nominee.authority_id for a in user.roles
     )
+
+
+def can_administer_user(session: Session, user: User, target: User) -> bool:
+    """A deployment admin administers every account; an authority's admin an account all of
+    whose roles lie in its subtree (so never a deployment admin's)."""
+    if user.is_deployment_admin:
+        return True
+    return bool(target.roles) and all(
+        r.authority is not None and can_administer(session, user, r.authority) for r in target.roles)

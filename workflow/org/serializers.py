@@ -15,7 +15,7 @@ def unit_json(u: Unit) -> dict:
 
 
 def user_json(u: User) -> dict:
-    return {"id": u.id, "username": u.username, "full_name": u.full_name, "email": u.email,
+    return {"id": u.id, "username": u.username, "full_name": u.full_name, "email": u.email, "active": u.active,
             "roles": [{"role": r.role, "authority_code": r.authority.code if r.authority else None,
                        "unit_code": r.unit.code if r.unit else None} for r in u.roles]}
 

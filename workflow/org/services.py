@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from workflow.audit import services as audit
 from workflow.auth.services import MIN_PASSWORD_LENGTH, hash_password
 from workflow.catalog.models import AwardType
-from workflow.errors import Forbidden, NotFound, field_error
+from workflow.errors import Conflict, Forbidden, NotFound, field_error
 from workflow.org import policies
 from workflow.org.labels import AUTHORITY_KIND_LABELS, NOMINEE_KIND_LABELS
 from workflow.org.models import (
@@ -378,4 +378,27 @@ def add_past_award(session: Session, actor: User, nominee_id: int, *, award_type
                  data={"award": award_type_code, "year": year, "decision_number": record.decision_number})
     _commit(session, "decision_number", _("This award is already in the history."))
     return record
+
+
+def set_user_active(session: Session, actor: User, user_id: int, active: bool) -> User:
+    """Disable (or enable again) an account (admin). Disabling ends every session and revokes
+    every API token of the user, so enabling it later does not bring an old cookie or token back.
+
+    404 for an account outside the actor's administration; 409 for the actor's own account.
+    Commits.
+    """
+    from workflow.auth.services import end_every_session
+
+    user = session.get(User, user_id)
+    if user is None or not policies.can_administer_user(session, actor, user):
+        raise NotFound(_("Unknown user: %(id)s.", id=user_id))
+    if user.id == actor.id:
+        raise Conflict(_("You cannot disable or enable your own account."))
+    user.active = active
+    end_every_session(session, user)
+    chain = next((r.authority.code for r in user.roles if r.authority is not None), None)
+    audit.record(session, chain=chain, actor=actor, action="user.enable" if active else "user.disable",
+                 object_type="user", object_id=user.id, data={"username": user.username})
+    session.commit()
+    return user
 
