@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -23,6 +24,26 @@ def _free_port() -> int:
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _drain(process: subprocess.Popen):
+    """Read ``process``'s output as it comes, so a full pipe never blocks serve or its children
+    (a busy machine makes Celery log more than the pipe holds; serve then hung at exit, writing);
+    returns a function that gives all of it once the writers are done."""
+    lines: list[str] = []
+
+    def read() -> None:
+        with process.stdout:
+            lines.extend(process.stdout)
+
+    reader = threading.Thread(target=read, daemon=True, name="serve-output")
+    reader.start()
+
+    def output() -> str:
+        reader.join(timeout=10)
+        return "".join(lines)
+
+    return output
 
 
 def _alive(pid: int) -> bool:
@@ -44,6 +65,7 @@ def test_serve_runs_web_worker_and_beat_and_stops_them(tmp_path):
     port = _free_port()
     serve = subprocess.Popen(TDKT + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
+    output_of = _drain(serve)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -69,7 +91,8 @@ def test_serve_runs_web_worker_and_beat_and_stops_them(tmp_path):
     finally:
         if serve.poll() is None:
             serve.kill()
-        output = serve.communicate(timeout=10)[0] if serve.stdout else ""
+        serve.wait(timeout=10)
+        output = output_of()
     assert "celery" in output.lower()
 
 
@@ -88,6 +111,7 @@ def test_serve_creates_a_missing_instance_folder_so_beat_runs(tmp_path):
     port = _free_port()
     serve = subprocess.Popen(TDKT + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
+    output_of = _drain(serve)
     try:
         deadline = time.monotonic() + 60
         schedule = instance / "celerybeat-schedule"
@@ -105,7 +129,8 @@ def test_serve_creates_a_missing_instance_folder_so_beat_runs(tmp_path):
     finally:
         if serve.poll() is None:
             serve.kill()
-        output = serve.communicate(timeout=10)[0] if serve.stdout else ""
+        serve.wait(timeout=10)
+        output = output_of()
     assert "No such file or directory" not in output, output[-2000:]
     assert "beat stopped unexpectedly" in output, output[-2000:]
     time.sleep(0.5)
