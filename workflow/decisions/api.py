@@ -138,7 +138,8 @@ def import_dossier(user):
     upload = request.files.get("file")
     if upload is None:
         raise field_error("file", _("Attach the package as the multipart field “file”."))
-    result = importing.import_package(db.session, user, upload.read(), instance_path=current_app.instance_path)
+    result = importing.import_package(db.session, user, upload.read(), instance_path=current_app.instance_path,
+                                     limits=exchange.PackageLimits.from_config(current_app.config))
     return jsonify(result), 201
 
 

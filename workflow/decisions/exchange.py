@@ -8,7 +8,8 @@ proposal's attachments.
 
 ``import_package`` reads such a ZIP at the parent authority and creates the incoming proposals
 there. It validates everything first — the archive (no absolute or ``..`` paths, no links, no
-duplicate or unlisted entries, bounded sizes), the manifest (known version, schema), every file's
+duplicate or unlisted entries, no encrypted member, only stored/deflate, sizes counted while
+streaming against ``PackageLimits``), the manifest (known version, schema), every file's
 hash and size, the authorities, units and award types — and only then writes, in one transaction:
 a package refused for any reason writes nothing (no row, no file).
 
@@ -28,6 +29,8 @@ import re
 import stat
 import uuid
 import zipfile
+import zlib
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePosixPath
 
@@ -52,7 +55,6 @@ FORMAT = "tdkt-dossier"
 VERSION = 1
 MANIFEST = "manifest.json"
 MAX_ENTRIES = 2000
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
 LEVEL = {kind: i for i, kind in enumerate(AUTHORITY_KINDS)}
 
 
@@ -85,6 +87,9 @@ class AwardM(_M):
     year: int = Field(gt=1945, lt=2200)
     decision_number: str = Field(min_length=1, max_length=60)
     decision_date: date | None = None
+    # the authority whose record it is (its decision, or its hand-kept history); None in older
+    # packages — such an award is not imported, it cannot be checked
+    authority_code: str | None = Field(default=None, max_length=40)
 
 
 class NomineeM(_M):
@@ -206,7 +211,8 @@ def export_package(session: Session, actor, submission_id: int, *, instance_path
                         "unit": _unit(nominee.unit) if nominee.unit else None,
                         "awards": [{"award_type_code": r.award_type_code, "year": r.year,
                                     "decision_number": r.decision_number,
-                                    "decision_date": r.decision_date.isoformat() if r.decision_date else None}
+                                    "decision_date": r.decision_date.isoformat() if r.decision_date else None,
+                                    "authority_code": _award_authority(r, nominee)}
                                    for r in nominee.awards if r.revoked_at is None]},
             "unit": _unit(unit),
             "award_type": {"code": p.award_type_code, "name_vi": (p.award_rule or {}).get("name_vi"),
@@ -241,6 +247,24 @@ def export_package(session: Session, actor, submission_id: int, *, instance_path
     return f"ho-so-{documents.slug(submission.number)}-{submission.from_authority.code.lower()}.zip", buffer.getvalue()
 
 
+def _award_authority(record, nominee) -> str | None:
+    """Whose record an award is: the deciding authority for a decision, the higher level for a
+    recorded outcome, the nominee's own authority for hand-kept history."""
+    from sqlalchemy.orm import object_session
+
+    from workflow.proposals.models import Proposal
+
+    if record.source == "manual" or record.proposal_id is None:
+        return nominee.authority.code
+    proposal = object_session(record).get(Proposal, record.proposal_id)
+    if proposal is None:
+        return None
+    at = proposal.current_authority
+    if record.source == "outcome" and at.parent is not None:
+        return at.parent.code  # recorded here, decided above
+    return at.code
+
+
 def _authority(a: Authority) -> dict:
     return {"code": a.code, "name": a.name, "kind": a.kind}
 
@@ -262,19 +286,81 @@ def _safe_path(name: str) -> bool:
     return bool(parts) and all(p not in ("", ".", "..") and _SAFE_PART.match(p) for p in parts)
 
 
-def read_package(data: bytes, max_bytes: int = MAX_TOTAL_BYTES) -> tuple[ManifestM, dict[str, bytes], str]:
+@dataclass(frozen=True)
+class PackageLimits:
+    """How far a package may unpack (configuration ``TDKT_PACKAGE_*``): at most ``max_members``
+    files, and in all at most ``ratio`` × the package's own size, never less than ``floor_bytes``
+    nor more than ``cap_bytes``. Sizes are counted while decompressing, never taken from the
+    headers."""
+
+    max_members: int = MAX_ENTRIES
+    ratio: int = 10
+    floor_bytes: int = 16 * 1024 * 1024
+    cap_bytes: int = 100 * 1024 * 1024
+
+    @classmethod
+    def from_config(cls, config) -> PackageLimits:
+        mb = 1024 * 1024
+        return cls(max_members=int(config.get("TDKT_PACKAGE_MAX_MEMBERS", MAX_ENTRIES)),
+                   ratio=int(config.get("TDKT_PACKAGE_UNPACK_RATIO", cls.ratio)),
+                   floor_bytes=int(config.get("TDKT_PACKAGE_UNPACK_MIN_MB", 16)) * mb,
+                   cap_bytes=int(config.get("TDKT_PACKAGE_UNPACK_MAX_MB", 100)) * mb)
+
+    def budget(self, package_size: int) -> int:
+        """The bytes a package of ``package_size`` may unpack to."""
+        return min(self.cap_bytes, max(self.floor_bytes, self.ratio * package_size))
+
+
+# what a ZIP member may be stored with; anything else (bzip2, lzma, …) is refused unread
+COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+# what a damaged member raises while it is decompressed
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError)
+CHUNK = 64 * 1024
+
+
+def _member_error(name: str, reason: str) -> BadPackage:
+    return BadPackage(_("%(name)s cannot be unpacked: %(reason)s.", name=name, reason=reason),
+                      details={"path": name, "reason": reason})
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
+    """The member's bytes, decompressed in chunks; refused as soon as they pass ``budget`` (what is
+    left of the package's allowance) or the size its header declares."""
+    limit = min(budget, info.file_size)
+    chunks, size = [], 0
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise _member_error(info.filename, _("it unpacks beyond the allowed size"))
+                chunks.append(chunk)
+    except BadPackage:
+        raise
+    except READ_ERRORS as exc:
+        raise _member_error(info.filename, _("the compressed data is damaged")) from exc
+    if size != info.file_size:
+        raise _member_error(info.filename, _("its size differs from the one its header declares"))
+    return b"".join(chunks)
+
+
+def read_package(data: bytes, limits: PackageLimits | None = None) -> tuple[ManifestM, dict[str, bytes], str]:
     """Open and check a package; (manifest, files by path, the package's SHA-256). BadPackage on
-    anything wrong, naming it."""
+    anything wrong, naming it: too many members, an encrypted member, a compression other than
+    stored/deflate, a member (or the whole) unpacking past ``limits``, damaged compressed data."""
+    limits = limits or PackageLimits()
+    budget = limits.budget(len(data))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError) as exc:
+    except (*READ_ERRORS,) as exc:
         raise BadPackage(_("The file is not a ZIP package."), details={"file": "not a zip"}) from exc
     with archive:
         infos = archive.infolist()
-        if len(infos) > MAX_ENTRIES:
+        if len(infos) > limits.max_members:
             raise BadPackage(_("The package has too many files."), details={"entries": len(infos)})
         names: set[str] = set()
-        total = 0
+        declared = 0
+        members: list[zipfile.ZipInfo] = []
         for info in infos:
             if info.is_dir():
                 continue
@@ -287,55 +373,62 @@ def read_package(data: bytes, max_bytes: int = MAX_TOTAL_BYTES) -> tuple[Manifes
             if info.filename in names:
                 raise BadPackage(_("The package lists %(name)s twice.", name=info.filename),
                                  details={"path": info.filename})
+            if info.flag_bits & 0x1:
+                raise _member_error(info.filename, _("it is encrypted"))
+            if info.compress_type not in COMPRESSIONS:
+                raise _member_error(info.filename, _("unknown compression method %(n)s", n=info.compress_type))
             names.add(info.filename)
-            total += info.file_size
-            if total > max_bytes:
-                raise BadPackage(_("The package is too large once unpacked."), details={"size": total})
+            members.append(info)
+            declared += info.file_size
+            if declared > budget:
+                raise _member_error(info.filename, _("the package unpacks beyond the allowed size"))
         if MANIFEST not in names:
             raise BadPackage(_("The package has no manifest.json."), details={"manifest": "missing"})
-        try:
-            raw = json.loads(archive.read(MANIFEST).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile) as exc:
-            raise BadPackage(_("manifest.json is not valid JSON."), details={"manifest": "invalid JSON"}) from exc
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-            raise BadPackage(_("This is not a TĐKT dossier package."), details={"format": raw.get("format")
-                                                                                if isinstance(raw, dict) else None})
-        if raw.get("version") != VERSION:
-            raise BadPackage(_("Unknown package version %(v)s (this system reads version %(known)d).",
-                               v=raw.get("version"), known=VERSION), code="unsupported_version",
-                             details={"version": raw.get("version")})
-        try:
-            manifest = ManifestM.model_validate(raw)
-        except ValidationError as exc:
-            details = {".".join(str(p) for p in e["loc"]): e["msg"] for e in exc.errors()}
-            raise BadPackage(_("manifest.json does not follow the format: %(fields)s.",
-                               fields=", ".join(list(details)[:5])), details=details) from exc
-        listed = {f.path: f for f in manifest.files}
-        if len(listed) != len(manifest.files):
-            raise BadPackage(_("The manifest lists a file twice."), details={"files": "duplicate"})
-        for path in listed:
-            if not _safe_path(path):
-                raise BadPackage(_("The manifest names an unsafe path: %(name)s.", name=path), details={"path": path})
-        present = names - {MANIFEST}
-        if set(listed) - present:
-            missing = sorted(set(listed) - present)
-            raise BadPackage(_("Files listed in the manifest are missing: %(names)s.", names=", ".join(missing)),
-                             code="missing_file", details={"missing": missing})
-        if present - set(listed):
-            extra = sorted(present - set(listed))
-            raise BadPackage(_("The package holds files its manifest does not list: %(names)s.",
-                               names=", ".join(extra)), details={"unlisted": extra})
-        files = {}
-        for path, entry in listed.items():
-            try:
-                content = archive.read(path)
-            except (zipfile.BadZipFile, OSError) as exc:  # a CRC error: the bytes were altered
-                raise BadPackage(_("%(name)s is damaged.", name=path), code="hash_mismatch",
-                                 details={"path": path}) from exc
-            if len(content) != entry.size or hashlib.sha256(content).hexdigest() != entry.sha256:
-                raise BadPackage(_("%(name)s does not match its SHA-256 in the manifest: the package was "
-                                   "altered.", name=path), code="hash_mismatch", details={"path": path})
-            files[path] = content
+        # every member is read once, streamed and bounded; the sizes counted are the real ones
+        content_of: dict[str, bytes] = {}
+        left = budget
+        for info in members:
+            content_of[info.filename] = _read_member(archive, info, left)
+            left -= len(content_of[info.filename])
+    try:
+        raw = json.loads(content_of[MANIFEST].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadPackage(_("manifest.json is not valid JSON."), details={"manifest": "invalid JSON"}) from exc
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise BadPackage(_("This is not a TĐKT dossier package."), details={"format": raw.get("format")
+                                                                            if isinstance(raw, dict) else None})
+    if raw.get("version") != VERSION:
+        raise BadPackage(_("Unknown package version %(v)s (this system reads version %(known)d).",
+                           v=raw.get("version"), known=VERSION), code="unsupported_version",
+                         details={"version": raw.get("version")})
+    try:
+        manifest = ManifestM.model_validate(raw)
+    except ValidationError as exc:
+        details = {".".join(str(p) for p in e["loc"]): e["msg"] for e in exc.errors()}
+        raise BadPackage(_("manifest.json does not follow the format: %(fields)s.",
+                           fields=", ".join(list(details)[:5])), details=details) from exc
+    listed = {f.path: f for f in manifest.files}
+    if len(listed) != len(manifest.files):
+        raise BadPackage(_("The manifest lists a file twice."), details={"files": "duplicate"})
+    for path in listed:
+        if not _safe_path(path):
+            raise BadPackage(_("The manifest names an unsafe path: %(name)s.", name=path), details={"path": path})
+    present = names - {MANIFEST}
+    if set(listed) - present:
+        missing = sorted(set(listed) - present)
+        raise BadPackage(_("Files listed in the manifest are missing: %(names)s.", names=", ".join(missing)),
+                         code="missing_file", details={"missing": missing})
+    if present - set(listed):
+        extra = sorted(present - set(listed))
+        raise BadPackage(_("The package holds files its manifest does not list: %(names)s.",
+                           names=", ".join(extra)), details={"unlisted": extra})
+    files = {}
+    for path, entry in listed.items():
+        content = content_of[path]
+        if len(content) != entry.size or hashlib.sha256(content).hexdigest() != entry.sha256:
+            raise BadPackage(_("%(name)s does not match its SHA-256 in the manifest: the package was "
+                               "altered.", name=path), code="hash_mismatch", details={"path": path})
+        files[path] = content
     referenced = [d.path for d in manifest.documents] + [a.path for p in manifest.proposals for a in p.attachments]
     unknown = sorted(set(referenced) - set(files))
     if unknown:

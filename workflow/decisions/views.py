@@ -300,7 +300,8 @@ def import_dossier():
         return redirect(back)
     try:
         result = importing.import_package(db.session, current_user, upload.read(),
-                                          instance_path=current_app.instance_path)
+                                          instance_path=current_app.instance_path,
+                                          limits=exchange.PackageLimits.from_config(current_app.config))
     except DomainError as exc:
         return _fail(exc, back)
     flash(_("%(n)d proposal(s) of submission %(number)s were received.", n=len(result["proposal_ids"]),
