@@ -78,8 +78,8 @@ class Plan:
 
 def import_package(session: Session, actor, data: bytes, *, instance_path: str,
                    limits: PackageLimits | None = None) -> dict:
-    """Create the package's proposals at the parent authority in ``submitted`` (secretary or
-    higher reviewer there). 422 ``invalid_package`` / ``hash_mismatch`` / ``missing_file`` /
+    """Create the package's proposals at the parent authority in ``submitted`` (its secretary or
+    higher reviewer, or an admin of its scope). 422 ``invalid_package`` / ``hash_mismatch`` / ``missing_file`` /
     ``unsupported_version`` for a bad package (``limits``: how far it may unpack), 422
     ``unknown_codes`` for an authority or unit not set up here (unless the caller administers
     the scope), 404 for an authority out of the caller's scope, 409 ``already_imported`` for a
@@ -108,7 +108,7 @@ def import_package(session: Session, actor, data: bytes, *, instance_path: str,
 
 def _plan(session: Session, actor, manifest: ManifestM, files: dict[str, bytes], digest: str) -> Plan:
     parent = session.scalar(select(Authority).where(Authority.code == manifest.to_authority.code))
-    allowed = parent is not None and (actor.is_deployment_admin or any(
+    allowed = parent is not None and (can_administer(session, actor, parent) or any(
         r.role in IMPORT_ROLES and r.authority_id == parent.id for r in actor.roles))
     if not allowed:
         raise NotFound(_("Unknown authority: %(code)s.", code=manifest.to_authority.code),

@@ -299,7 +299,11 @@ def import_dossier():
         flash(_("Choose the package file (.zip)."), "danger")
         return redirect(back)
     try:
-        result = importing.import_package(db.session, current_user, upload.read(),
+        data = upload.read()
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file
+    try:
+        result = importing.import_package(db.session, current_user, data,
                                           instance_path=current_app.instance_path,
                                           limits=exchange.PackageLimits.from_config(current_app.config))
     except DomainError as exc:
