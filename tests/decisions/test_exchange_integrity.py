@@ -21,7 +21,7 @@ from werkzeug.test import encode_multipart
 from tests import factories as f
 from tests.decisions.test_exchange import _counts, _import, _manifest, _rezip
 from workflow.audit.models import AuditEntry
-from workflow.decisions.exchange import PackageLimits
+from workflow.decisions.reading import PackageLimits
 from workflow.extensions import db
 from workflow.org.models import AwardRecord, Nominee
 

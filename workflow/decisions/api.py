@@ -12,7 +12,7 @@ from pydantic import Field
 
 from workflow.api.core import StrictBody, parse_body, route
 from workflow.calendar.services import WorkCalendar
-from workflow.decisions import exchange, importing, services, tracking
+from workflow.decisions import exchange, importing, reading, services, tracking
 from workflow.decisions.serializers import decision_json, submission_json
 from workflow.errors import field_error
 from workflow.extensions import db
@@ -144,7 +144,7 @@ def import_dossier(user):
     finally:
         upload.close()  # a large upload is spooled to a temporary file
     result = importing.import_package(db.session, user, data, instance_path=current_app.instance_path,
-                                     limits=exchange.PackageLimits.from_config(current_app.config))
+                                     limits=reading.PackageLimits.from_config(current_app.config))
     return jsonify(result), 201
 
 

@@ -32,16 +32,9 @@ from sqlalchemy.orm import Session
 from workflow.audit import services as audit
 from workflow.catalog.models import RuleSet
 from workflow.catalog.services import rule_set_for
-from workflow.decisions.exchange import (
-    LEVEL,
-    BadPackage,
-    ManifestM,
-    PackageLimits,
-    ProposalM,
-    UnitM,
-    read_package,
-)
+from workflow.decisions.exchange import LEVEL, BadPackage, ManifestM, ProposalM, UnitM
 from workflow.decisions.models import DossierImport
+from workflow.decisions.reading import PackageLimits, read_package
 from workflow.errors import Conflict, Invalid, NotFound
 from workflow.org.models import (
     AUTHORITY_KINDS,

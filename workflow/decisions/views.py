@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from workflow.auth import services as auth
 from workflow.auth.views import safe_next
 from workflow.calendar.services import WorkCalendar
-from workflow.decisions import exchange, importing, queries, services, tracking
+from workflow.decisions import exchange, importing, queries, reading, services, tracking
 from workflow.documents import services as documents
 from workflow.documents.http import download_response
 from workflow.errors import DomainError
@@ -305,7 +305,7 @@ def import_dossier():
     try:
         result = importing.import_package(db.session, current_user, data,
                                           instance_path=current_app.instance_path,
-                                          limits=exchange.PackageLimits.from_config(current_app.config))
+                                          limits=reading.PackageLimits.from_config(current_app.config))
     except DomainError as exc:
         return _fail(exc, back)
     flash(_("%(n)d proposal(s) of submission %(number)s were received.", n=len(result["proposal_ids"]),
