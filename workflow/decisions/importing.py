@@ -72,8 +72,8 @@ class Plan:
 def import_package(session: Session, actor, data: bytes, *, instance_path: str,
                    limits: PackageLimits | None = None) -> dict:
     """Create the package's proposals at the parent authority in ``submitted`` (its secretary or
-    higher reviewer, or an admin of its scope). 422 ``invalid_package`` / ``hash_mismatch`` / ``missing_file`` /
-    ``unsupported_version`` for a bad package (``limits``: how far it may unpack), 422
+    higher reviewer, or an admin of its scope). 422 ``invalid_package`` / ``hash_mismatch`` /
+    ``missing_file`` / ``unsupported_version`` for a bad package (``limits``: how far it may unpack), 422
     ``unknown_codes`` for an authority or unit not set up here (unless the caller administers
     the scope), 404 for an authority out of the caller's scope, 409 ``already_imported`` for a
     package (or submission) imported before. Nothing is written unless all succeeds."""
