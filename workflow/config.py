@@ -32,10 +32,18 @@ DEFAULTS: dict[str, object] = {
     "DEFAULT_LOCALE": "vi",
     "CELERY_ALWAYS_EAGER": False,
     "UPLOAD_MAX_MB": 20,
+    # a dossier package (ZIP) unpacks to at most RATIO × its own size (never less than MIN, never
+    # more than MAX megabytes), in at most MEMBERS files: a zip bomb is refused, not unpacked
+    "PACKAGE_UNPACK_RATIO": 10,
+    "PACKAGE_UNPACK_MIN_MB": 16,
+    "PACKAGE_UNPACK_MAX_MB": 100,
+    "PACKAGE_MAX_MEMBERS": 2000,
     "BEAT_SCAN_SECONDS": 300,
 }
 
-INT_KEYS = {"TOKEN_TTL_HOURS", "FRESH_LOGIN_MINUTES", "SESSION_IDLE_MINUTES", "PROXY_HOPS", "UPLOAD_MAX_MB", "BEAT_SCAN_SECONDS"}
+INT_KEYS = {"TOKEN_TTL_HOURS", "FRESH_LOGIN_MINUTES", "SESSION_IDLE_MINUTES", "PROXY_HOPS", "UPLOAD_MAX_MB",
+            "BEAT_SCAN_SECONDS", "PACKAGE_UNPACK_RATIO", "PACKAGE_UNPACK_MIN_MB", "PACKAGE_UNPACK_MAX_MB",
+            "PACKAGE_MAX_MEMBERS"}
 BOOL_KEYS = {"CELERY_ALWAYS_EAGER"}
 
 

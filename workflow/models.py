@@ -17,6 +17,7 @@ from workflow.decisions.models import (  # noqa: F401
     Decision,
     DecisionItem,
     DocumentCounter,
+    DossierImport,
     Submission,
     SubmissionItem,
 )

@@ -163,7 +163,8 @@ def test_annual_report_section(d):
                          "Khen thưởng cấp xã", "Tặng Giấy khen của Chủ tịch Ủy ban nhân dân xã: 02 cá nhân",
                          "Hình thức khen thưởng", "Cá nhân"):
             assert expected in text, expected
-    d.download("nominator", "/api/v1/reports/annual/document?authority=X-DB&year=2025", expect=403)
+    # a nominator learns nothing, not even that the report exists (it was a 403: issue 15, item 7)
+    d.download("nominator", "/api/v1/reports/annual/document?authority=X-DB&year=2025", expect=404)
     d.download("thuky", "/api/v1/reports/annual/document?authority=NOWHERE&year=2025", expect=404)
 
 

@@ -67,7 +67,10 @@ WHO_MAY: dict[str, set[str] | None] = {
                   "close_notice", "schedule", "skip_council", "record_outcome"},
     "chair": {"reject", "pass", "fail", "decide", "forward", "revoke"},
     "council_member": set(),
-    "higher_reviewer": {"record_outcome"},  # of the parent authority
+    # the district's reviewer: these rows sit at the commune and were never sent up to it, so they
+    # are out of its scope (issue 15, item 6; it used to see them and get 403/record_outcome).
+    # Its record_outcome on what was sent to it: tests/decisions/test_visibility.py and test_chains.py
+    "higher_reviewer": None,
     "admin": set(),  # the deployment admin sees everything and changes the organisation, not proposals
     "other_secretary": None,  # the secretary of another commune
 }
@@ -215,7 +218,9 @@ API_CASES = [
     ("under_review", "schedule", "secretary", 422, "guard_failed"),  # not through a meeting
     ("recommended", "decide", "chair", 422, "guard_failed"),  # not by issuing a decision
     ("submitted", "reject", "chair", 422, "guard_failed"),  # no reason
-    ("forwarded", "record_outcome", "higher_reviewer", 422, "guard_failed"),  # no outcome
+    ("forwarded", "record_outcome", "secretary", 422, "guard_failed"),  # no outcome
+    # never sent up to the district: out of its reviewer's scope (issue 15, item 6)
+    ("forwarded", "record_outcome", "higher_reviewer", 404, "not_found"),
     ("draft", "submit", "nominator", 200, None),
     ("submitted", "accept", "secretary", 200, None),
 ]

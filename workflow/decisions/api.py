@@ -12,7 +12,7 @@ from pydantic import Field
 
 from workflow.api.core import StrictBody, parse_body, route
 from workflow.calendar.services import WorkCalendar
-from workflow.decisions import exchange, importing, services, tracking
+from workflow.decisions import exchange, importing, reading, services, tracking
 from workflow.decisions.serializers import decision_json, submission_json
 from workflow.errors import field_error
 from workflow.extensions import db
@@ -133,12 +133,18 @@ def export_package(user, submission_id: int):
 @route("/dossiers/import", methods=["POST"], tags=("decisions",))
 def import_dossier(user):
     """Import a dossier package (multipart ``file``) at the parent authority it is addressed to
-    (secretary or higher reviewer there): its proposals arrive in ``submitted``. A malformed or
-    altered package is refused whole."""
+    (secretary or higher reviewer there, or an admin of its scope): its proposals arrive in
+    ``submitted``. A malformed, altered or oversized package is refused whole (422), a repeat is a
+    409 ``already_imported``."""
     upload = request.files.get("file")
     if upload is None:
         raise field_error("file", _("Attach the package as the multipart field “file”."))
-    result = importing.import_package(db.session, user, upload.read(), instance_path=current_app.instance_path)
+    try:
+        data = upload.read()
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file
+    result = importing.import_package(db.session, user, data, instance_path=current_app.instance_path,
+                                     limits=reading.PackageLimits.from_config(current_app.config))
     return jsonify(result), 201
 
 

@@ -6,17 +6,19 @@ nominee, award type, achievements, evidence, history, award history and council 
 SHA-256 and size of every other file) plus the PDFs (the submission, the council minutes) and each
 proposal's attachments.
 
-``import_package`` reads such a ZIP at the parent authority and creates the incoming proposals
-there. It validates everything first — the archive (no absolute or ``..`` paths, no links, no
-duplicate or unlisted entries, bounded sizes), the manifest (known version, schema), every file's
+``reading.read_package`` opens such a ZIP with limits; ``importing.import_package`` creates the
+incoming proposals at the parent authority. It validates everything first — the archive (no absolute or ``..`` paths, no links, no
+duplicate or unlisted entries, no encrypted member, only stored/deflate, sizes counted while
+streaming against ``PackageLimits``), the manifest (known version, schema), every file's
 hash and size, the authorities, units and award types — and only then writes, in one transaction:
 a package refused for any reason writes nothing (no row, no file).
 
-Creation path of imported proposals (the one place besides ``proposals.services.transition`` that
-sets ``Proposal.state``): each is inserted in ``submitted`` at the receiving authority, with its
-earlier history copied (marked ``imported``) and one ``forward`` history row recording the
-receipt, exactly as an in-system forward would have written it; the audit log records the import.
-From there on only ``transition`` moves it.
+Creation path of imported proposals: ``proposals.services.receive_imported`` (the one documented
+creator of a non-draft proposal; ``transition`` stays the only writer of state changes) inserts
+each in ``submitted`` at the receiving authority, with its earlier history copied (marked
+``imported``) and one ``forward`` history row recording the receipt, exactly as an in-system
+forward would have written it, and audits it; the audit log also records the whole import. From
+there on only ``transition`` moves it. What an import may create: see ``importing``.
 """
 
 from __future__ import annotations
@@ -24,15 +26,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
-import stat
 import uuid
 import zipfile
 from datetime import date, datetime
-from pathlib import PurePosixPath
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,13 +45,11 @@ from workflow.org.models import (
     Authority,
     Unit,
 )
-from workflow.proposals.attachments import sniff
 
 FORMAT = "tdkt-dossier"
 VERSION = 1
 MANIFEST = "manifest.json"
 MAX_ENTRIES = 2000
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
 LEVEL = {kind: i for i, kind in enumerate(AUTHORITY_KINDS)}
 
 
@@ -85,6 +82,9 @@ class AwardM(_M):
     year: int = Field(gt=1945, lt=2200)
     decision_number: str = Field(min_length=1, max_length=60)
     decision_date: date | None = None
+    # the authority whose record it is (its decision, or its hand-kept history); None in older
+    # packages — such an award is not imported, it cannot be checked
+    authority_code: str | None = Field(default=None, max_length=40)
 
 
 class NomineeM(_M):
@@ -206,7 +206,8 @@ def export_package(session: Session, actor, submission_id: int, *, instance_path
                         "unit": _unit(nominee.unit) if nominee.unit else None,
                         "awards": [{"award_type_code": r.award_type_code, "year": r.year,
                                     "decision_number": r.decision_number,
-                                    "decision_date": r.decision_date.isoformat() if r.decision_date else None}
+                                    "decision_date": r.decision_date.isoformat() if r.decision_date else None,
+                                    "authority_code": _award_authority(r, nominee)}
                                    for r in nominee.awards if r.revoked_at is None]},
             "unit": _unit(unit),
             "award_type": {"code": p.award_type_code, "name_vi": (p.award_rule or {}).get("name_vi"),
@@ -241,108 +242,27 @@ def export_package(session: Session, actor, submission_id: int, *, instance_path
     return f"ho-so-{documents.slug(submission.number)}-{submission.from_authority.code.lower()}.zip", buffer.getvalue()
 
 
+def _award_authority(record, nominee) -> str | None:
+    """Whose record an award is: the deciding authority for a decision, the higher level for a
+    recorded outcome, the nominee's own authority for hand-kept history."""
+    from sqlalchemy.orm import object_session
+
+    from workflow.proposals.models import Proposal
+
+    if record.source == "manual" or record.proposal_id is None:
+        return nominee.authority.code
+    proposal = object_session(record).get(Proposal, record.proposal_id)
+    if proposal is None:
+        return None
+    at = proposal.current_authority
+    if record.source == "outcome" and at.parent is not None:
+        return at.parent.code  # recorded here, decided above
+    return at.code
+
+
 def _authority(a: Authority) -> dict:
     return {"code": a.code, "name": a.name, "kind": a.kind}
 
 
 def _unit(u: Unit) -> dict:
     return {"code": u.code, "name": u.name, "kind": u.kind}
-
-
-# --- import: reading and checking -------------------------------------------------------------------
-
-_SAFE_PART = re.compile(r"^[A-Za-z0-9._-]+$")
-
-
-def _safe_path(name: str) -> bool:
-    """Relative, forward slashes, no ``..``, no empty or hidden-trick parts (zip-slip)."""
-    if not name or name.startswith("/") or "\\" in name or ":" in name or "\x00" in name:
-        return False
-    parts = PurePosixPath(name).parts
-    return bool(parts) and all(p not in ("", ".", "..") and _SAFE_PART.match(p) for p in parts)
-
-
-def read_package(data: bytes, max_bytes: int = MAX_TOTAL_BYTES) -> tuple[ManifestM, dict[str, bytes], str]:
-    """Open and check a package; (manifest, files by path, the package's SHA-256). BadPackage on
-    anything wrong, naming it."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raise BadPackage(_("The file is not a ZIP package."), details={"file": "not a zip"}) from exc
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_ENTRIES:
-            raise BadPackage(_("The package has too many files."), details={"entries": len(infos)})
-        names: set[str] = set()
-        total = 0
-        for info in infos:
-            if info.is_dir():
-                continue
-            if not _safe_path(info.filename):
-                raise BadPackage(_("The package contains an unsafe path: %(name)s.", name=info.filename),
-                                 details={"path": info.filename})
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise BadPackage(_("The package contains a link: %(name)s.", name=info.filename),
-                                 details={"path": info.filename})
-            if info.filename in names:
-                raise BadPackage(_("The package lists %(name)s twice.", name=info.filename),
-                                 details={"path": info.filename})
-            names.add(info.filename)
-            total += info.file_size
-            if total > max_bytes:
-                raise BadPackage(_("The package is too large once unpacked."), details={"size": total})
-        if MANIFEST not in names:
-            raise BadPackage(_("The package has no manifest.json."), details={"manifest": "missing"})
-        try:
-            raw = json.loads(archive.read(MANIFEST).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile) as exc:
-            raise BadPackage(_("manifest.json is not valid JSON."), details={"manifest": "invalid JSON"}) from exc
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-            raise BadPackage(_("This is not a TĐKT dossier package."), details={"format": raw.get("format")
-                                                                                if isinstance(raw, dict) else None})
-        if raw.get("version") != VERSION:
-            raise BadPackage(_("Unknown package version %(v)s (this system reads version %(known)d).",
-                               v=raw.get("version"), known=VERSION), code="unsupported_version",
-                             details={"version": raw.get("version")})
-        try:
-            manifest = ManifestM.model_validate(raw)
-        except ValidationError as exc:
-            details = {".".join(str(p) for p in e["loc"]): e["msg"] for e in exc.errors()}
-            raise BadPackage(_("manifest.json does not follow the format: %(fields)s.",
-                               fields=", ".join(list(details)[:5])), details=details) from exc
-        listed = {f.path: f for f in manifest.files}
-        if len(listed) != len(manifest.files):
-            raise BadPackage(_("The manifest lists a file twice."), details={"files": "duplicate"})
-        for path in listed:
-            if not _safe_path(path):
-                raise BadPackage(_("The manifest names an unsafe path: %(name)s.", name=path), details={"path": path})
-        present = names - {MANIFEST}
-        if set(listed) - present:
-            missing = sorted(set(listed) - present)
-            raise BadPackage(_("Files listed in the manifest are missing: %(names)s.", names=", ".join(missing)),
-                             code="missing_file", details={"missing": missing})
-        if present - set(listed):
-            extra = sorted(present - set(listed))
-            raise BadPackage(_("The package holds files its manifest does not list: %(names)s.",
-                               names=", ".join(extra)), details={"unlisted": extra})
-        files = {}
-        for path, entry in listed.items():
-            try:
-                content = archive.read(path)
-            except (zipfile.BadZipFile, OSError) as exc:  # a CRC error: the bytes were altered
-                raise BadPackage(_("%(name)s is damaged.", name=path), code="hash_mismatch",
-                                 details={"path": path}) from exc
-            if len(content) != entry.size or hashlib.sha256(content).hexdigest() != entry.sha256:
-                raise BadPackage(_("%(name)s does not match its SHA-256 in the manifest: the package was "
-                                   "altered.", name=path), code="hash_mismatch", details={"path": path})
-            files[path] = content
-    referenced = [d.path for d in manifest.documents] + [a.path for p in manifest.proposals for a in p.attachments]
-    unknown = sorted(set(referenced) - set(files))
-    if unknown:
-        raise BadPackage(_("The manifest refers to files it does not list: %(names)s.", names=", ".join(unknown)),
-                         code="missing_file", details={"missing": unknown})
-    for ref in [*manifest.documents, *(a for p in manifest.proposals for a in p.attachments)]:
-        if sniff(files[ref.path][:16], files[ref.path]) is None:
-            raise BadPackage(_("%(name)s is not a PDF, DOCX, JPEG or PNG file.", name=ref.path),
-                             details={"path": ref.path})
-    return manifest, files, hashlib.sha256(data).hexdigest()

@@ -1,5 +1,20 @@
-"""Importing a dossier package at the parent authority (see ``exchange`` for the format and the
-creation path of imported proposals). Everything is checked before the first write; one commit."""
+"""Importing a dossier package at the parent authority (see ``exchange`` for the format). Everything
+is checked before the first write; one commit.
+
+What an import may write (issue 15, item 9):
+- the sending authority and its units must already be set up here, unless the importer is an admin
+  of the receiving authority's scope: an officer's import never creates organisation data (422
+  ``unknown_codes`` naming what is missing, nothing written);
+- nominees the sending authority proposes are matched (same authority, kind, name, unit) or
+  created; award history is written only for a nominee this import creates, and only the awards
+  the sending authority itself vouches for (``authority_code`` of the award = the package's
+  authority) — never rows for a nominee already known here, never another authority's history;
+- a package is recorded once (``DossierImport``: per package id, per package hash and per
+  submission of the sending authority): importing it again, or another export of the same
+  submission, is a 409 ``already_imported`` that changes nothing;
+- each proposal is created by ``proposals.services.receive_imported`` (the one documented creator
+  of a non-draft proposal), which writes its history and one audit entry per proposal.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +25,17 @@ from datetime import UTC
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflow.audit import services as audit
 from workflow.catalog.models import RuleSet
 from workflow.catalog.services import rule_set_for
-from workflow.decisions.exchange import LEVEL, BadPackage, ManifestM, ProposalM, UnitM, read_package
-from workflow.errors import Conflict, NotFound
+from workflow.decisions.exchange import LEVEL, BadPackage, ManifestM, ProposalM, UnitM
+from workflow.decisions.models import DossierImport
+from workflow.decisions.reading import PackageLimits, read_package
+from workflow.errors import Conflict, Invalid, NotFound
 from workflow.org.models import (
     AUTHORITY_KINDS,
     GENDERS,
@@ -28,9 +46,11 @@ from workflow.org.models import (
     Nominee,
     Unit,
 )
+from workflow.org.policies import can_administer
 from workflow.proposals.attachments import sniff, storage_dir
 from workflow.proposals.eligibility import snapshot
-from workflow.proposals.models import STATES, Attachment, Proposal, ProposalTransition, Round
+from workflow.proposals.models import STATES, Attachment, Proposal, Round
+from workflow.proposals.services import receive_imported
 
 IMPORT_ROLES = {"secretary", "higher_reviewer"}
 
@@ -49,18 +69,28 @@ class Plan:
     round_title: str = ""
 
 
-def import_package(session: Session, actor, data: bytes, *, instance_path: str) -> dict:
-    """Create the package's proposals at the parent authority in ``submitted`` (secretary or
-    higher reviewer there). 422 ``invalid_package`` / ``hash_mismatch`` / ``missing_file`` /
-    ``unsupported_version`` for a bad package, 404 for an authority out of the caller's scope, 409
-    ``already_imported`` for a package imported before. Nothing is written unless all succeeds."""
-    manifest, files, digest = read_package(data)
+def import_package(session: Session, actor, data: bytes, *, instance_path: str,
+                   limits: PackageLimits | None = None) -> dict:
+    """Create the package's proposals at the parent authority in ``submitted`` (its secretary or
+    higher reviewer, or an admin of its scope). 422 ``invalid_package`` / ``hash_mismatch`` /
+    ``missing_file`` / ``unsupported_version`` for a bad package (``limits``: how far it may unpack), 422
+    ``unknown_codes`` for an authority or unit not set up here (unless the caller administers
+    the scope), 404 for an authority out of the caller's scope, 409 ``already_imported`` for a
+    package (or submission) imported before. Nothing is written unless all succeeds."""
+    manifest, files, digest = read_package(data, limits)
     plan = _plan(session, actor, manifest, files, digest)
     directory = storage_dir(instance_path)
     written: list[Path] = []
     try:
         result = _write(session, actor, plan, directory, written)
         session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        if session.scalar(select(DossierImport.id).where(*_same_package(plan))) is not None:
+            raise _already(plan.manifest) from exc  # a concurrent import of the same package won
+        raise
     except Exception:
         session.rollback()
         for path in written:
@@ -71,7 +101,7 @@ def import_package(session: Session, actor, data: bytes, *, instance_path: str) 
 
 def _plan(session: Session, actor, manifest: ManifestM, files: dict[str, bytes], digest: str) -> Plan:
     parent = session.scalar(select(Authority).where(Authority.code == manifest.to_authority.code))
-    allowed = parent is not None and (actor.is_deployment_admin or any(
+    allowed = parent is not None and (can_administer(session, actor, parent) or any(
         r.role in IMPORT_ROLES and r.authority_id == parent.id for r in actor.roles))
     if not allowed:
         raise NotFound(_("Unknown authority: %(code)s.", code=manifest.to_authority.code),
@@ -89,10 +119,8 @@ def _plan(session: Session, actor, manifest: ManifestM, files: dict[str, bytes],
     plan = Plan(manifest, files, digest, parent, origin)
     plan.round_title = (f"Hồ sơ Tờ trình số {manifest.submission.number} ngày "
                         f"{manifest.submission.date.strftime('%d/%m/%Y')} của {source.name}")[:300]
-    if origin is not None and session.scalar(select(Round.id).where(Round.authority_id == origin.id,
-                                                                   Round.title == plan.round_title)):
-        raise Conflict(_("This package has already been imported."), code="already_imported",
-                       details={"submission_number": manifest.submission.number})
+    if session.scalar(select(DossierImport.id).where(*_same_package(plan))) is not None:
+        raise _already(manifest)
     for p in manifest.proposals:
         for unit in [p.unit] + ([p.nominee.unit] if p.nominee.unit else []):
             _plan_unit(session, plan, unit, origin)
@@ -101,7 +129,34 @@ def _plan(session: Session, actor, manifest: ManifestM, files: dict[str, bytes],
     refs = [p.ref for p in manifest.proposals]
     if len(set(refs)) != len(refs):
         raise BadPackage(_("Two proposals share one reference."), details={"proposals": "duplicate ref"})
+    unknown_units = sorted(code for code, unit in plan.units.items() if unit is None)
+    if (origin is None or unknown_units) and not can_administer(session, actor, parent):
+        details: dict = {}
+        if origin is None:
+            details["from_authority"] = source.code
+        if unknown_units:
+            details["units"] = unknown_units
+        raise Invalid(_("The package names an authority or units that are not set up here: %(codes)s. An "
+                        "administrator must create them first.",
+                        codes=", ".join(([source.code] if origin is None else []) + unknown_units)),
+                      code="unknown_codes", details=details)
     return plan
+
+
+def _same_package(plan: Plan) -> list:
+    """The rows that would make this import a repeat: the same package (id or bytes) or the same
+    submission of the same sending authority, received at this authority."""
+    m = plan.manifest
+    return [or_(DossierImport.package_sha256 == plan.package_sha256,
+                and_(DossierImport.authority_id == plan.parent.id, DossierImport.package_id == m.package_id),
+                and_(DossierImport.authority_id == plan.parent.id,
+                     DossierImport.from_authority_code == m.from_authority.code,
+                     DossierImport.submission_number == m.submission.number))]
+
+
+def _already(manifest: ManifestM) -> Conflict:
+    return Conflict(_("This package has already been imported."), code="already_imported",
+                    details={"submission_number": manifest.submission.number, "package_id": manifest.package_id})
 
 
 def _plan_unit(session: Session, plan: Plan, unit: UnitM, origin: Authority | None) -> None:
@@ -147,8 +202,14 @@ def _rule(session: Session, parent: Authority, p: ProposalM) -> tuple[str | None
 
 def _write(session: Session, actor, plan: Plan, directory: Path, written: list[Path]) -> dict:
     m = plan.manifest
+    # claimed first: a concurrent import of the same package fails here, on the unique keys
+    record = DossierImport(authority_id=plan.parent.id, from_authority_code=m.from_authority.code,
+                           submission_number=m.submission.number, package_id=m.package_id,
+                           package_sha256=plan.package_sha256, imported_by_id=actor.id)
+    session.add(record)
+    session.flush()
     origin = plan.origin
-    if origin is None:
+    if origin is None:  # only an admin of the scope gets here (see _plan)
         origin = Authority(code=m.from_authority.code, name=m.from_authority.name, kind=m.from_authority.kind,
                            parent=plan.parent)
         session.add(origin)
@@ -169,32 +230,24 @@ def _write(session: Session, actor, plan: Plan, directory: Path, written: list[P
                    nomination_deadline=m.submission.date, created_by_id=actor.id)
     session.add(round_)
     session.flush()
+    record.round_id = round_.id
     shared_docs = [(d, plan.files[d.path]) for d in m.documents]
     created = []
     for p in m.proposals:
-        nominee = _nominee(session, origin, p, units)
+        nominee = _nominee(session, actor, origin, p, units)
         code, rule = plan.rules[p.ref]
-        proposal = Proposal(round=round_, nominee=nominee, award_type_code=str(p.award_type["code"]),
-                            unit=units[p.unit.code], origin_authority_id=origin.id,
-                            current_authority_id=plan.parent.id, state="submitted", version=1,
-                            achievements=p.achievements or "", evidence=p.evidence, rule_set_code=code,
-                            award_rule=rule, created_by_id=actor.id)
-        session.add(proposal)
-        session.flush()
-        for h in p.history:
-            session.add(ProposalTransition(
-                proposal_id=proposal.id, event=h.event, from_state=h.from_state, to_state=h.to_state,
-                actor_id=None, actor_name=(h.actor or "?")[:80], authority_id=origin.id,
-                created_at=h.at if h.at.tzinfo else h.at.replace(tzinfo=UTC), comment=h.comment,
-                data={"imported": True, "authority_code": h.authority_code}))
-        session.add(ProposalTransition(
-            proposal_id=proposal.id, event="forward", from_state="recommended", to_state="submitted",
-            actor_id=actor.id, actor_name=actor.username, authority_id=origin.id,
-            comment=_("Received in the dossier package of submission %(number)s",
-                      number=m.submission.number),
-            data={"to_authority": plan.parent.code, "submission_number": m.submission.number,
-                  "submission_date": m.submission.date.isoformat(), "package_id": m.package_id,
-                  "package_sha256": plan.package_sha256, "imported": True, "council": p.council}))
+        history = [{"event": h.event, "from_state": h.from_state, "to_state": h.to_state,
+                    "actor_name": (h.actor or "?")[:80],
+                    "created_at": h.at if h.at.tzinfo else h.at.replace(tzinfo=UTC), "comment": h.comment,
+                    "data": {"authority_code": h.authority_code}} for h in p.history]
+        receipt = {"comment": _("Received in the dossier package of submission %(number)s",
+                                number=m.submission.number),
+                   "submission_number": m.submission.number, "submission_date": m.submission.date.isoformat(),
+                   "package_id": m.package_id, "package_sha256": plan.package_sha256, "council": p.council}
+        proposal = receive_imported(session, actor, round_=round_, nominee=nominee, unit=units[p.unit.code],
+                                    award_type_code=str(p.award_type["code"]), at=plan.parent,
+                                    achievements=p.achievements, evidence=p.evidence, rule_set_code=code,
+                                    award_rule=rule, history=history, receipt=receipt)
         for ref in list(p.attachments):
             _store(session, actor, proposal, ref.doc_type, ref.filename, plan.files[ref.path], directory, written)
         for ref, content in shared_docs:
@@ -210,25 +263,31 @@ def _write(session: Session, actor, plan: Plan, directory: Path, written: list[P
             "proposal_ids": [p.id for p in created]}
 
 
-def _nominee(session: Session, origin: Authority, p: ProposalM, units: dict[str, Unit]) -> Nominee:
+def _nominee(session: Session, actor, origin: Authority, p: ProposalM, units: dict[str, Unit]) -> Nominee:
+    """The nominee known here, or a new one with the awards its authority vouches for. A nominee
+    already known keeps its own history: the package never adds to it."""
     spec = p.nominee
     unit = units[spec.unit.code] if spec.unit else None
     same_unit = Nominee.unit_id == unit.id if unit else Nominee.unit_id.is_(None)
     nominee = session.scalar(select(Nominee).where(
         Nominee.authority_id == origin.id, Nominee.kind == spec.kind, Nominee.name == spec.name, same_unit))
-    if nominee is None:
-        nominee = Nominee(kind=spec.kind, name=spec.name, authority=origin, unit=unit, position=spec.position,
-                          birth_year=spec.birth_year, gender=spec.gender, head_name=spec.head_name)
-        session.add(nominee)
-        session.flush()
-    held = {(a.award_type_code, a.year, a.decision_number) for a in nominee.awards}
+    if nominee is not None:
+        return nominee
+    nominee = Nominee(kind=spec.kind, name=spec.name, authority=origin, unit=unit, position=spec.position,
+                      birth_year=spec.birth_year, gender=spec.gender, head_name=spec.head_name)
+    session.add(nominee)
+    session.flush()
+    held = set()
     for award in spec.awards:
         key = (award.award_type_code, award.year, award.decision_number)
-        if key not in held:
-            held.add(key)
-            session.add(AwardRecord(nominee_id=nominee.id, award_type_code=award.award_type_code, year=award.year,
-                                    decision_number=award.decision_number, decision_date=award.decision_date,
-                                    source="manual"))
+        # only what the sending authority recorded itself; another level's decisions are that
+        # level's to record (and an award without its authority cannot be checked)
+        if award.authority_code != origin.code or key in held:
+            continue
+        held.add(key)
+        session.add(AwardRecord(nominee_id=nominee.id, award_type_code=award.award_type_code, year=award.year,
+                                decision_number=award.decision_number, decision_date=award.decision_date,
+                                source="manual", recorded_by_id=actor.id))
     return nominee
 
 

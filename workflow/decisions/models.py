@@ -121,3 +121,28 @@ class SubmissionItem(Base):
 
     submission: Mapped[Submission] = relationship(back_populates="items")
     proposal: Mapped[Proposal] = relationship()
+
+
+class DossierImport(Base):
+    """A dossier package received at an authority: recorded once, so a package — or another export
+    of the same submission — is never imported twice (the unique keys decide, also under
+    concurrency)."""
+
+    __tablename__ = "dossier_import"
+    __table_args__ = (
+        # named by hand: the generated name passes PostgreSQL's 63 characters
+        UniqueConstraint("authority_id", "from_authority_code", "submission_number",
+                         name="uq_dossier_import_submission"),
+        UniqueConstraint("authority_id", "package_id"),
+        UniqueConstraint("package_sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"), index=True)
+    from_authority_code: Mapped[str] = mapped_column(String(40))
+    submission_number: Mapped[str] = mapped_column(String(40))
+    package_id: Mapped[str] = mapped_column(String(64))
+    package_sha256: Mapped[str] = mapped_column(String(64))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id", ondelete="SET NULL"))
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

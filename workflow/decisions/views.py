@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 
 from workflow.auth.views import check_password_or_429, safe_next
 from workflow.calendar.services import WorkCalendar
-from workflow.decisions import exchange, importing, queries, services, tracking
+from workflow.decisions import exchange, importing, queries, reading, services, tracking
 from workflow.documents import services as documents
 from workflow.documents.http import download_response
 from workflow.errors import DomainError
@@ -297,8 +297,13 @@ def import_dossier():
         flash(_("Choose the package file (.zip)."), "danger")
         return redirect(back)
     try:
-        result = importing.import_package(db.session, current_user, upload.read(),
-                                          instance_path=current_app.instance_path)
+        data = upload.read()
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file
+    try:
+        result = importing.import_package(db.session, current_user, data,
+                                          instance_path=current_app.instance_path,
+                                          limits=reading.PackageLimits.from_config(current_app.config))
     except DomainError as exc:
         return _fail(exc, back)
     flash(_("%(n)d proposal(s) of submission %(number)s were received.", n=len(result["proposal_ids"]),

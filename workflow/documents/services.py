@@ -186,7 +186,7 @@ def annual_report_document(session: Session, actor, authority_code: str, year: i
     from workflow.reports.services import annual_report
 
     fmt = check_format(fmt)
-    report = annual_report(session, actor, authority_code, year)  # scope: 404 / 403
+    report = annual_report(session, actor, authority_code, year)  # readers: reports.policies (404 for anyone else)
     authority = authority_by_code(session, authority_code, "authority")
     facts = Facts(award_names(session, [], authority, date(year, 12, 31)))
     doc = minutes.annual_report(report, authority, facts, wording.load("report", instance_path),

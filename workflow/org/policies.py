@@ -24,7 +24,7 @@ def is_chair(user, authority_id: int) -> bool:
     return "chair" in roles_at(user, authority_id)
 
 
-def _subtree_ids(session: Session, root_id: int) -> set[int]:
+def subtree_ids(session: Session, root_id: int) -> set[int]:
     ids, frontier = {root_id}, [root_id]
     while frontier:
         children = session.scalars(select(Authority.id).where(Authority.parent_id.in_(frontier))).all()
@@ -33,9 +33,12 @@ def _subtree_ids(session: Session, root_id: int) -> set[int]:
     return ids
 
 
-def scope_authority_ids(session: Session, user: User, roles: set[str] | None = None) -> set[int] | None:
+def scope_authority_ids(session: Session, user: User, roles: set[str] | None = None,
+                        subtree: bool = True) -> set[int] | None:
     """Authority ids whose data ``user`` may read through ``roles`` (all roles by default);
-    None means every authority (a deployment admin)."""
+    None means every authority (a deployment admin). ``subtree=False``: only the authorities the
+    roles are held at (proposals: a higher level sees only what reached it, see
+    ``proposals.queries.scope_clause``)."""
     if user.is_deployment_admin:
         return None
     ids: set[int] = set()
@@ -44,8 +47,8 @@ def scope_authority_ids(session: Session, user: User, roles: set[str] | None = N
             continue
         if assignment.authority_id is None:
             continue
-        if assignment.role in SUBTREE_ROLES:
-            ids |= _subtree_ids(session, assignment.authority_id)
+        if subtree and assignment.role in SUBTREE_ROLES:
+            ids |= subtree_ids(session, assignment.authority_id)
         else:
             ids.add(assignment.authority_id)
     return ids
@@ -85,7 +88,7 @@ def can_see_nominee(session: Session, user: User, nominee: Nominee) -> bool:
             if assignment.unit_id is not None and assignment.unit_id == nominee.unit_id:
                 return True
         elif assignment.role in SUBTREE_ROLES and assignment.authority_id is not None:
-            if nominee.authority_id in _subtree_ids(session, assignment.authority_id):
+            if nominee.authority_id in subtree_ids(session, assignment.authority_id):
                 return True
         elif assignment.authority_id == nominee.authority_id:
             return True

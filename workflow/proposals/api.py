@@ -13,7 +13,7 @@ from workflow.api.core import StrictBody, parse_query_int, route
 from workflow.calendar.services import WorkCalendar
 from workflow.errors import field_error
 from workflow.extensions import db, limiter
-from workflow.proposals import attachments, notice, queries, services
+from workflow.proposals import attachments, notice, policies, queries, services
 from workflow.proposals.serializers import (
     attachment_json,
     objection_json,
@@ -209,7 +209,8 @@ def paper_received(user, proposal_id: int, data: PaperIn):
 @route("/objections/<int:objection_id>/resolve", methods=["POST"], body=ResolutionIn, tags=("notice",))
 def resolve_objection(user, objection_id: int, data: ResolutionIn):
     """Record how an objection was settled (secretary)."""
-    return jsonify(objection_json(notice.resolve_objection(db.session, user, objection_id, data.resolution)))
+    objection = notice.resolve_objection(db.session, user, objection_id, data.resolution)
+    return jsonify(objection_json(objection, identity=policies.can_see_objector(db.session, user, objection.proposal)))
 
 
 @route("/public/notices/<code>", auth=False, tags=("notice",))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow.org.policies import roles_at, scope_authority_ids
+from workflow.org.policies import roles_at
 from workflow.proposals.models import Proposal
 
 # the roles (at the proposal's current authority) that may fire each event; nominators are
@@ -33,11 +33,20 @@ def is_unit_nominator(user, proposal: Proposal) -> bool:
 
 
 def can_view(session, user, proposal: Proposal) -> bool:
-    if user.is_deployment_admin or is_unit_nominator(user, proposal):
-        return True
-    non_nominator = scope_authority_ids(session, user, {"secretary", "chair", "council_member",
-                                                        "higher_reviewer", "admin"}) or set()
-    return bool({proposal.current_authority_id, proposal.origin_authority_id} & non_nominator)
+    """Whether ``user`` may read ``proposal`` (its attachments, history, documents follow it): the
+    one scoping rule of ``queries.scope_clause``, asked for this row."""
+    from workflow.proposals.queries import is_visible
+
+    return is_visible(session, user, proposal.id)
+
+
+def can_see_objector(session, user, proposal: Proposal) -> bool:
+    """The objector's name and contact are for the screening secretary only: the secretary of the
+    authority that currently screens the proposal, or an admin of its scope. Everyone else sees
+    that an objection exists, its text and whether it is resolved."""
+    from workflow.org.policies import can_administer
+
+    return can_screen(user, proposal) or can_administer(session, user, proposal.current_authority)
 
 
 def can_fire(user, proposal: Proposal, event: str) -> bool:

@@ -6,23 +6,57 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from workflow.org.models import Authority, Nominee, Unit
-from workflow.org.policies import scope_authority_ids
-from workflow.proposals.models import Proposal, Round
+from workflow.org.policies import scope_authority_ids, subtree_ids
+from workflow.proposals.models import Proposal, ProposalTransition, Round
+
+# roles that read the proposals of the authority they are held at (nominators read by unit)
+READER_ROLES = {"secretary", "chair", "council_member", "higher_reviewer", "admin"}
 
 
 def scope_clause(session: Session, user):
-    """WHERE clause limiting proposals to the user's scope (same rule as policies.can_view)."""
+    """WHERE clause limiting proposals to what ``user`` may read; None for a deployment admin.
+
+    The one scoping rule (``policies.can_view`` asks it for a single row, so lists and detail
+    agree). A proposal is readable by
+    - the nominators of its unit;
+    - anyone holding a reader role at its origin or current authority;
+    - at a higher authority (any reader role held there, a higher reviewer's or admin's included):
+      only what was sent up to it — the proposal was handled there (a history row at that
+      authority) or is in a sent submission addressed to it — or, once out of draft, what that
+      authority is the deciding authority for (the award type's deciding level is its kind and the
+      proposal comes from its subtree). A lower authority's drafts, never.
+    """
+    from workflow.catalog.models import AwardType
+    from workflow.decisions.models import Submission, SubmissionItem
+
     if user.is_deployment_admin:
         return None
-    ids = scope_authority_ids(session, user, {"secretary", "chair", "council_member", "higher_reviewer",
-                                              "admin"}) or set()
+    ids = scope_authority_ids(session, user, READER_ROLES, subtree=False) or set()
     units = {r.unit_id for r in user.roles if r.role == "nominator" and r.unit_id}
     parts = []
     if ids:
         parts += [Proposal.current_authority_id.in_(ids), Proposal.origin_authority_id.in_(ids)]
+        parts.append(Proposal.id.in_(select(ProposalTransition.proposal_id)
+                                     .where(ProposalTransition.authority_id.in_(ids))))
+        parts.append(Proposal.id.in_(select(SubmissionItem.proposal_id)
+                                     .join(Submission, Submission.id == SubmissionItem.submission_id)
+                                     .where(Submission.to_authority_id.in_(ids), Submission.status == "sent")))
+        for authority in session.scalars(select(Authority).where(Authority.id.in_(ids))):
+            below = subtree_ids(session, authority.id)
+            codes = select(AwardType.code).where(AwardType.deciding_level == authority.kind)
+            parts.append(and_(Proposal.state != "draft", Proposal.award_type_code.in_(codes),
+                              Proposal.origin_authority_id.in_(below)))
     if units:
         parts.append(Proposal.unit_id.in_(units))
     return or_(*parts) if parts else false()
+
+
+def is_visible(session: Session, user, proposal_id: int) -> bool:
+    """Whether ``user`` may read this proposal (the same rule as the lists)."""
+    clause = scope_clause(session, user)
+    if clause is None:
+        return True
+    return session.scalar(select(Proposal.id).where(Proposal.id == proposal_id, clause)) is not None
 
 
 def list_proposals(session: Session, user, *, state=None, year=None, award_type=None, unit=None,

@@ -17,11 +17,16 @@ def attachment_json(a) -> dict:
             "url": f"/api/v1/attachments/{a.id}"}
 
 
-def objection_json(o, public: bool = False) -> dict:
+def objection_json(o, public: bool = False, identity: bool = False) -> dict:
+    """An objection: its text and status for readers of the proposal (``public``: for the filer,
+    without the resolution); the objector's name and contact only with ``identity`` — for the
+    screening secretary (``policies.can_see_objector``)."""
     data = {"id": o.id, "proposal_id": o.proposal_id, "text": o.text, "created_at": o.created_at.isoformat(),
             "resolved": o.resolution is not None}
     if not public:
-        data.update(name=o.name, contact=o.contact, resolution=o.resolution)
+        data["resolution"] = o.resolution
+    if identity:
+        data.update(name=o.name, contact=o.contact)
     return data
 
 
@@ -42,7 +47,9 @@ def proposal_json(p, user=None, calendar=None, full: bool = True, session=None) 
     if full:
         data["attachments"] = [attachment_json(a) for a in p.attachments]
         data["paper_received"] = sorted(r.doc_type for r in p.paper_receipts)
-        data["objections"] = [objection_json(o) for o in p.objections]
+        identity = user is not None and (policies.can_see_objector(session, user, p) if session is not None
+                                         else policies.can_screen(user, p))
+        data["objections"] = [objection_json(o, identity=identity) for o in p.objections]
         if calendar is not None and session is not None:
             data["clock"] = clock_for(session, p, calendar).as_dict()
     if user is not None:

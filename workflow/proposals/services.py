@@ -291,6 +291,41 @@ def _write_awards(session: Session, proposal: Proposal, event: str, new_state: s
                                                   AwardRecord.revoked_at.is_(None)).values(revoked_at=utcnow()))
 
 
+def receive_imported(session: Session, actor, *, round_: Round, nominee, unit: Unit, award_type_code: str,
+                     at: Authority, achievements: str, evidence: dict | None, rule_set_code: str | None,
+                     award_rule: dict | None, history: list[dict], receipt: dict) -> Proposal:
+    """An incoming proposal from a dossier package (``decisions.importing``): the one creator of a
+    proposal in a state other than ``draft`` — ``transition`` stays the only writer of a state
+    change. Inserts it ``submitted`` at ``at`` (the receiving authority) with version 1, copies the
+    sending system's history (each row marked ``imported``), writes the ``forward`` row that records
+    the receipt — as an in-system forward would have — and one audit entry for the proposal.
+    Flushes only: the import commits once for the whole package."""
+    proposal = Proposal(round=round_, nominee=nominee, award_type_code=award_type_code, unit=unit,
+                        origin_authority_id=round_.authority_id, current_authority_id=at.id, state="submitted",
+                        version=1, achievements=achievements or "", evidence=evidence, rule_set_code=rule_set_code,
+                        award_rule=award_rule, created_by_id=actor.id)
+    session.add(proposal)
+    session.flush()
+    for row in history:
+        row = dict(row)
+        extra = row.pop("data", {})
+        session.add(ProposalTransition(proposal_id=proposal.id, actor_id=None, authority_id=round_.authority_id,
+                                       data={"imported": True, **extra}, **row))
+    receipt = dict(receipt)
+    comment = receipt.pop("comment", None)
+    session.add(ProposalTransition(
+        proposal_id=proposal.id, event="forward", from_state="recommended", to_state="submitted",
+        actor_id=actor.id, actor_name=actor.username, authority_id=round_.authority_id,
+        comment=comment, data={"to_authority": at.code, "imported": True, **receipt}))
+    session.flush()
+    audit.record(session, chain=at.code, actor=actor, action="proposal.import", object_type="proposal",
+                 object_id=proposal.id, data={"to": "submitted", "from_authority": round_.authority.code,
+                                              "nominee": nominee.name, "award_type": award_type_code,
+                                              "package_id": receipt.get("package_id"),
+                                              "submission_number": receipt.get("submission_number")})
+    return proposal
+
+
 def eligibility_report(session: Session, actor, proposal_id: int, mode: str = "accept") -> dict:
     proposal = get_proposal(session, actor, proposal_id)
     return eligibility.evaluate(session, proposal, mode).as_dict()

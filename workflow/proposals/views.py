@@ -261,6 +261,7 @@ def detail(proposal_id: int):
         can_edit=policies.can_edit(current_user, proposal),
         can_attach=policies.can_attach(current_user, proposal),
         can_screen=policies.can_screen(current_user, proposal),
+        can_see_objector=policies.can_see_objector(db.session, current_user, proposal),
         names=award_names(db.session, [proposal]), days_left=notice.days_left(proposal))
 
 

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
 from workflow.api.core import parse_query_int, route
+from workflow.documents import services as documents
+from workflow.documents.http import download_response
 from workflow.errors import field_error
 from workflow.extensions import db
 from workflow.reports.services import annual_report
 
 
-@route("/reports/annual", tags=("reports",))
-def annual(user):
-    """Awards proposed to each higher level and given here, by award type and nominee kind."""
+def _query() -> tuple[str, int]:
     code = request.args.get("authority")
     if not code:
         raise field_error("authority", _("Give the authority code."))
     year = parse_query_int("year", None, 1946, 2200)
     if year is None:
         raise field_error("year", _("Give the year."))
+    return code, year
+
+
+@route("/reports/annual", tags=("reports",))
+def annual(user):
+    """Awards proposed to each higher level and given here, by award type and nominee kind
+    (the authority's secretary and chair, admins of its scope; 404 for anyone else)."""
+    code, year = _query()
     return jsonify(annual_report(db.session, user, code, year))
+
+
+@route("/reports/annual.docx", tags=("reports",))
+def annual_docx(user):
+    """The annual report section as a DOCX document (SPEC §10; same readers as the JSON)."""
+    code, year = _query()
+    return download_response(documents.annual_report_document(db.session, user, code, year, "docx",
+                                                              current_app.instance_path))

@@ -13,9 +13,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from workflow.errors import Forbidden, NotFound
+from workflow.errors import NotFound
 from workflow.org.models import Authority
 from workflow.proposals.models import Proposal, ProposalTransition, Round
+from workflow.reports import policies
 
 NOT_COUNTED = {"withdrawn", "rejected", "not_recommended", "revoked"}
 KINDS = ("individual", "collective", "household")
@@ -26,14 +27,11 @@ def _rows(counter: dict) -> list[dict]:
 
 
 def annual_report(session: Session, actor, authority_code: str, year: int) -> dict:
+    """The annual report of ``authority_code`` for ``year`` (SPEC §8). Readers: see
+    ``policies.can_read_report``; anyone else gets 404, as for an unknown authority."""
     authority = session.scalar(select(Authority).where(Authority.code == authority_code))
-    if authority is None:
+    if authority is None or not policies.can_read_report(session, actor, authority):
         raise NotFound(_("Unknown authority: %(code)s.", code=authority_code))
-    roles = {r.role for r in actor.roles if r.authority_id == authority.id}
-    if not (actor.is_deployment_admin or roles & {"secretary", "chair", "admin", "council_member"}):
-        if not roles:
-            raise NotFound(_("Unknown authority: %(code)s.", code=authority_code))
-        raise Forbidden(_("Only the secretary and the chair read reports."))
     forwarded = session.execute(
         select(ProposalTransition, Proposal).join(Proposal, ProposalTransition.proposal_id == Proposal.id)
         .join(Round, Proposal.round_id == Round.id)
