@@ -28,7 +28,8 @@ def _web(app, d, who: str):
 
 
 def _higher_readers(d, session) -> list[str]:
-    """The district's and the province's reviewers, secretaries and admins (3-tier rules)."""
+    """The district's and the province's reviewers and secretaries (3-tier rules); their admins are
+    created too (they read their whole subtree, SPEC §2)."""
     session.scalar(select(Authority).where(Authority.code == "T-TN")).rule_set_code = "vn-2024"
     session.commit()
     d.add_staff("H-DH", "huyen")
@@ -36,7 +37,7 @@ def _higher_readers(d, session) -> list[str]:
     f.user(session, "higher_reviewer", d.org["province"], username="tinh_tdkt")
     f.user(session, "admin", d.org["district"], username="huyen_admin")
     f.user(session, "admin", d.org["province"], username="tinh_admin")
-    return ["huyen", "huyen_thuky", "huyen_admin", "tinh_tdkt", "tinh_thuky", "tinh_admin"]
+    return ["huyen", "huyen_thuky", "tinh_tdkt", "tinh_thuky"]
 
 
 def _read_endpoints(pid: int, attachment_id: int) -> list[str]:
@@ -62,8 +63,8 @@ def _reads(app, d, who: str, pid: int, attachment_id: int) -> dict[str, int]:
     return answers
 
 
-DISTRICT = ("huyen", "huyen_thuky", "huyen_admin")
-PROVINCE = ("tinh_tdkt", "tinh_thuky", "tinh_admin")
+DISTRICT = ("huyen", "huyen_thuky")
+PROVINCE = ("tinh_tdkt", "tinh_thuky")
 
 
 def _with_document(d, award: str, name: str) -> tuple[int, int]:
@@ -107,6 +108,18 @@ def test_a_district_award_is_the_districts_and_never_the_provinces(app, d, sessi
     d.send(d.submission([pid])["id"])
     for who in PROVINCE:  # neither sent to the province nor its award
         assert set(_reads(app, d, who, pid, aid).values()) == {404}, who
+
+
+def test_an_admin_reads_everything_of_its_subtree(app, d, session):
+    """SPEC §2: an admin reads everything in its scope — drafts of the communes below included;
+    an admin of another branch of the tree reads none of it."""
+    _higher_readers(d, session)
+    other = f.authority(session, "H-OTHER", "district", parent=d.org["province"])
+    f.user(session, "admin", other, username="other_admin")
+    pid, aid = _with_document(d, "GK_XA", "Ma Văn Quản")
+    for who in ("huyen_admin", "tinh_admin"):
+        assert set(_reads(app, d, who, pid, aid).values()) == {200}, who
+    assert set(_reads(app, d, "other_admin", pid, aid).values()) == {404}
 
 
 # --- item 5: the objector's identity ---------------------------------------------------------------

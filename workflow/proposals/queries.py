@@ -24,7 +24,9 @@ def scope_clause(session: Session, user):
       only what was sent up to it — the proposal was handled there (a history row at that
       authority) or is in a sent submission addressed to it — or, once out of draft, what that
       authority is the deciding authority for (the award type's deciding level is its kind and the
-      proposal comes from its subtree). A lower authority's drafts, never.
+      proposal comes from its subtree). A lower authority's drafts, never;
+    - an admin of an authority: everything of its subtree (SPEC §2, "an admin reads everything in
+      its scope") — the administrator answers for the data, the reviewers only for their work.
     """
     from workflow.catalog.models import AwardType
     from workflow.decisions.models import Submission, SubmissionItem
@@ -46,6 +48,9 @@ def scope_clause(session: Session, user):
             codes = select(AwardType.code).where(AwardType.deciding_level == authority.kind)
             parts.append(and_(Proposal.state != "draft", Proposal.award_type_code.in_(codes),
                               Proposal.origin_authority_id.in_(below)))
+    admin_ids = scope_authority_ids(session, user, {"admin"}) or set()
+    if admin_ids:
+        parts += [Proposal.origin_authority_id.in_(admin_ids), Proposal.current_authority_id.in_(admin_ids)]
     if units:
         parts.append(Proposal.unit_id.in_(units))
     return or_(*parts) if parts else false()
