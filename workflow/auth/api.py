@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from workflow.api.core import route
 from workflow.auth import services
 from workflow.errors import Unauthorized
 from workflow.extensions import db, limiter
 from workflow.org.serializers import user_json
+from workflow.validation import Text
 
 
 class TokenIn(BaseModel):
-    username: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=1, max_length=200)
+    # no control character reaches the user lookup (PostgreSQL refuses a NUL: a 500)
+    username: Text(80, min_length=1)
+    password: Text(200, min_length=1)
 
 
 def login_limit() -> str:
