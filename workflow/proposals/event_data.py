@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workflow.catalog.schema import NOTICE_DAYS_MAX
 from workflow.errors import Invalid
-from workflow.validation import Day, LongText, Text
+from workflow.validation import Count, Day, LongText, Text
 
 
 class _Data(BaseModel):
@@ -56,7 +56,24 @@ class OutcomeData(_Data):
     reason: LongText(5000) | None = None
 
 
+class VoteData(_Data):
+    """``pass`` / ``fail``, written by a meeting's close: the counts of the item."""
+
+    yes: Count | None = None
+    no: Count | None = None
+    denominator: Count | None = None
+
+
+class ForwardData(_Data):
+    """``forward``, written by sending a submission: its number."""
+
+    submission_number: Text(40) | None = None
+
+
 MODELS: dict[str, type[_Data]] = {
+    "pass": VoteData,
+    "fail": VoteData,
+    "forward": ForwardData,
     "return_for_changes": ReturnData,
     "reject": ReasonData,
     "revoke": ReasonData,
