@@ -16,7 +16,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from workflow.reminders import messages
-from workflow.validation import strip_control
+from workflow.validation import CONTROL, strip_control
 
 log = logging.getLogger("workflow.mail")
 LOCALES = ("vi", "en")
@@ -81,8 +81,7 @@ def _body(user, paragraphs: list[str], footer: str) -> str:
 def header_text(value) -> str:
     """``value`` fit for one header line: control characters (a CR or LF would start a new header,
     a vertical tab counts as a line break too) become spaces, runs of spaces one."""
-    return " ".join(strip_control(str(value or "").replace("\r", " ").replace("\n", " ").replace("\t", " "),
-                                  multiline=False).split())
+    return " ".join(CONTROL.sub(" ", str(value or "")).split())
 
 
 def _envelope(user, subject: str, text: str) -> EmailMessage:
