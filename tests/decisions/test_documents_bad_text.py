@@ -36,8 +36,8 @@ def test_decision_renders_with_a_control_character_in_a_nominee_name(d, session,
 
 def test_minutes_render_with_a_control_character_in_a_nominee_name(d, session):
     pid = d.accepted("Bàn Văn Phiếu", "LDTT")
+    _spoil(session, pid, "Bàn Văn\x0c Phiếu\x00")  # before the close, which keeps the names it counted
     d.recommend([pid])
-    _spoil(session, pid, "Bàn Văn\x0c Phiếu\x00")
     closed = session.scalar(select(Meeting.id).where(Meeting.status == "closed"))
     text = flat(docx_text(d.download("thuky", f"/api/v1/meetings/{closed}/minutes?format=docx").data))
     assert "Bàn Văn Phiếu" in text
