@@ -153,3 +153,28 @@ def test_nesting_inside_strings_does_not_count(w):
     """Brackets inside a string are text, not nesting: an ordinary body still passes."""
     pid = w.propose(w.person(), achievements="[[[[" * 20 + "{{{{" * 20)["id"]
     assert w.get("nominator", f"/api/v1/proposals/{pid}")["achievements"].startswith("[[[[")
+
+
+@pytest.mark.parametrize("raw", [str(HUGE), "²", "٣"])
+def test_odd_ids_in_the_anonymous_objection_form(w, client, session, raw):
+    """Digits that are not ASCII, or beyond the integer: a 400 page, never a 500."""
+    from tests.proposals.test_views import csrf_of
+
+    pid = w.propose(w.person())["id"]
+    w.event("nominator", pid, "submit")
+    w.event("secretary", pid, "accept")
+    w.event("secretary", pid, "publish", days=10)
+    token = csrf_of(client.get("/cong-khai/X-DB").get_data(as_text=True))
+    response = client.post("/cong-khai/X-DB", data={"csrf_token": token, "proposal_id": raw, "name": "Ma Văn Dân",
+                                                    "contact": "0912345678", "text": "Không đúng sự thật."})
+    assert response.status_code == 400 and 'data-code="400"' in response.get_data(as_text=True)
+
+
+def test_an_odd_version_on_the_action_form(w, app, session):
+    from tests.proposals.test_views import csrf_of, web
+
+    pid = w.propose(w.person())["id"]
+    browser = web(app, "nominator", w)
+    token = csrf_of(browser.get(f"/ho-so/{pid}").get_data(as_text=True))
+    response = browser.post(f"/ho-so/{pid}/thao-tac", data={"csrf_token": token, "event": "submit", "version": "²"})
+    assert response.status_code == 302  # back to the page; the version is simply not checked

@@ -102,6 +102,24 @@ def check_date(field: str, value: date | None, *, history: bool = False) -> date
     return value
 
 
+def parse_id(raw) -> int | None:
+    """A form or query value as a database id: ASCII digits within 1 … MAX_ID, else None
+    (``"²".isdigit()`` is True, yet ``int("²")`` raises)."""
+    text = str(raw or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def form_ids(field: str, values: list[str]) -> list[int]:
+    """Form values as ids; 422 naming ``field`` when one is not an id."""
+    ids = [parse_id(v) for v in values]
+    if any(i is None for i in ids):
+        raise field_error(field, _("Not a valid id."))
+    return ids
+
+
 def check_id(field: str, value: int | None) -> int | None:
     """``value`` when it is a database id (None passes); 422 naming ``field`` otherwise."""
     if value is not None and not (isinstance(value, int) and 1 <= value <= MAX_ID):

@@ -50,7 +50,7 @@ class PublishData(_Data):
 
 
 class OutcomeData(_Data):
-    outcome: Literal["approved", "returned", "rejected"]
+    outcome: Literal["approved", "returned", "rejected"] | None = None  # missing: the guard says what it may be
     decision_number: Text(60) | None = None
     decision_date: Day | None = None
     reason: LongText(5000) | None = None
