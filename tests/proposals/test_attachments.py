@@ -325,7 +325,7 @@ def test_every_download_is_nosniff_with_a_clean_name(w, app, session, draft):
     """Even a name stored before names were checked never reaches the header raw."""
     body = upload(w, draft["id"], pdf(), "bc.pdf").get_json()
     row = session.get(Attachment, body["id"])
-    row.filename = "bao\x00cao\r\n.pdf"
+    row.filename = "bao\x01cao\r\n.pdf"  # PostgreSQL cannot store a NUL
     session.commit()
     from tests.proposals.test_views import web
 

@@ -112,7 +112,7 @@ def test_a_message_that_cannot_be_built_is_parked_at_once(app, session, commune,
     assert session.get(Reminder, bad_id).last_error.startswith("UnicodeEncodeError")
 
 
-@pytest.mark.parametrize("email", ["xom nato@dinhbien.example", "xom_nato@dinh\x00bien.example"])
+@pytest.mark.parametrize("email", ["xom nato@dinhbien.example", "xom_nato@dinh\x1bbien.example"])
 def test_a_recipient_address_with_control_characters_or_spaces(app, session, commune, mailer, email):
     commune.users["n_nato"].email = email
     session.commit()
@@ -124,4 +124,4 @@ def test_a_recipient_address_with_control_characters_or_spaces(app, session, com
     statuses = _statuses(session)
     assert "sending" not in statuses and sum(statuses.values()) == GOOD + 1
     for message in mailer.sent:
-        assert "\x00" not in str(message["To"]) and " " not in str(message["To"])
+        assert "\x1b" not in str(message["To"]) and " " not in str(message["To"])
