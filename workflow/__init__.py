@@ -75,6 +75,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if settings["DATABASE_URL"].startswith("sqlite:///"):
         Path(settings["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
+    _init_input_limits(app)
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -118,6 +119,22 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     logging.getLogger("workflow").setLevel(logging.INFO)
     return app
+
+
+def _init_input_limits(app: Flask) -> None:
+    """Ids in paths fit the database's integer (beyond: 404, an unknown object); the request guard
+    runs before everything else (CSRF, rate limits), so no view sees a control character."""
+    from werkzeug.routing import IntegerConverter
+
+    from workflow.validation import MAX_ID, guard_request
+
+    class BoundedInt(IntegerConverter):
+        def __init__(self, url_map, *args, **kwargs):
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = BoundedInt
+    app.before_request_funcs.setdefault(None, []).insert(0, guard_request)
 
 
 def _engine_options(url: str) -> dict:

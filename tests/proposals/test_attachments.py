@@ -239,3 +239,104 @@ def test_nominator_may_not_attach_once_under_review(w, draft):
     r = upload(w, draft["id"], pdf(), "b.pdf")
     assert r.status_code == 403
     assert upload(w, draft["id"], pdf(), "c.pdf", who="secretary").status_code == 201
+
+
+# --- issue 15, item 12: polyglots, zip bombs, encrypted packages, hostile names, nosniff --------
+
+def polyglot_pdf() -> bytes:
+    """Starts like a PDF, but a browser sniffing it would find a page with a script."""
+    return b"%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n" + pdf()[9:]
+
+
+def _office(members: dict[str, bytes], *, compression=zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buffer.getvalue()
+
+
+def zip_bomb_docx() -> bytes:
+    """A valid-looking DOCX whose document part inflates to 80 MB from a few dozen KB."""
+    with zipfile.ZipFile(io.BytesIO(docx())) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["word/media/bomb.bin"] = b"\0" * (80 * 1024 * 1024)
+    return _office(parts)
+
+
+def encrypted_docx() -> bytes:
+    """A DOCX with the ZIP 'encrypted' flag set on its main part (in the local header and the
+    central directory), as an archiver protecting it with a password writes it."""
+    data = bytearray(docx())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        local = z.getinfo("word/document.xml").header_offset
+    data[local + 6] |= 0x01  # general purpose flags, bit 0: encrypted
+    start = 0
+    while (start := data.find(b"PK\x01\x02", start)) != -1:
+        name_len = struct.unpack("<H", data[start + 28:start + 30])[0]
+        if data[start + 46:start + 46 + name_len] == b"word/document.xml":
+            data[start + 8] |= 0x01
+        start += 4
+    return bytes(data)
+
+
+def no_content_types_docx() -> bytes:
+    with zipfile.ZipFile(io.BytesIO(docx())) as z:
+        return _office({n: z.read(n) for n in z.namelist() if n != "[Content_Types].xml"})
+
+
+@pytest.mark.parametrize(("maker", "filename"), [
+    (polyglot_pdf, "bao-cao.pdf"),
+    (zip_bomb_docx, "bao-cao.docx"),
+    (encrypted_docx, "bao-cao.docx"),
+    (no_content_types_docx, "bao-cao.docx"),
+])
+def test_polyglots_bombs_and_encrypted_packages_are_refused(w, app, session, draft, maker, filename):
+    r = upload(w, draft["id"], maker(), filename)
+    assert r.status_code == 422, r.get_json()
+    assert "file" in r.get_json()["error"]["details"]
+    assert attachment_count(session) == 0 and stored_files(app) == []
+
+
+def test_a_nul_in_the_file_name_is_refused(w, app, session, draft):
+    for name in ("bao-cao\x00.html.pdf", "bao\r\ncao.pdf", "bao\x0bcao.pdf"):
+        r = upload(w, draft["id"], pdf(), name)
+        assert r.status_code == 422, (name, r.get_json())
+        assert "file" in r.get_json()["error"]["details"]
+    assert attachment_count(session) == 0 and stored_files(app) == []
+
+
+@pytest.mark.parametrize(("name", "kept"), [
+    ("../../etc/passwd.pdf", "passwd.pdf"),
+    ("/tmp/Báo cáo.pdf", "Báo cáo.pdf"),
+])
+def test_paths_in_the_file_name_are_cut_to_the_name(w, session, draft, name, kept):
+    r = upload(w, draft["id"], pdf(), name)
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["filename"] == kept
+
+
+def test_safe_filename_keeps_vietnamese_letters_only_safe_characters():
+    from workflow.documents.http import safe_filename
+
+    assert safe_filename("C:\\Users\\Xã\\Biên bản \"họp\" <1>.pdf") == "Biên bản _họp_ _1_.pdf"
+    assert safe_filename("..\\..\\.hidden.pdf") == "hidden.pdf"
+    assert safe_filename("\x00\r\n") == "tai-lieu" and safe_filename("Ho\u0302\u0300ng.pdf") == "Hồng.pdf"
+
+
+def test_every_download_is_nosniff_with_a_clean_name(w, app, session, draft):
+    """Even a name stored before names were checked never reaches the header raw."""
+    body = upload(w, draft["id"], pdf(), "bc.pdf").get_json()
+    row = session.get(Attachment, body["id"])
+    row.filename = "bao\x01cao\r\n.pdf"  # PostgreSQL cannot store a NUL
+    session.commit()
+    from tests.proposals.test_views import web
+
+    browser = web(app, "secretary", w)
+    for response in (w.call("secretary", "GET", body["url"]), browser.get(f"/ho-so/tai-lieu/{body['id']}")):
+        assert response.status_code == 200
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.startswith("attachment;") and not re.search(r"[\x00-\x1f]", disposition)
+        assert "baocao.pdf" in disposition
+        response.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from workflow.api.core import route
 from workflow.auth import services
@@ -13,18 +13,20 @@ from workflow.auth.throttle import authenticate_throttled
 from workflow.errors import Unauthorized
 from workflow.extensions import db
 from workflow.org.serializers import user_json
+from workflow.validation import Text
 
 
 class TokenIn(BaseModel):
-    username: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=1, max_length=200)
+    # no control character reaches the user lookup (PostgreSQL refuses a NUL: a 500)
+    username: Text(80, min_length=1)
+    password: Text(200, min_length=1)
 
 
 class PasswordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")  # passwords are taken as typed: no stripping
 
-    current_password: str = Field(min_length=1, max_length=200)
-    new_password: str = Field(min_length=services.MIN_PASSWORD_LENGTH, max_length=200)
+    current_password: Text(200, min_length=1)
+    new_password: Text(200, min_length=services.MIN_PASSWORD_LENGTH)
 
 
 def check_password(username: str, password: str):

@@ -6,19 +6,20 @@ from datetime import date
 from typing import Literal
 
 from flask import jsonify
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from workflow.api.core import parse_query_int, route
 from workflow.calendar.models import CalendarDay
 from workflow.calendar.services import WorkCalendar, set_day
 from workflow.extensions import db
+from workflow.validation import Text, check_date
 
 
 class DayIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: Literal["day_off", "working_day"] | None = None
-    note: str = Field(default="", max_length=200)
+    note: Text(200) = ""
 
 
 @route("/calendar", tags=("calendar",))
@@ -44,5 +45,6 @@ def put_day(user, day: str, data: DayIn):
         parsed = date.fromisoformat(day)
     except ValueError as exc:
         raise field_error("day", _("Write the date as YYYY-MM-DD.")) from exc
+    check_date("day", parsed)
     row = set_day(db.session, user, parsed, data.kind, data.note)
     return jsonify({"day": parsed.isoformat(), "kind": row.kind if row else None, "note": row.note if row else ""})

@@ -33,6 +33,10 @@ def _to_fraction(value) -> Fraction:
 Ratio = Annotated[Fraction, BeforeValidator(_to_fraction), PlainSerializer(str, return_type=str)]
 
 
+# the longest public notice a rule set may ask for, and a secretary may publish
+NOTICE_DAYS_MAX = 60
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -72,7 +76,7 @@ class MeetingEvidence(_Strict):
 
     min_present_ratio: Ratio  # of invited
     min_agree_ratio: Ratio  # of present
-    notice_days: int = Field(ge=0, le=60)
+    notice_days: int = Field(ge=0, le=NOTICE_DAYS_MAX)
 
 
 class RequiredDocument(_Strict):
@@ -96,7 +100,7 @@ class AwardTypeDef(_Strict):
     council_vote: bool = True
     ballot: BallotRule | None = None  # None with council_vote → the rule set's default ballot
     quorum: Ratio | None = None  # None → the rule set's default
-    notice_days: int = Field(default=0, ge=0, le=60)
+    notice_days: int = Field(default=0, ge=0, le=NOTICE_DAYS_MAX)
     prerequisites: list[Prerequisite] = []
     cap: RatioCap | None = None
     evidence: MeetingEvidence | None = None

@@ -12,46 +12,50 @@ from workflow.api.core import StrictBody, parse_body, route
 from workflow.council import ballots, services
 from workflow.council.serializers import meeting_json
 from workflow.extensions import db
+from workflow.validation import MAX_IDS, Code, Count, Id, Ids, Moment, Text
 
 
 class MeetingIn(StrictBody):
-    authority_code: str
-    scheduled_at: datetime
-    place: str = Field(min_length=1, max_length=300)
+    authority_code: Code
+    scheduled_at: Moment
+    place: Text(300, min_length=1)
 
 
 class AgendaIn(StrictBody):
-    proposal_ids: list[int] = Field(min_length=1)
+    proposal_ids: Ids
 
 
 class WrittenCount(StrictBody):
-    yes: int = Field(ge=0)
-    no: int = Field(ge=0)
+    yes: Count
+    no: Count
+
+
+Username = Text(80, min_length=1)
 
 
 class AttendanceIn(StrictBody):
-    present: list[str]
-    written_votes: dict[int, WrittenCount] | None = None
-    written_voters: list[str] | None = None
+    present: list[Username] = Field(max_length=MAX_IDS)
+    written_votes: dict[Id, WrittenCount] | None = Field(default=None, max_length=MAX_IDS)
+    written_voters: list[Username] | None = Field(default=None, max_length=MAX_IDS)
 
 
 class VoteIn(StrictBody):
-    proposal_id: int
+    proposal_id: Id
     choice: Literal["yes", "no"]
 
 
 class BallotIn(StrictBody):
-    votes: list[VoteIn] = Field(min_length=1)
+    votes: list[VoteIn] = Field(min_length=1, max_length=MAX_IDS)
 
 
 class HandsIn(StrictBody):
-    proposal_id: int
-    yes: int = Field(ge=0)
-    no: int = Field(ge=0)
+    proposal_id: Id
+    yes: Count
+    no: Count
 
 
 class CloseIn(StrictBody):
-    tie_break: list[int] = Field(default_factory=list)
+    tie_break: list[Id] = Field(default_factory=list, max_length=MAX_IDS)
 
 
 def _aware(moment: datetime) -> datetime:

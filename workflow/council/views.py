@@ -20,6 +20,7 @@ from workflow.council.forms import MeetingForm
 from workflow.errors import Conflict, DomainError, NotFound
 from workflow.extensions import db
 from workflow.proposals.states import STATE_LABELS
+from workflow.validation import form_ids
 from workflow.views import nav_item
 
 bp = Blueprint("council", __name__, url_prefix="/hoi-dong")
@@ -141,8 +142,8 @@ def agenda(meeting_id: int):
     """Build the agenda from the proposals under review whose award type needs a vote (secretary)."""
     meeting = _secretary_meeting(meeting_id)
     if request.method == "POST":
-        chosen = request.form.getlist("proposal_id", type=int)
         try:
+            chosen = form_ids("proposal_ids", request.form.getlist("proposal_id"))
             services.set_agenda(db.session, current_user, meeting.id, chosen)
         except DomainError as exc:
             _refused(exc)
@@ -157,7 +158,7 @@ def _count(name: str) -> int:
     raw = (request.form.get(name) or "").strip()
     if not raw:
         return 0
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
         raise ValueError(name)
     return int(raw)
 
@@ -216,7 +217,8 @@ def close_vote(meeting_id: int):
     """Close the vote (chair): tally, caps, pass/fail. A tie at a cap asks the chair to choose."""
     meeting = _load(meeting_id)
     try:
-        services.close_vote(db.session, current_user, meeting.id, request.form.getlist("tie_break", type=int))
+        services.close_vote(db.session, current_user, meeting.id,
+                            form_ids("tie_break", request.form.getlist("tie_break")))
     except Conflict as exc:
         _refused(exc)
         if exc.code == "cap_tie":

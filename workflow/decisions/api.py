@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
-from flask import current_app, g, jsonify, request, send_file
+from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 from pydantic import Field
 
@@ -14,36 +13,38 @@ from workflow.api.core import StrictBody, parse_body, route
 from workflow.calendar.services import WorkCalendar
 from workflow.decisions import exchange, importing, reading, services, tracking
 from workflow.decisions.serializers import decision_json, submission_json
+from workflow.documents.http import send_download
 from workflow.errors import field_error
 from workflow.extensions import db
+from workflow.validation import Code, Day, Id, Ids, LongText, Text
 
 
 class DecisionIn(StrictBody):
-    authority_code: str
-    award_type_code: str | None = None  # omitted: several award types, the list grouped by type
-    proposal_ids: list[int] = Field(min_length=1)
+    authority_code: Code
+    award_type_code: Code | None = None  # omitted: several award types, the list grouped by type
+    proposal_ids: Ids
 
 
 class IssueIn(StrictBody):
-    number: str | None = Field(default=None, max_length=40)
-    on: date | None = Field(default=None, alias="date")
+    number: Text(40, min_length=1) | None = None
+    on: Day | None = Field(default=None, alias="date")
 
 
 class SubmissionIn(StrictBody):
-    from_authority_code: str
-    proposal_ids: list[int] = Field(min_length=1)
+    from_authority_code: Code
+    proposal_ids: Ids
 
 
 class SendIn(StrictBody):
-    on: date | None = Field(default=None, alias="date")
+    on: Day | None = Field(default=None, alias="date")
 
 
 class OutcomeIn(StrictBody):
-    proposal_id: int
+    proposal_id: Id
     outcome: Literal["approved", "returned", "rejected"]
-    decision_number: str | None = Field(default=None, max_length=60)
-    decision_date: date | None = None
-    reason: str | None = Field(default=None, max_length=5000)
+    decision_number: Text(60) | None = None
+    decision_date: Day | None = None
+    reason: LongText(5000) | None = None
 
 
 def _signed_in_at() -> datetime | None:
@@ -124,10 +125,7 @@ def export_package(user, submission_id: int):
     every attachment, each with its SHA-256 (for a higher level that uses another system)."""
     filename, content = exchange.export_package(db.session, user, submission_id,
                                                 instance_path=current_app.instance_path)
-    response = send_file(io.BytesIO(content), mimetype="application/zip", as_attachment=True,
-                         download_name=filename, max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return send_download(content, "application/zip", filename)
 
 
 @route("/dossiers/import", methods=["POST"], tags=("decisions",))

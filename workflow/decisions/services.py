@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from workflow.audit import services as audit
@@ -32,6 +33,7 @@ from workflow.proposals import guards
 from workflow.proposals import services as proposals
 from workflow.proposals.models import Proposal
 from workflow.proposals.states import Context
+from workflow.validation import check_date, check_id
 
 DECISION_SUFFIX = "QĐ-UBND"
 SUBMISSION_SUFFIX = "TTr-UBND"
@@ -72,6 +74,7 @@ def _proposals_for(session: Session, actor, authority, proposal_ids: list[int]) 
         raise field_error("proposal_ids", _("A proposal is listed twice."))
     rows = []
     for pid in proposal_ids:
+        check_id("proposal_ids", pid)
         proposal = session.get(Proposal, pid)
         if proposal is None or proposal.current_authority_id != authority.id:
             raise field_error("proposal_ids", _("Unknown proposal: %(id)s.", id=pid))
@@ -145,7 +148,14 @@ def create_decision(session: Session, actor, *, authority_code: str, award_type_
         decision.items.append(DecisionItem(proposal_id=proposal.id, cash_amount=_cash(proposal)))
     decision.cash_total = sum((i.cash_amount for i in decision.items), Decimal(0))
     session.add(decision)
-    session.flush()
+    try:
+        session.flush()
+    except (IntegrityError, OperationalError) as exc:  # OperationalError: SQLite's lock, same race
+        # a concurrent draft took a proposal between the check above and this insert: the unique
+        # key on decision_item.proposal_id keeps a proposal in one decision, this draft loses
+        session.rollback()
+        raise Conflict(_("A proposal of this list was just put in another decision."), code="in_decision",
+                       details={"proposal_ids": proposal_ids}) from exc
     audit.record(session, chain=authority.code, actor=actor, action="decision.draft", object_type="decision",
                  object_id=decision.id, data={"award": decision.award_type_code, "proposals": proposal_ids})
     session.commit()
@@ -170,7 +180,7 @@ def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: d
         raise Conflict(_("This decision is already issued (%(number)s).", number=decision.number),
                        code="already_issued")
     require_fresh(signed_in_at, fresh_minutes)
-    signed_on = signed_on or date.today()
+    signed_on = check_date("date", signed_on) or date.today()
     try:
         if number:
             taken = session.scalar(select(Decision.id).where(Decision.authority_id == decision.authority_id,
@@ -253,7 +263,7 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
         raise Conflict(_("This submission is already sent (%(number)s).", number=submission.number),
                        code="already_sent")
     require_fresh(signed_in_at, fresh_minutes)
-    sent_on = sent_on or date.today()
+    sent_on = check_date("date", sent_on) or date.today()
     try:
         number = _free_number(session, Submission, Submission.from_authority_id, submission.from_authority_id, "TTr",
                               sent_on.year, SUBMISSION_SUFFIX)
@@ -283,6 +293,8 @@ def record_outcome(session: Session, actor, submission_id: int, *, proposal_id: 
                    decision_number: str | None = None, decision_date: date | None = None,
                    reason: str | None = None) -> SubmissionItem:
     """The higher level's answer for one proposal, entered from the paper (or by its reviewer)."""
+    check_date("decision_date", decision_date)
+    check_id("proposal_id", proposal_id)
     submission = get_submission(session, actor, submission_id)
     if submission.status != "sent":
         raise Conflict(_("The submission has not been sent."), code="not_sent")

@@ -28,6 +28,7 @@ from workflow.documents.http import download_response
 from workflow.errors import DomainError
 from workflow.extensions import db
 from workflow.proposals.states import STATE_LABELS
+from workflow.validation import parse_id
 from workflow.views import nav_item
 
 bp = Blueprint("decisions", __name__)
@@ -72,10 +73,10 @@ def _fail(exc: DomainError, back: str):
 
 
 def _ids(name: str = "proposal_ids") -> list[int]:
-    try:
-        return [int(v) for v in request.form.getlist(name)]
-    except ValueError:
+    ids = [parse_id(v) for v in request.form.getlist(name)]
+    if any(i is None for i in ids):
         abort(400)
+    return ids
 
 
 # --- the chair -------------------------------------------------------------------------------------
@@ -264,7 +265,7 @@ def record_outcome(submission_id: int):
         return redirect(back)
     try:
         services.record_outcome(db.session, current_user, submission_id,
-                                proposal_id=int(form.get("proposal_id", "0") or 0),
+                                proposal_id=parse_id(form.get("proposal_id")) or 0,
                                 outcome=form.get("outcome", ""),
                                 decision_number=(form.get("decision_number") or "").strip() or None,
                                 decision_date=decided_on, reason=(form.get("reason") or "").strip() or None)

@@ -10,10 +10,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from workflow.validation import xml_safe
+
 
 def nfc(text: str) -> str:
-    """Composed Unicode: a combining accent typed separately becomes one precomposed letter."""
-    return unicodedata.normalize("NFC", str(text or ""))
+    """Composed Unicode (a combining accent typed separately becomes one precomposed letter),
+    without the control characters XML refuses: python-docx raises on them, and one stray
+    character in a nominee's name would fail the whole document."""
+    return xml_safe(unicodedata.normalize("NFC", str(text or "")))
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from flask import jsonify
@@ -16,65 +15,66 @@ from workflow.extensions import db
 from workflow.org import policies, services
 from workflow.org.models import Authority
 from workflow.org.serializers import authority_json, award_record_json, nominee_json, unit_json, user_json
+from workflow.validation import Code, HistoryDay, Name, Text, Year
 
-Code = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+Username = Text(80, min_length=1, pattern=r"^[A-Za-z0-9_.@-]+$")
 
 
 class AuthorityIn(StrictBody):
-    code: str = Code
-    name: str = Field(min_length=1, max_length=200)
+    code: Code
+    name: Name
     kind: Literal["commune", "district", "province", "central"]
-    parent_code: str | None = None
-    rule_set: str | None = None
+    parent_code: Code | None = None
+    rule_set: Code | None = None
 
 
 class AuthorityPatch(StrictBody):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    parent_code: str | None = None
-    rule_set: str | None = None
+    name: Name | None = None
+    parent_code: Code | None = None
+    rule_set: Code | None = None
 
 
 class UnitIn(StrictBody):
-    code: str = Code
-    name: str = Field(min_length=1, max_length=200)
+    code: Code
+    name: Name
     kind: Literal["hamlet", "school", "clinic", "mass_organisation", "office", "other"]
-    authority_code: str
+    authority_code: Code
 
 
 class RoleIn(StrictBody):
     role: Literal["nominator", "secretary", "council_member", "chair", "higher_reviewer", "admin"]
-    authority_code: str | None = None
-    unit_code: str | None = None
+    authority_code: Code | None = None
+    unit_code: Code | None = None
 
 
 class UserIn(StrictBody):
-    username: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=8, max_length=200)
-    full_name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    username: Username
+    password: Text(200, min_length=8)
+    full_name: Name
+    email: Text(254, pattern=r"^[^@\s]+@[^@\s]+$") | None = None
     locale: Literal["vi", "en"] = "vi"
-    roles: list[RoleIn] = Field(min_length=1)
+    roles: list[RoleIn] = Field(min_length=1, max_length=50)
 
 
 class SeatIn(StrictBody):
-    username: str
+    username: Username
     position: Literal["chair", "vice_chair", "member", "secretary"]
 
 
 class CouncilIn(StrictBody):
-    members: list[SeatIn] = Field(min_length=1)
+    members: list[SeatIn] = Field(min_length=1, max_length=200)
 
 
 class NomineeIn(StrictBody):
     kind: Literal["individual", "collective", "household"]
-    name: str = Field(min_length=1, max_length=200)
-    authority_code: str
-    unit_code: str | None = None
-    position: str | None = Field(default=None, max_length=200)
+    name: Name
+    authority_code: Code
+    unit_code: Code | None = None
+    position: Text(200) | None = None
     birth_year: int | None = Field(default=None, gt=1900, lt=2100)
     gender: Literal["male", "female", "other"] | None = None
-    head_name: str | None = Field(default=None, max_length=200)
-    username: str | None = None
+    head_name: Text(200) | None = None
+    username: Username | None = None
 
 
 class AccountLinkIn(StrictBody):
@@ -82,10 +82,10 @@ class AccountLinkIn(StrictBody):
 
 
 class PastAwardIn(StrictBody):
-    award_type_code: str
-    year: int
-    decision_number: str = Field(min_length=1, max_length=60)
-    decision_date: date | None = None
+    award_type_code: Code
+    year: Year
+    decision_number: Text(60, min_length=1)
+    decision_date: HistoryDay | None = None
 
 
 @route("/authorities", methods=["POST"], body=AuthorityIn, tags=("organisation",))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.api.core import StrictBody, parse_query_int, route
 from workflow.calendar.services import WorkCalendar
+from workflow.documents.http import send_download
 from workflow.errors import field_error
 from workflow.extensions import db, limiter
 from workflow.proposals import attachments, notice, policies, queries, services
@@ -21,27 +21,28 @@ from workflow.proposals.serializers import (
     round_json,
     transition_json,
 )
+from workflow.validation import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, Code, Count, Day, Id, LongText, Text, Year
 
 
 class RoundIn(StrictBody):
-    authority_code: str
-    year: int
+    authority_code: Code
+    year: Year
     kind: Literal["annual", "campaign", "ad_hoc"]
-    title: str = Field(min_length=1, max_length=300)
-    nomination_deadline: date
+    title: Text(300, min_length=1)
+    nomination_deadline: Day
 
 
 class MeetingEvidence(StrictBody):
-    held_on: date
-    invited: NonNegativeInt
-    present: NonNegativeInt
-    agreed: NonNegativeInt
+    held_on: Day
+    invited: Count
+    present: Count
+    agreed: Count
 
 
 class NoticeEvidence(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    from_: date = Field(alias="from")
-    to: date
+    from_: Day = Field(alias="from")
+    to: Day
 
 
 class EvidenceIn(StrictBody):
@@ -54,41 +55,43 @@ class EvidenceIn(StrictBody):
 
 
 class ProposalIn(StrictBody):
-    round_id: int
-    nominee_id: int
-    award_type_code: str
-    unit_code: str
-    achievements: str = Field(default="", max_length=20000)
+    round_id: Id
+    nominee_id: Id
+    award_type_code: Code
+    unit_code: Code
+    achievements: LongText(20000) = ""
     evidence: EvidenceIn | None = None
-    linked_proposal_id: int | None = None
+    linked_proposal_id: Id | None = None
 
 
 class ProposalPatch(StrictBody):
-    version: int
-    achievements: str | None = Field(default=None, max_length=20000)
+    version: Id
+    achievements: LongText(20000) | None = None
     evidence: EvidenceIn | None = None
 
 
 class EventIn(StrictBody):
-    event: str = Field(min_length=1, max_length=40)
-    comment: str | None = Field(default=None, max_length=5000)
+    event: Text(40, min_length=1)
+    comment: LongText(5000) | None = None
+    # each event's own model (proposals.event_data) checks it inside ``transition``, for the
+    # screens as well
     data: dict = Field(default_factory=dict)
-    version: int | None = None
+    version: Id | None = None
 
 
 class PaperIn(StrictBody):
-    doc_type: str = Field(min_length=1, max_length=60)
+    doc_type: Text(60, min_length=1)
 
 
 class ObjectionIn(StrictBody):
-    proposal_id: int
-    name: str = Field(default="", max_length=200)
-    contact: str = Field(default="", max_length=200)
-    text: str = Field(default="", max_length=5000)
+    proposal_id: Id
+    name: Text(200) = ""
+    contact: Text(200) = ""
+    text: LongText(5000) = ""
 
 
 class ResolutionIn(StrictBody):
-    resolution: str = Field(min_length=1, max_length=5000)
+    resolution: LongText(5000, min_length=1)
 
 
 def _calendar() -> WorkCalendar:
@@ -123,11 +126,11 @@ def list_proposals(user):
     args = request.args
     page = parse_query_int("page", 1, 1, 100000)
     per_page = parse_query_int("per_page", 50, 1, 500)
-    year = parse_query_int("year", None, 1946, 2200)
+    year = parse_query_int("year", None, EARLIEST_YEAR, LATEST_YEAR)
     items, total = queries.list_proposals(
         db.session, user, state=args.get("state"), year=year, award_type=args.get("award_type"),
         unit=args.get("unit"), authority=args.get("authority"), q=args.get("q"),
-        round_id=parse_query_int("round", None, 1, 2**31), page=page, per_page=per_page)
+        round_id=parse_query_int("round", None, 1, MAX_ID), page=page, per_page=per_page)
     return jsonify({"items": [proposal_json(p, user, full=False) for p in items], "total": total,
                     "page": page, "per_page": per_page})
 
@@ -194,8 +197,7 @@ def download_attachment(user, attachment_id: int):
     """Download a document (always as an attachment; only within the caller's scope)."""
     attachment = attachments.get_attachment(db.session, user, attachment_id)
     path = attachments.storage_dir(current_app.instance_path) / attachment.stored_name
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.filename)
+    return send_download(path, attachment.content_type, attachment.filename, no_store=False)
 
 
 @route("/proposals/<int:proposal_id>/paper-receipts", methods=["POST"], body=PaperIn, tags=("proposals",))

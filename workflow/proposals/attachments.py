@@ -7,6 +7,7 @@ import hashlib
 import io
 import uuid
 import zipfile
+import zlib
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -15,10 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflow.audit import services as audit
+from workflow.documents.http import safe_filename
 from workflow.errors import DomainError, Forbidden, NotFound, field_error
 from workflow.proposals import policies
 from workflow.proposals.models import Attachment, PaperReceipt
 from workflow.proposals.services import get_proposal
+from workflow.validation import has_control
 
 
 class TooLarge(DomainError):
@@ -34,22 +37,75 @@ ALLOWED = {
 }
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# the main part of each Office Open XML package (only DOCX is accepted as an attachment)
+OFFICE_MAIN_PART = {DOCX: "word/document.xml",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xl/workbook.xml"}
+# an Office package opened before it is accepted: members, real unpacked bytes, compression ratio
+ARCHIVE_MAX_MEMBERS = 1000
+ARCHIVE_MAX_BYTES = 64 * 1024 * 1024
+ARCHIVE_MAX_RATIO = 200  # for a member larger than 1 MiB unpacked: more is a zip bomb
+_HTML_MARKERS = (b"<html", b"<script", b"<!doctype", b"<body", b"<head", b"<iframe", b"<svg")
+
+
+def _looks_like_html(head: bytes) -> bool:
+    lowered = head.lower()
+    return any(marker in lowered for marker in _HTML_MARKERS)
+
+
+def office_package(content: bytes, mimetype: str) -> bool:
+    """True when ``content`` is a sound Office package of ``mimetype``: a ZIP with
+    ``[Content_Types].xml`` and the main part, no encrypted member, at most ARCHIVE_MAX_MEMBERS
+    members, and — read for real, not taken from the headers — at most ARCHIVE_MAX_BYTES unpacked
+    without a member that inflates more than ARCHIVE_MAX_RATIO times."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+            if len(infos) > ARCHIVE_MAX_MEMBERS or not {"[Content_Types].xml", OFFICE_MAIN_PART[mimetype]} <= names:
+                return False
+            if any(i.flag_bits & 0x1 for i in infos):  # encrypted
+                return False
+            total = 0
+            for info in infos:
+                size = 0
+                with archive.open(info) as member:
+                    while chunk := member.read(64 * 1024):
+                        size += len(chunk)
+                        total += len(chunk)
+                        if total > ARCHIVE_MAX_BYTES:
+                            return False
+                        if size > 1024 * 1024 and size > ARCHIVE_MAX_RATIO * max(info.compress_size, 1):
+                            return False
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError, OSError,
+            EOFError, zlib.error):
+        return False
+    return True
+
+
 def sniff(head: bytes, content: bytes) -> str | None:
-    """The content type from the bytes themselves (never from the name)."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\xff\xd8\xff"):
+    """The content type from the bytes themselves (never from the name). A PDF starts with
+    ``%PDF-`` at offset 0 and holds no HTML in its first KB (a PDF/HTML polyglot is refused); a
+    DOCX is opened as an archive, with limits, before it is accepted."""
+    first_kb = content[:1024]
+    if content.startswith(b"%PDF-"):
+        return None if _looks_like_html(first_kb) else "application/pdf"
+    if content.startswith(b"\xff\xd8\xff"):
         return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                if "word/document.xml" in archive.namelist():
-                    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        except zipfile.BadZipFile:
-            return None
+    if content.startswith(b"PK\x03\x04"):
+        return DOCX if office_package(content, DOCX) else None
     return None
+
+
+def upload_filename(filename: str) -> str:
+    """The name an upload is kept under: a control character (a NUL that would reach
+    ``Content-Disposition``) is refused with 422; a path is cut to its last part and unsafe
+    characters are replaced (``safe_filename``)."""
+    if has_control(filename or ""):
+        raise field_error("file", _("The file name contains a control character: rename the file."))
+    return safe_filename(filename or "")
 
 
 def storage_dir(instance_path: str) -> Path:
@@ -71,6 +127,7 @@ def add_attachment(session: Session, actor, proposal_id: int, *, doc_type: str, 
         raise TooLarge(_("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024)))
     if not content:
         raise field_error("file", _("The file is empty."))
+    filename = upload_filename(filename)
     content_type = sniff(content[:16], content)
     if content_type is None:
         raise field_error("file", _("Only PDF, DOCX, JPEG and PNG files are accepted."))
@@ -78,7 +135,7 @@ def add_attachment(session: Session, actor, proposal_id: int, *, doc_type: str, 
     path = directory / stored_name
     path.write_bytes(content)
     attachment = Attachment(proposal_id=proposal.id, doc_type=doc_type,
-                            filename=Path(filename or "tai-lieu").name[:255], stored_name=stored_name,
+                            filename=filename, stored_name=stored_name,
                             content_type=content_type, size=len(content),
                             sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=actor.id)
     session.add(attachment)

@@ -3,10 +3,11 @@ that upload, download and tick (split from ``views`` to keep each file short).""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from workflow.documents.http import send_download
 from workflow.errors import DomainError, NotFound
 from workflow.extensions import db
 from workflow.proposals import attachments, choices, eligibility, notice
@@ -63,8 +64,7 @@ def download(attachment_id: int):
     path = attachments.storage_dir(current_app.instance_path) / attachment.stored_name
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.filename)
+    return send_download(path, attachment.content_type, attachment.filename, no_store=False)
 
 
 @bp.post("/<int:proposal_id>/ban-giay")

@@ -8,6 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from workflow.catalog.schema import NOTICE_DAYS_MAX
 from workflow.proposals import eligibility
 from workflow.proposals.states import Context, GuardFailed
 
@@ -80,13 +81,16 @@ def has_reason(ctx: Context) -> bool:
 
 
 def notice_period(ctx: Context) -> bool:
-    days = ctx.data.get("days", _rule(ctx).get("notice_days", 0))
-    try:
-        days = int(days)
-    except (TypeError, ValueError):
-        days = 0
-    if days <= 0:
+    """The notice runs for the rule's days or more (the data may ask for longer, up to the
+    catalogue's ceiling)."""
+    required = int(_rule(ctx).get("notice_days", 0) or 0)
+    days = ctx.data.get("days") or required
+    if not isinstance(days, int) or days <= 0:
         raise GuardFailed(_("Give the number of notice days."), details={"days": _("must be at least 1")})
+    if not max(required, 1) <= days <= NOTICE_DAYS_MAX:
+        raise GuardFailed(_("The notice runs from %(low)d to %(high)d days.", low=max(required, 1),
+                            high=NOTICE_DAYS_MAX), details={"days": _("from %(low)d to %(high)d",
+                                                                      low=max(required, 1), high=NOTICE_DAYS_MAX)})
     ctx.data["days"] = days
     return True
 

@@ -11,6 +11,7 @@ from workflow.extensions import db, limiter
 from workflow.proposals import choices, notice
 from workflow.proposals.forms import ObjectionForm
 from workflow.proposals.screen import error_text, screen_globals
+from workflow.validation import parse_id
 
 bp = Blueprint("public", __name__, url_prefix="/cong-khai")
 bp.context_processor(screen_globals)
@@ -35,7 +36,7 @@ def notices(code: str):
     form, failed_id = ObjectionForm(), None
     if request.method == "POST":
         failed_id = (form.proposal_id.data or "").strip()
-        proposal_id = int(failed_id) if failed_id.isdigit() else None
+        proposal_id = parse_id(failed_id)
         if proposal_id is None:
             abort(400)
         if form.validate_on_submit():

@@ -15,9 +15,10 @@ from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import Authority, AwardRecord, RoleAssignment, Unit
 from workflow.org.services import authority_by_code, get_nominee, unit_by_code
-from workflow.proposals import eligibility, policies, states
+from workflow.proposals import eligibility, event_data, policies, states
 from workflow.proposals.models import ROUND_KINDS, Proposal, ProposalTransition, Round
 from workflow.reminders.services import cancel_pending as cancel_pending_reminders
+from workflow.validation import check_id
 
 EDITABLE_FIELDS = ("achievements", "evidence")
 WARNED_EVENTS = ("submit", "resubmit", "accept")
@@ -98,6 +99,8 @@ def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, 
         raise field_error("award_type_code", _("Unknown award type: %(code)s.", code=award_type_code))
     if nominee.kind not in award_type.nominee_kinds:
         raise field_error("award_type_code", _("This award cannot be given to a %(kind)s.", kind=NOMINEE_KIND_LABELS[nominee.kind]))
+    if linked_proposal_id is not None:
+        _check_linked(session, actor, linked_proposal_id, nominee.id)
     duplicate = session.scalar(select(Proposal.id).where(
         Proposal.round_id == round_.id, Proposal.nominee_id == nominee.id,
         Proposal.award_type_code == award_type_code))
@@ -120,6 +123,18 @@ def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, 
                  data={"nominee": nominee.id, "award": award_type_code, "round": round_.id})
     session.commit()
     return proposal
+
+
+def _check_linked(session: Session, actor, linked_id: int, nominee_id: int) -> None:
+    """A linked proposal (the one this re-proposes, e.g. for a lower award) exists, is in the
+    actor's scope and is about the same nominee; 422 naming ``linked_proposal_id`` otherwise
+    (the same answer for unknown and out of scope)."""
+    check_id("linked_proposal_id", linked_id)
+    linked = session.get(Proposal, linked_id)
+    if linked is None or not policies.can_view(session, actor, linked):
+        raise field_error("linked_proposal_id", _("Unknown proposal: %(id)s.", id=linked_id))
+    if linked.nominee_id != nominee_id:
+        raise field_error("linked_proposal_id", _("The linked proposal is about another nominee."))
 
 
 def edit_proposal(session: Session, actor, proposal_id: int, *, version: int, **changes) -> Proposal:
@@ -187,7 +202,8 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
     """Fire ``event`` on a proposal as ``actor``.
 
     Checks scope (404), the event name (422), the actor's role (403), the state (409
-    ``invalid_transition``), then the machine's data guards (422 ``guard_failed``). Claims the
+    ``invalid_transition``), the shape of ``data`` and ``comment`` against the event's model
+    (422 naming the field, see ``event_data``), then the machine's data guards (422 ``guard_failed``). Claims the
     row with a compare-and-set update on (state, version): a concurrent change makes this one a
     409 ``conflict`` carrying the current state. Writes the history row and the audit entry and
     commits once (``commit=False`` lets a meeting close or a decision batch several proposals in
@@ -208,7 +224,7 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
                        details={"state": proposal.state, "event": event,
                                 "allowed": states.allowed_events(proposal.state)})
     today = today or date.today()
-    data = dict(data or {})
+    data = event_data.validate(event, data, comment)  # one typed model per event, no free keys
     old_state, old_version, at = proposal.state, proposal.version, proposal.current_authority
     context = states.Context(proposal=proposal, actor=actor, data=data, internal=dict(internal or {}),
                              checks=_Checks(session, proposal, today), state=old_state)

@@ -33,6 +33,7 @@ from workflow.proposals.screen import (
     screen_globals,
 )
 from workflow.proposals.states import INTERNAL_EVENTS
+from workflow.validation import parse_id
 from workflow.views import nav_item
 
 bp = Blueprint("proposals", __name__, url_prefix="/ho-so")
@@ -219,7 +220,7 @@ def edit(proposal_id: int):
         if rule.get("evidence"):
             changes["evidence"] = form.evidence_json()
         try:
-            version = int(form.version.data) if str(form.version.data).isdigit() else 0
+            version = parse_id(form.version.data) or 0
             services.edit_proposal(db.session, current_user, proposal.id, version=version, **changes)
         except DomainError as exc:
             db.session.rollback()
@@ -288,7 +289,7 @@ def fire(proposal_id: int):
                 "decision_date": form.decision_date.data.isoformat() if form.decision_date.data else None,
                 "reason": form.reason.data}
         data = {k: v for k, v in data.items() if v}
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    version = parse_id(form.version.data)
     try:
         services.transition(db.session, proposal.id, event, current_user, comment=form.comment.data or None,
                              data=data, expected_version=version)
@@ -335,7 +336,7 @@ def return_form(proposal_id: int):
     elif form.validate_on_submit():
         items = _return_items(form, labels)
         if items:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            version = parse_id(form.version.data)
             try:
                 services.transition(db.session, proposal.id, "return_for_changes", current_user,
                                     comment=form.comment.data or None, data={"items": items},

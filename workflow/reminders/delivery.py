@@ -13,7 +13,6 @@ with the same Message-ID (derived from the row), which receivers can recognise.
 from __future__ import annotations
 
 import logging
-import smtplib
 import time
 import uuid
 from dataclasses import dataclass
@@ -72,9 +71,12 @@ def _backoff(attempts: int, settings: config.Delivery) -> timedelta:
     return timedelta(seconds=min(settings.retry_base_seconds * 2 ** max(attempts - 1, 0), settings.retry_max_seconds))
 
 
-def _release(session: Session, row: Reminder, token: str, settings: config.Delivery, error: Exception) -> str:
-    """An SMTP failure: back to pending with back-off, or failed after ``max_attempts``."""
-    failed = row.attempts >= settings.max_attempts
+def _release(session: Session, row: Reminder, token: str, settings: config.Delivery, error: Exception,
+             *, give_up: bool = False) -> str:
+    """A failure of one message: back to pending with back-off, or failed (parked, with the
+    reason in ``last_error``) after ``max_attempts`` — at once with ``give_up`` (a message that
+    cannot be built fails the same way every time)."""
+    failed = give_up or row.attempts >= settings.max_attempts
     values = {"status": "failed" if failed else "pending", "claim_token": None, "claimed_at": None,
               "last_error": f"{type(error).__name__}: {error}"[:2000]}
     if not failed:
@@ -124,10 +126,14 @@ def deliver_one(session: Session, row_id: int, token: str, mailer, settings: con
     mode = user.email_mode or "immediate"
     status, channel = "sent", "none"
     if user.email and user.active and mode == "immediate":
-        message = mail.reminder_message(row, user)
+        try:
+            message = mail.reminder_message(row, user)
+        except Exception as exc:  # noqa: BLE001 — this message alone fails, parked with its reason
+            session.rollback()
+            return _release(session, row, token, settings, exc, give_up=True)
         try:
             mailer.send(message)
-        except (smtplib.SMTPException, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 — SMTP or not, retried with back-off, then parked
             session.rollback()
             return _release(session, row, token, settings, exc)
         channel = mailer.channel
@@ -156,7 +162,13 @@ def deliver(session: Session, *, ids: list[int] | None = None, limit: int | None
                 break
             result.claimed += len(claimed)
             for row_id in claimed:
-                outcome = deliver_one(session, row_id, token, mailer, settings, processing_states)
+                try:
+                    outcome = deliver_one(session, row_id, token, mailer, settings, processing_states)
+                except Exception as exc:  # noqa: BLE001 — one bad row never strands the rest in sending
+                    session.rollback()
+                    log.exception("reminder %s: delivery failed", row_id)
+                    row = session.get(Reminder, row_id, populate_existing=True)
+                    outcome = _release(session, row, token, settings, exc) if row is not None else "lost"
                 if outcome in ("sent", "digest", "cancelled", "retried", "failed"):
                     setattr(result, outcome, getattr(result, outcome) + 1)
             if time.monotonic() - started > budget_seconds:
@@ -236,7 +248,8 @@ def _digest_for(session: Session, user_id: int, today, now: datetime, mailer) ->
         try:
             mailer.send(mail.digest_message(rows, user, today))
             channel = mailer.channel
-        except (smtplib.SMTPException, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 — this user's digest waits for the next run, the others go
+
             session.rollback()
             session.execute(update(Reminder).where(Reminder.claim_token == token)
                             .values(status="digest", claim_token=None, claimed_at=None,

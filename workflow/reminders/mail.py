@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -15,6 +16,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from workflow.reminders import messages
+from workflow.validation import CONTROL, strip_control
 
 log = logging.getLogger("workflow.mail")
 LOCALES = ("vi", "en")
@@ -76,14 +78,22 @@ def _body(user, paragraphs: list[str], footer: str) -> str:
     return "\n\n".join([_("Hello %(name)s,", name=user.full_name), *paragraphs, where, "-- \n" + footer]) + "\n"
 
 
+def header_text(value) -> str:
+    """``value`` fit for one header line: control characters (a CR or LF would start a new header,
+    a vertical tab counts as a line break too) become spaces, runs of spaces one."""
+    return " ".join(CONTROL.sub(" ", str(value or "")).split())
+
+
 def _envelope(user, subject: str, text: str) -> EmailMessage:
+    """The headers and the plain-text body. Names typed by people (a nominee, a round, the
+    recipient) reach the Subject and the body: they are cleaned here, once, for every message."""
     msg = EmailMessage()
     msg["From"] = str(current_app.config.get("TDKT_MAIL_FROM") or "tdkt@localhost")
-    msg["To"] = user.email
-    msg["Subject"] = subject
+    msg["To"] = Address(addr_spec=header_text(user.email))  # an address that does not parse fails this message only
+    msg["Subject"] = header_text(subject)
     msg["Date"] = formatdate(localtime=False)
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text)
+    msg.set_content(strip_control(text, multiline=True))
     return msg
 
 

@@ -31,7 +31,7 @@ def _bell():
 def notifications():
     """Notifications (Thông báo): newest first; ``?unread=1`` shows the unread ones only."""
     page = request.args.get("page", 1, type=int) or 1
-    if page < 1:
+    if not 1 <= page <= 100_000:  # an offset beyond SQLite's integer is an OverflowError
         abort(404)
     unread_only = request.args.get("unread") == "1"
     items, total = services.list_notifications(db.session, current_user.id, unread_only=unread_only, page=page,
