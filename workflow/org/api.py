@@ -78,7 +78,7 @@ class NomineeIn(StrictBody):
 
 
 class AccountLinkIn(StrictBody):
-    username: str | None = Field(max_length=80)
+    username: Username | None
 
 
 class PastAwardIn(StrictBody):
