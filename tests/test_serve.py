@@ -26,6 +26,13 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
+def _serve(env: dict, port: int):
+    """Start ``tdkt serve`` on ``port``; (the process, a function giving its output at the end)."""
+    serve = subprocess.Popen(TDKT + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    return serve, _drain(serve)
+
+
 def _drain(process: subprocess.Popen):
     """Read ``process``'s output as it comes, so a full pipe never blocks serve or its children
     (a busy machine makes Celery log more than the pipe holds; serve then hung at exit, writing);
@@ -63,9 +70,7 @@ def test_serve_runs_web_worker_and_beat_and_stops_them(tmp_path):
     env.pop("TDKT_BROKER_URL")
     subprocess.run(TDKT + ["db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
     port = _free_port()
-    serve = subprocess.Popen(TDKT + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
-    output_of = _drain(serve)
+    serve, output_of = _serve(env, port)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -109,9 +114,7 @@ def test_serve_creates_a_missing_instance_folder_so_beat_runs(tmp_path):
     subprocess.run(TDKT + ["db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
     assert not instance.exists()
     port = _free_port()
-    serve = subprocess.Popen(TDKT + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
-    output_of = _drain(serve)
+    serve, output_of = _serve(env, port)
     try:
         deadline = time.monotonic() + 60
         schedule = instance / "celerybeat-schedule"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from workflow.audit import services as audit
 from workflow.council import policies, sealing
 from workflow.council.models import AgendaItem, BallotReceipt, BallotTally, Meeting, SealedBallot
-from workflow.council.services import claim_meeting, get_meeting, progress, require_status, seats
+from workflow.council.services import claim_meeting, get_meeting, meeting_for, progress, require_status, seats
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 
 
@@ -97,10 +97,8 @@ def _ballot_items(session: Session, actor, meeting: Meeting, votes: list[dict]) 
 
 def record_show_of_hands(session: Session, actor, meeting_id: int, proposal_id: int, yes: int, no: int) -> None:
     """Counts for a show-of-hands item (secretary, while voting; serialised with the close)."""
-    meeting = get_meeting(session, actor, meeting_id)
-    if not policies.is_secretary(actor, meeting.authority_id):
-        raise Forbidden(_("Only the council's secretary records a show of hands."))
-    require_status(meeting, "voting")
+    meeting_for(session, actor, meeting_id, may=policies.is_secretary,
+                refusal=_("Only the council's secretary records a show of hands."), status="voting")
     with claim_meeting(session, meeting_id, "voting") as meeting:
         _write_hands(session, actor, meeting, proposal_id, yes, no)
         session.commit()

@@ -44,6 +44,16 @@ def get_meeting(session: Session, actor, meeting_id: int) -> Meeting:
     return meeting
 
 
+def meeting_for(session: Session, actor, meeting_id: int, *, may, refusal: str, status: str) -> Meeting:
+    """The meeting for one operation: 404 out of scope, 403 ``refusal`` unless ``may(actor,
+    authority_id)``, 409 unless it is in ``status`` (re-checked under ``claim_meeting``)."""
+    meeting = get_meeting(session, actor, meeting_id)
+    if not may(actor, meeting.authority_id):
+        raise Forbidden(refusal)
+    require_status(meeting, status)
+    return meeting
+
+
 def seats(session: Session, authority_id: int) -> list[CouncilMember]:
     return list(session.scalars(select(CouncilMember).where(CouncilMember.authority_id == authority_id)
                                 .order_by(CouncilMember.id)))
@@ -114,10 +124,8 @@ def claim_meeting(session: Session, meeting_id: int, status: str) -> Iterator[Me
 def set_agenda(session: Session, actor, meeting_id: int, proposal_ids: list[int]) -> Meeting:
     """Put proposals on the agenda; each fires ``schedule`` (all or none). Only while scheduled:
     serialised with the opening, an item added is on the vote with everything the opening does."""
-    meeting = get_meeting(session, actor, meeting_id)
-    if not policies.is_secretary(actor, meeting.authority_id):
-        raise Forbidden(_("Only the council's secretary builds the agenda."))
-    require_status(meeting, "scheduled")
+    meeting_for(session, actor, meeting_id, may=policies.is_secretary,
+                refusal=_("Only the council's secretary builds the agenda."), status="scheduled")
     if not proposal_ids:
         raise field_error("proposal_ids", _("Choose at least one proposal."))
     if len(set(proposal_ids)) != len(proposal_ids):
@@ -143,10 +151,8 @@ def set_agenda(session: Session, actor, meeting_id: int, proposal_ids: list[int]
 def record_attendance(session: Session, actor, meeting_id: int, *, present: list[str],
                       written_votes: dict | None = None, written_voters: list[str] | None = None) -> Meeting:
     """Who is present; sealed written votes of absent members as counts per item."""
-    meeting = get_meeting(session, actor, meeting_id)
-    if not policies.is_secretary(actor, meeting.authority_id):
-        raise Forbidden(_("Only the council's secretary takes attendance."))
-    require_status(meeting, "scheduled")
+    meeting_for(session, actor, meeting_id, may=policies.is_secretary,
+                refusal=_("Only the council's secretary takes attendance."), status="scheduled")
     with claim_meeting(session, meeting_id, "scheduled") as meeting:
         _write_attendance(session, actor, meeting, present, written_votes, written_voters)
         session.commit()
@@ -234,10 +240,8 @@ def open_vote(session: Session, actor, meeting_id: int) -> Meeting:
     and who presides over each item, creates each item's tally row and draws the salt that seals
     the ballots. Serialised with agenda and attendance changes (``claim_meeting``): every item on the
     agenda when the vote opens gets all of that, and no item can be added afterwards."""
-    meeting = get_meeting(session, actor, meeting_id)
-    if not policies.is_chair(actor, meeting.authority_id):
-        raise Forbidden(_("Only the chair opens the vote."))
-    require_status(meeting, "scheduled")
+    meeting_for(session, actor, meeting_id, may=policies.is_chair,
+                refusal=_("Only the chair opens the vote."), status="scheduled")
     with claim_meeting(session, meeting_id, "scheduled") as meeting:
         _open(session, actor, meeting)
         session.commit()
@@ -309,10 +313,8 @@ def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | 
     first claims the meeting (``claim_meeting``), so a concurrent ballot is either counted or refused.
     A tie at a cap is refused (409 ``cap_tie``) until the chair names the proposals that take the
     remaining places; ballots that cannot be counted are refused (409 ``ballot_integrity``)."""
-    meeting = get_meeting(session, actor, meeting_id)
-    if not policies.is_chair(actor, meeting.authority_id):
-        raise Forbidden(_("Only the chair closes the vote."))
-    require_status(meeting, "voting")
+    meeting_for(session, actor, meeting_id, may=policies.is_chair,
+                refusal=_("Only the chair closes the vote."), status="voting")
     with claim_meeting(session, meeting_id, "voting") as meeting:
         count_sealed_ballots(session, meeting)
         results = tally_meeting(session, meeting, tie_break or [])
