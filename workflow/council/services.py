@@ -35,6 +35,7 @@ from workflow.org.models import CouncilMember, Nominee, RoleAssignment, User
 from workflow.org.services import authority_by_code
 from workflow.proposals import services as proposals
 from workflow.proposals.models import Proposal
+from workflow.reminders import events as notify
 
 
 def get_meeting(session: Session, actor, meeting_id: int) -> Meeting:
@@ -75,6 +76,7 @@ def create_meeting(session: Session, actor, *, authority_code: str, scheduled_at
     session.flush()
     audit.record(session, chain=authority.code, actor=actor, action="meeting.create", object_type="meeting",
                  object_id=meeting.id, data={"scheduled_at": scheduled_at.isoformat(), "place": meeting.place})
+    notify.meeting_event(session, meeting, "meeting_scheduled", actor)
     session.commit()
     return meeting
 
@@ -296,6 +298,7 @@ def _open(session: Session, actor, meeting: Meeting) -> None:
     meeting.ballot_salt = sealing.new_salt()
     audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.open", object_type="meeting",
                  object_id=meeting.id, data={"present": present, "members": size, "recusals": recorded})
+    notify.meeting_event(session, meeting, "voting_opened", actor)
 
 
 def progress(session: Session, meeting: Meeting) -> dict:

@@ -17,6 +17,7 @@ from workflow.org.models import Authority, AwardRecord, RoleAssignment, Unit
 from workflow.org.services import authority_by_code, get_nominee, unit_by_code
 from workflow.proposals import eligibility, event_data, policies, states
 from workflow.proposals.models import ROUND_KINDS, Proposal, ProposalTransition, Round
+from workflow.reminders import events as notify
 from workflow.reminders.services import cancel_pending as cancel_pending_reminders
 from workflow.validation import check_id
 
@@ -253,10 +254,13 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
             history_data["warnings"] = warnings
     if values.get("current_authority_id", at.id) != at.id:
         history_data["to_authority"] = session.get(Authority, values["current_authority_id"]).code
-    session.add(ProposalTransition(
+    row = ProposalTransition(
         proposal_id=proposal.id, event=event, from_state=old_state, to_state=new_state, actor_id=actor.id,
-        actor_name=actor.username, authority_id=at.id, comment=comment, data=history_data))
+        actor_name=actor.username, authority_id=at.id, comment=comment, data=history_data)
+    session.add(row)
     _write_awards(session, proposal, event, new_state, data, internal or {}, actor, today)
+    session.flush()
+    notify.proposal_event(session, proposal, row, actor, at)  # same transaction: a rollback tells no one
     audit.record(session, chain=at.code, actor=actor, action=f"proposal.{event}", object_type="proposal",
                  object_id=proposal.id, data={"from": old_state, "to": new_state, "comment": comment,
                                               **history_data})
