@@ -402,3 +402,34 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
     session.commit()
     return user
 
+
+def reset_password(session: Session, actor: User, user_id: int, new_password: str) -> User:
+    """An admin sets a temporary password for an account in its administration (quên mật khẩu):
+    every session and token of that user ends, and its next sign-in must choose a new password.
+
+    404 outside the actor's administration; 409 for the actor's own account (change it yourself);
+    422 ``password`` when too short. Commits.
+    """
+    from workflow.auth.services import end_every_session
+
+    user = session.get(User, user_id)
+    if user is None or not policies.can_administer_user(session, actor, user):
+        raise NotFound(_("Unknown user: %(id)s.", id=user_id))
+    if user.id == actor.id:
+        raise Conflict(_("Change your own password on the password page."))
+    if len(new_password or "") < MIN_PASSWORD_LENGTH:
+        raise field_error("password", _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = True
+    end_every_session(session, user)
+    chain = next((r.authority.code for r in user.roles if r.authority is not None), None)
+    audit.record(session, chain=chain, actor=actor, action="user.password_reset", object_type="user",
+                 object_id=user.id, data={"username": user.username})
+    session.commit()
+    return user
+
+
+def administered_users(session: Session, actor: User) -> list[User]:
+    """The accounts ``actor`` administers (every one for a deployment admin), by username."""
+    users = session.scalars(select(User).order_by(User.username)).unique().all()
+    return [u for u in users if policies.can_administer_user(session, actor, u)]

@@ -1,4 +1,5 @@
-"""event notifications: the outbox takes the kinds of what happened and one subject per history row
+"""event notifications: the outbox takes the kinds of what happened and one subject per history row;
+an admin's password reset makes the next sign-in choose a new password
 
 Revision ID: 0009_notifications
 Revises: 0003_exchange_integrity
@@ -8,6 +9,7 @@ Create Date: 2026-12-02
 from typing import Sequence, Union
 
 from alembic import op
+import sqlalchemy as sa
 
 
 revision: str = '0009_notifications'
@@ -37,8 +39,13 @@ def _checks(kinds, subjects) -> None:
 
 def upgrade() -> None:
     _checks(REMINDER_KINDS + EVENT_KINDS, SUBJECTS + ('transition',))
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_column('must_change_password')
     op.execute(f"DELETE FROM reminder_outbox WHERE kind IN ({', '.join(repr(k) for k in EVENT_KINDS)})")
     _checks(REMINDER_KINDS, SUBJECTS)
