@@ -16,7 +16,6 @@ from workflow.auth.services import MIN_PASSWORD_LENGTH
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db
 from workflow.org import services
-
 from workflow.org.models import User
 from workflow.org.policies import can_administer_user
 from workflow.views import ROLE_LABELS, nav_item

@@ -254,9 +254,10 @@ def detail(proposal_id: int):
     have = {a.doc_type for a in proposal.attachments} | {r.doc_type for r in proposal.paper_receipts}
     upload = UploadForm(formdata=None)
     upload.doc_type.choices = [("", _("Choose…"))] + documents + [(OTHER_DOCUMENT, _("Other document"))]
+    events = choices.available_events(current_user, proposal, rule)
     return render_template(
         "proposals/detail.html", proposal=proposal, rule=rule, report=report, clock=clock,
-        events=choices.available_events(current_user, proposal, rule), upload=upload,
+        events=events, blocked=choices.blocked_events(events, report), upload=upload,
         document_names=dict(documents), missing_documents=[d for d in documents if d[0] not in have],
         checklist=choices.return_checklist(proposal) if proposal.state == "returned" else [],
         can_edit=policies.can_edit(current_user, proposal),
