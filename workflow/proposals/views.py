@@ -138,7 +138,7 @@ def inbox():
 def create():
     """New proposal: round, unit and nominee kind → nominee (searchable) → award types that kind may
     receive, achievements, and the meeting evidence when the award type asks for it."""
-    rounds = queries.rounds_for(db.session, current_user)
+    rounds = [r for r in queries.rounds_for(db.session, current_user) if r.is_open]  # closed: no new ones
     if not any(r.role in ("nominator", "secretary") for r in current_user.roles) and not current_user.is_deployment_admin:
         abort(403)
     round_ = next((r for r in rounds if str(r.id) == request.args.get("round")), None)
