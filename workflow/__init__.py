@@ -86,6 +86,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow.auth.views import bp as auth_bp
     from workflow.council.views import bp as council_bp
     from workflow.decisions.views import bp as decisions_bp
+    from workflow.org.nominee_views import bp as nominees_bp
+    from workflow.org.views import bp as org_bp
+    from workflow.proposals.round_views import bp as rounds_bp
     from workflow.proposals.views import bp as proposals_bp
     from workflow.proposals.views import public_bp
     from workflow.reminders.views import bp as reminders_bp
@@ -100,6 +103,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(proposals_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(council_bp)
+    app.register_blueprint(org_bp)
+    app.register_blueprint(rounds_bp)
+    app.register_blueprint(nominees_bp)
     _init_errors(app)
     init_security_headers(app)
 

@@ -55,6 +55,22 @@ ROLE_TASKS = {
 }
 
 
+def confirmed() -> bool:
+    """Whether an irreversible act's form carries the user's confirmation."""
+    return request.form.get("confirm") == "1"
+
+
+def confirm_page(*, title: str, message: str, button: str, back: str, reason: tuple[str, str] | None = None,
+                 danger: bool = True):
+    """The confirmation step of an irreversible act, without scripts: the same form again (every
+    field kept as hidden inputs) with ``confirm=1`` and a button that says what happens; ``back``
+    cancels. ``reason`` = (field name, label) asks for a required text first."""
+    kept = [(k, v) for k, values in request.form.lists() if k not in ("csrf_token", "confirm") for v in values
+            if reason is None or k != reason[0]]
+    return render_template("confirm.html", title=title, message=message, button=button, back=back, kept=kept,
+                           action=request.path, reason=reason, danger=danger)
+
+
 def _distinct(items):
     """Non-empty items in first-seen order (a person often holds several roles at one authority)."""
     seen, out = set(), []

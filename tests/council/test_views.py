@@ -38,6 +38,9 @@ def web(app):
     return sign_in
 
 
+CONFIRM = {"confirm": "1"}  # an irreversible act's confirmation step (see test_confirmations)
+
+
 def post(browser, page: str, action: str | None = None, data=None, **kwargs):
     token = csrf_of(browser.get(page).get_data(as_text=True))
     return browser.post(action or page, data={"csrf_token": token, **(data or {})}, **kwargs)
@@ -117,12 +120,12 @@ def test_the_chair_is_told_the_quorum_numbers(c, web, app, session):
     page = text(chutich.get(f"/hoi-dong/{mid}"))
     assert 'data-testid="open-vote"' in page and 'data-testid="close-vote"' not in page
     before = audit_count(session)
-    response = post(chutich, f"/hoi-dong/{mid}", f"/hoi-dong/{mid}/mo-bo-phieu", follow_redirects=True)
+    response = post(chutich, f"/hoi-dong/{mid}", f"/hoi-dong/{mid}/mo-bo-phieu", CONFIRM, follow_redirects=True)
     assert vi(app, "No quorum: %(present)d of %(size)d members present, %(needed)d needed.",
               present=5, size=9, needed=6) in text(response)
     assert c.show(mid)["status"] == "scheduled" and audit_count(session) == before
     c.attendance(mid, MEMBERS[:6])
-    post(chutich, f"/hoi-dong/{mid}", f"/hoi-dong/{mid}/mo-bo-phieu")
+    post(chutich, f"/hoi-dong/{mid}", f"/hoi-dong/{mid}/mo-bo-phieu", CONFIRM)
     assert c.show(mid)["status"] == "voting"
 
 
@@ -191,7 +194,7 @@ def test_the_chair_sees_a_count_then_the_results(c, web, app):
     assert vi(app, "Results are available only after the vote closes.") in text(response)
     assert 'data-testid="results"' not in text(response)
     c.votes(mid, {u: {first: "yes", second: "no"} for u in MEMBERS if u not in ("uyvien", "pct")})
-    response = post(chutich, f"/hoi-dong/{mid}", f"/hoi-dong/{mid}/ket-thuc-bo-phieu", follow_redirects=True)
+    response = post(chutich, f"/hoi-dong/{mid}", f"/hoi-dong/{mid}/ket-thuc-bo-phieu", CONFIRM, follow_redirects=True)
     results = text(response)
     assert 'data-testid="results"' in results
     yes = re.findall(r'data-testid="yes">(\d+)<', results)
@@ -218,14 +221,14 @@ def test_the_chair_settles_a_cap_tie_on_the_screen(c, web, session):
     c.votes(mid, {u: {ldtt[0]: "no", ldtt[1]: "no", top: "yes", tied_a: "yes" if i < 6 else "no",
                       tied_b: "yes" if i < 6 else "no"} for i, u in enumerate(MEMBERS)})
     chutich = web("chutich")
-    response = post(chutich, f"/hoi-dong/{mid}", f"/hoi-dong/{mid}/ket-thuc-bo-phieu")
+    response = post(chutich, f"/hoi-dong/{mid}", f"/hoi-dong/{mid}/ket-thuc-bo-phieu", CONFIRM)
     assert response.status_code == 409
     page = text(response)
     assert 'data-testid="cap-tie"' in page
     assert set(re.findall(r'name="tie_break" value="(\d+)"', page)) == {str(tied_a), str(tied_b)}
     assert c.show(mid)["status"] == "voting"
     response = chutich.post(f"/hoi-dong/{mid}/ket-thuc-bo-phieu", data={"csrf_token": csrf_of(page),
-                                                                        "tie_break": [str(tied_a)]})
+                                                                        "tie_break": [str(tied_a)], **CONFIRM})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/hoi-dong/{mid}/ket-qua")
     assert (c.state(tied_a), c.state(tied_b)) == ("recommended", "not_recommended")
 

@@ -142,6 +142,8 @@ def test_a_council_meeting_from_agenda_to_results(page, phone_page, app):
     page.goto(f"/hoi-dong/{meeting_id}")
     expect(page.get_by_test_id("quorum")).to_contain_text("8")
     page.get_by_test_id("open-vote").click()
+    expect(page.get_by_test_id("confirm-step")).to_be_visible()  # an irreversible act asks first
+    page.get_by_test_id("confirm-yes").click()
     expect(page.get_by_test_id("vote-progress")).to_contain_text(
         t(_l("%(voted)d of %(members)d members have voted"), voted=0, members=9))
 
@@ -195,6 +197,7 @@ def test_a_council_meeting_from_agenda_to_results(page, phone_page, app):
     expect(page.get_by_test_id("vote-progress")).to_contain_text(
         t(_l("%(voted)d of %(members)d members have voted"), voted=8, members=9))
     page.get_by_test_id("close-vote").click()
+    page.get_by_test_id("confirm-yes").click()
     expect(page).to_have_url(re.compile(rf"/hoi-dong/{meeting_id}/ket-qua$"))
     shot(page, "7-chair-results")
     results = page.get_by_test_id("results")

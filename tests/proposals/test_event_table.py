@@ -59,11 +59,12 @@ SPEC_MOVES: dict[str, tuple[set[str], set[str]]] = {
 }
 
 # role → events it may fire on a proposal of its commune (SPEC §2 and §4; None = out of scope).
-# The secretary also submits / resubmits / withdraws for a unit (it may create proposals itself);
+# The secretary also submits / resubmits for a unit (it may create proposals itself); withdrawing is
+# the unit's own act (SPEC §4: "withdrawn by its unit") — a secretary rejects with a reason instead;
 # meeting close (pass/fail), decisions (decide) and submissions (forward) are the chair's acts.
 WHO_MAY: dict[str, set[str] | None] = {
     "nominator": {"submit", "resubmit", "withdraw"},
-    "secretary": {"submit", "resubmit", "withdraw", "return_for_changes", "accept", "reject", "publish",
+    "secretary": {"submit", "resubmit", "return_for_changes", "accept", "reject", "publish",
                   "close_notice", "schedule", "skip_council", "record_outcome"},
     "chair": {"reject", "pass", "fail", "decide", "forward", "revoke"},
     "council_member": set(),

@@ -383,3 +383,33 @@ def test_secretary_resolves_an_objection(app, w, client):
     response = post_form(browser, f"/ho-so/{p['id']}", url, {"resolution": "Đã xác minh."})
     assert response.status_code == 302
     assert state_of(w, p["id"])["objections"][0]["resolution"] == "Đã xác minh."
+
+
+def test_a_rule_that_blocks_an_action_disables_its_button_with_the_reason(app, w):
+    # CSTĐCS needs the LĐTT title the same year; this nominee has none and none is proposed
+    p = w.propose(w.person("Hoàng Văn Chưa Đủ"), "CSTDCS")
+    w.event("nominator", p["id"], "submit")
+    html = web(app, "secretary", w).get(f"/ho-so/{p['id']}").get_data(as_text=True)
+    button = re.search(r'<button[^>]*data-testid="action-accept"[^>]*>', html).group(0)
+    assert "disabled" in button and 'aria-describedby="blocked-accept"' in button
+    reasons = re.search(r'data-testid="blocked-accept">(.*?)</ul>', html, re.S).group(1)
+    assert "Lao động tiên tiến" in reasons  # the award's full name, not its code
+    # a proposal that meets its rules keeps a working button
+    ok = w.propose(w.person("Hoàng Văn Đủ"), "LDTT")
+    w.event("nominator", ok["id"], "submit")
+    html = web(app, "secretary", w).get(f"/ho-so/{ok['id']}").get_data(as_text=True)
+    button = re.search(r'<button[^>]*data-testid="action-accept"[^>]*>', html).group(0)
+    assert "disabled" not in button
+
+
+def test_rule_numbers_read_as_each_language_writes_them(app):
+    from flask_babel import force_locale
+
+    from workflow.proposals.eligibility import number, percent
+
+    with app.test_request_context("/"):
+        with force_locale("vi"):
+            assert (number(0.6), number(1234.5), percent("15/100"), percent("2/3")) == ("0,6", "1.234,5", "15%",
+                                                                                        "66,67%")
+        with force_locale("en"):
+            assert (number(0.6), number(1234.5), percent("15/100")) == ("0.6", "1,234.5", "15%")

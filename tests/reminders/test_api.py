@@ -38,7 +38,9 @@ def test_a_transition_cancels_the_proposals_pending_reminders(w, session):
            {"version": w.get("nominator", f"/api/v1/proposals/{pid}")["version"], "achievements": "Mới"}, expect=200)
     w.event("nominator", pid, "resubmit")
     session.expire_all()
-    assert session.scalars(select(Reminder.status)).all() == ["cancelled"]
+    # (the return itself was told to the nominator at once: an event notification, not a reminder)
+    assert session.scalars(select(Reminder.status).where(Reminder.kind == "returned_not_resubmitted")).all() \
+        == ["cancelled"]
     # and the scan does not bring it back: the proposal moved on
     assert scan(session, utcnow() + timedelta(days=6)).inserted == []
 
@@ -87,14 +89,16 @@ def test_notifications_api(app, w, session):
     scan(session, utcnow() + timedelta(days=6))
     _deliver(app, session)
     doc = w.get("nominator", "/api/v1/notifications")
-    assert doc["total"] == 1 and doc["unread"] == 1
-    item = doc["items"][0]
-    assert item["kind"] == "returned_not_resubmitted" and item["action"] is True and not item["read"]
+    # the return told at once (an event) and the reminder six days later
+    assert doc["total"] == 2 and doc["unread"] == 2
+    assert sorted(i["kind"] for i in doc["items"]) == ["proposal_returned", "returned_not_resubmitted"]
+    item = next(i for i in doc["items"] if i["kind"] == "returned_not_resubmitted")
+    assert item["action"] is True and not item["read"]
     assert "Ma Văn Thử" in item["title"]
     assert w.get("secretary", "/api/v1/notifications")["total"] == 0
     assert w.call("secretary", "POST", f"/api/v1/notifications/{item['id']}/read").status_code == 404
     read = w.post("nominator", f"/api/v1/notifications/{item['id']}/read")
-    assert read["read"] is True and w.get("nominator", "/api/v1/notifications?unread=1")["total"] == 0
+    assert read["read"] is True and w.get("nominator", "/api/v1/notifications?unread=1")["total"] == 1
     assert pid
     assert w.get("nominator", "/api/v1/notifications/preferences")["email"] == "immediate"
     assert w.call("nominator", "PUT", "/api/v1/notifications/preferences", {"email": "digest"},
@@ -114,13 +118,13 @@ def test_the_bell_and_the_list_page(app, client, w, session):
     _deliver(app, session)
     _sign_in(client, "truongxom")
     home = client.get("/").get_data(as_text=True)
-    assert 'data-testid="unread-count">1' in home
+    assert 'data-testid="unread-count">2' in home  # the return itself, and the reminder
     page = client.get("/thong-bao?lang=en").get_data(as_text=True)
     assert "Ma Văn Thử" in page and "[Action required]" in page
-    nid = session.scalar(select(Notification.id))
     token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
-    r = client.post(f"/thong-bao/{nid}/da-doc", data={"csrf_token": token})
-    assert r.status_code == 302
+    for nid in session.scalars(select(Notification.id)):
+        r = client.post(f"/thong-bao/{nid}/da-doc", data={"csrf_token": token})
+        assert r.status_code == 302
     assert 'data-testid="unread-count"' not in client.get("/").get_data(as_text=True)
     r = client.post("/thong-bao/cai-dat", data={"csrf_token": token, "email": "off"})
     assert r.status_code == 302

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from workflow.errors import DomainError, Invalid, Unauthorized
+from workflow.errors import DomainError, Forbidden, Invalid, Unauthorized
 from workflow.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -44,6 +44,10 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
     return response
 
 
+# what a user whose password an admin reset may still do before choosing a new one
+PASSWORD_CHANGE_ENDPOINTS = {"api.change_password", "api.me", "api.logout"}
+
+
 def current_api_user():
     return g.get("api_user")
 
@@ -58,6 +62,9 @@ def _authenticate() -> None:
     if found is None:
         raise Unauthorized(_("The token is invalid or has expired."))
     g.api_user, g.api_token = found
+    if found[0].must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        raise Forbidden(_("An administrator reset your password: choose a new one first "
+                          "(POST /api/v1/auth/password)."), code="password_change_required")
 
 
 def parse_body(model: type[BaseModel]) -> BaseModel:

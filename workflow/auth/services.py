@@ -97,6 +97,7 @@ def change_password(session: Session, user: User, *, current_password: str, new_
         session.commit()  # the failure is counted in the rate-limit storage, nothing else was written
         raise field_error("current_password", _("The current password is wrong."))
     user.password_hash = hash_password(new_password)
+    user.must_change_password = False
     end_every_session(session, user)
     chain = next((r.authority.code for r in user.roles if r.authority is not None), None)
     audit.record(session, chain=chain, actor=user, action="user.password_change", object_type="user",

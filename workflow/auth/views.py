@@ -141,3 +141,18 @@ def end_idle_session():
     _clear_session()
     flash(_("You were signed out after %(n)d minutes without activity. Sign in again.",
             n=current_app.config["SESSION_IDLE_MINUTES"]), "warning")
+
+
+# what a user whose password an admin reset may still open before choosing a new one
+PASSWORD_CHANGE_ENDPOINTS = {"auth.password", "auth.logout", "static", "main.set_language"}
+
+
+@bp.before_app_request
+def require_new_password():
+    """After an admin's reset, every screen leads to the password change until it is done."""
+    if request.blueprint == "api" or request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        flash(_("An administrator reset your password: choose a new one to continue."), "warning")
+        return redirect(url_for("auth.password"))
+    return None

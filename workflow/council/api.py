@@ -12,7 +12,7 @@ from workflow.api.core import StrictBody, parse_body, route
 from workflow.council import ballots, services
 from workflow.council.serializers import meeting_json
 from workflow.extensions import db
-from workflow.validation import MAX_IDS, Code, Count, Id, Ids, Moment, Text
+from workflow.validation import MAX_IDS, Code, Count, Id, Ids, LongText, Moment, Text
 
 
 class MeetingIn(StrictBody):
@@ -95,10 +95,17 @@ def record_attendance(user, meeting_id: int, data: AttendanceIn):
     return jsonify(meeting_json(meeting))
 
 
+class OpenIn(StrictBody):
+    # before the meeting's day the vote opens only with the reason (recorded in the audit)
+    early_reason: LongText(1000) | None = None
+
+
 @route("/meetings/<int:meeting_id>/open", methods=["POST"], tags=("council",))
 def open_vote(user, meeting_id: int):
-    """Open the vote (chair); 409 with the numbers when there is no quorum."""
-    meeting = services.open_vote(db.session, user, meeting_id)
+    """Open the vote (chair); 409 with the numbers when there is no quorum, 409
+    ``before_meeting_day`` before the meeting's day unless ``early_reason`` says why. Body optional."""
+    data = parse_body(OpenIn) if request.get_data() else OpenIn()
+    meeting = services.open_vote(db.session, user, meeting_id, early_reason=data.early_reason)
     return jsonify(meeting_json(meeting, services.progress(db.session, meeting)))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from fractions import Fraction
 
 from flask_babel import gettext as _
@@ -35,6 +35,8 @@ from workflow.org.models import CouncilMember, Nominee, RoleAssignment, User
 from workflow.org.services import authority_by_code
 from workflow.proposals import services as proposals
 from workflow.proposals.models import Proposal
+from workflow.reminders import events as notify
+from workflow.reminders.schedule import LOCAL_TZ
 
 
 def get_meeting(session: Session, actor, meeting_id: int) -> Meeting:
@@ -75,6 +77,7 @@ def create_meeting(session: Session, actor, *, authority_code: str, scheduled_at
     session.flush()
     audit.record(session, chain=authority.code, actor=actor, action="meeting.create", object_type="meeting",
                  object_id=meeting.id, data={"scheduled_at": scheduled_at.isoformat(), "place": meeting.place})
+    notify.meeting_event(session, meeting, "meeting_scheduled", actor)
     session.commit()
     return meeting
 
@@ -235,7 +238,18 @@ def quorum_needed(meeting: Meeting, size: int) -> int:
     return -(-quorum.numerator * size // quorum.denominator)
 
 
-def open_vote(session: Session, actor, meeting_id: int) -> Meeting:
+def meeting_day(meeting: Meeting):
+    """The meeting's date in Vietnam."""
+    at = meeting.scheduled_at if meeting.scheduled_at.tzinfo else meeting.scheduled_at.replace(tzinfo=UTC)
+    return at.astimezone(LOCAL_TZ).date()
+
+
+def opens_early(meeting: Meeting) -> bool:
+    """Whether opening the vote now would be before the meeting's day (Vietnam date)."""
+    return datetime.now(LOCAL_TZ).date() < meeting_day(meeting)
+
+
+def open_vote(session: Session, actor, meeting_id: int, *, early_reason: str | None = None) -> Meeting:
     """Open voting (chair). Checks the quorum and says the numbers when it fails; records recusals
     and who presides over each item, creates each item's tally row and draws the salt that seals
     the ballots. Serialised with agenda and attendance changes (``claim_meeting``): every item on the
@@ -243,13 +257,19 @@ def open_vote(session: Session, actor, meeting_id: int) -> Meeting:
     meeting_for(session, actor, meeting_id, may=policies.is_chair,
                 refusal=_("Only the chair opens the vote."), status="scheduled")
     with claim_meeting(session, meeting_id, "scheduled") as meeting:
-        _open(session, actor, meeting)
+        early_reason = (early_reason or "").strip() or None
+        if opens_early(meeting) and early_reason is None:
+            day = meeting_day(meeting)
+            raise Conflict(_("The meeting is on %(day)s: the vote opens on that day. To open it earlier, give "
+                             "the reason.", day=day.strftime("%d/%m/%Y")), code="before_meeting_day",
+                           details={"meeting_day": day.isoformat(), "early_reason": _("required before that day")})
+        _open(session, actor, meeting, early_reason if opens_early(meeting) else None)
         session.commit()
     session.refresh(meeting)
     return meeting
 
 
-def _open(session: Session, actor, meeting: Meeting) -> None:
+def _open(session: Session, actor, meeting: Meeting, early_reason: str | None = None) -> None:
     if not meeting.items:
         raise Conflict(_("The agenda is empty."), code="empty_agenda")
     if not meeting.attendance:
@@ -295,7 +315,9 @@ def _open(session: Session, actor, meeting: Meeting) -> None:
     meeting.presiding_user_id = chair.id if chair else None
     meeting.ballot_salt = sealing.new_salt()
     audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.open", object_type="meeting",
-                 object_id=meeting.id, data={"present": present, "members": size, "recusals": recorded})
+                 object_id=meeting.id, data={"present": present, "members": size, "recusals": recorded,
+                                             **({"early_reason": early_reason} if early_reason else {})})
+    notify.meeting_event(session, meeting, "voting_opened", actor)
 
 
 def progress(session: Session, meeting: Meeting) -> dict:

@@ -21,7 +21,7 @@ from workflow.errors import Conflict, DomainError, NotFound
 from workflow.extensions import db
 from workflow.proposals.states import STATE_LABELS
 from workflow.validation import form_ids
-from workflow.views import nav_item
+from workflow.views import confirm_page, confirmed, nav_item
 
 bp = Blueprint("council", __name__, url_prefix="/hoi-dong")
 
@@ -202,8 +202,21 @@ def attendance(meeting_id: int):
 def open_vote(meeting_id: int):
     """Open the vote (chair): the quorum is checked, recusals recorded."""
     meeting = _load(meeting_id)
+    back = url_for("council.detail", meeting_id=meeting.id)
+    early = services.opens_early(meeting)
+    if not confirmed() or (early and not request.form.get("early_reason", "").strip()):
+        if early:
+            message = _("The meeting is on %(day)s. Opening the vote before that day needs a reason, which is "
+                        "recorded. Once open, the agenda and the attendance are fixed.",
+                        day=services.meeting_day(meeting).strftime("%d/%m/%Y"))
+        else:
+            message = _("Once open, the agenda and the attendance are fixed and members can cast their ballots.")
+        return confirm_page(title=_("Open the vote?"), message=message, button=_("Open the vote"), back=back,
+                            reason=("early_reason", _("Why the vote opens before the meeting's day")) if early
+                            else None, danger=False)
     try:
-        services.open_vote(db.session, current_user, meeting.id)
+        services.open_vote(db.session, current_user, meeting.id,
+                           early_reason=request.form.get("early_reason", "")[:1000] or None)
     except DomainError as exc:
         _refused(exc)
     else:
@@ -216,6 +229,11 @@ def open_vote(meeting_id: int):
 def close_vote(meeting_id: int):
     """Close the vote (chair): tally, caps, pass/fail. A tie at a cap asks the chair to choose."""
     meeting = _load(meeting_id)
+    if not confirmed():
+        return confirm_page(title=_("Close the vote?"),
+                            message=_("Closing counts the ballots and settles every item on the agenda: members who "
+                                      "have not voted can no longer vote. This cannot be undone."),
+                            button=_("Close the vote and count"), back=url_for("council.detail", meeting_id=meeting.id))
     try:
         services.close_vote(db.session, current_user, meeting.id,
                             form_ids("tie_break", request.form.getlist("tie_break")))

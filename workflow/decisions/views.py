@@ -29,7 +29,7 @@ from workflow.errors import DomainError
 from workflow.extensions import db
 from workflow.proposals.states import STATE_LABELS
 from workflow.validation import parse_id
-from workflow.views import nav_item
+from workflow.views import confirm_page, confirmed, nav_item
 
 bp = Blueprint("decisions", __name__)
 
@@ -187,6 +187,10 @@ def draft_decision():
 @bp.post("/quyet-dinh/<int:decision_id>/huy")
 @login_required
 def discard_decision(decision_id: int):
+    if not confirmed():
+        return confirm_page(title=_("Discard the draft decision?"),
+                            message=_("The draft is deleted and its proposals go back to the list awaiting a "
+                                      "decision."), button=_("Discard"), back=url_for("decisions.decisions"))
     try:
         services.discard_decision(db.session, current_user, decision_id)
     except DomainError as exc:
@@ -228,6 +232,10 @@ def draft_submission():
 @bp.post("/to-trinh/<int:submission_id>/huy")
 @login_required
 def discard_submission(submission_id: int):
+    if not confirmed():
+        return confirm_page(title=_("Discard the draft submission?"),
+                            message=_("The draft is deleted and its proposals go back to the list to submit."),
+                            button=_("Discard"), back=url_for("decisions.submissions"))
     try:
         services.discard_submission(db.session, current_user, submission_id)
     except DomainError as exc:

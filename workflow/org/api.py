@@ -6,7 +6,7 @@ from typing import Literal
 
 from flask import jsonify
 from flask_babel import gettext as _
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from workflow.api.core import StrictBody, route
@@ -54,6 +54,12 @@ class UserIn(StrictBody):
     email: Text(254, pattern=r"^[^@\s]+@[^@\s]+$") | None = None
     locale: Literal["vi", "en"] = "vi"
     roles: list[RoleIn] = Field(min_length=1, max_length=50)
+
+
+class PasswordResetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # passwords are taken as typed: no stripping
+
+    password: Text(200, min_length=8)
 
 
 class SeatIn(StrictBody):
@@ -136,6 +142,12 @@ def create_user(user, data: UserIn):
 def disable_user(user, user_id: int):
     """Disable an account (admin): every session and token of it ends at once."""
     return jsonify(user_json(services.set_user_active(db.session, user, user_id, False)))
+
+
+@route("/users/<int:user_id>/password", methods=["POST"], body=PasswordResetIn, tags=("organisation",))
+def reset_password(user, user_id: int, data: PasswordResetIn):
+    """Set a temporary password for an account (admin); its next sign-in must choose a new one."""
+    return jsonify(user_json(services.reset_password(db.session, user, user_id, data.password)))
 
 
 @route("/users/<int:user_id>/enable", methods=["POST"], tags=("organisation",))

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base, UTCDateTime, enum_check, utcnow
@@ -79,6 +80,8 @@ class User(UserMixin, Base):
     locale: Mapped[str] = mapped_column(String(5), default="vi")
     active: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # set by an admin's password reset: the next sign-in must choose a new password first
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

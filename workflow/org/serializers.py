@@ -16,6 +16,7 @@ def unit_json(u: Unit) -> dict:
 
 def user_json(u: User) -> dict:
     return {"id": u.id, "username": u.username, "full_name": u.full_name, "email": u.email, "active": u.active,
+            "must_change_password": u.must_change_password,
             "roles": [{"role": r.role, "authority_code": r.authority.code if r.authority else None,
                        "unit_code": r.unit.code if r.unit else None} for r in u.roles]}
 

@@ -264,24 +264,28 @@ def set_council(session: Session, actor: User, authority_code: str, members: lis
     return rows
 
 
+def _check_nominee_fields(name: str | None, gender: str | None, birth_year: int | None) -> None:
+    if name is not None and not name.strip():
+        raise field_error("name", _("A name is required."))
+    if gender is not None and gender not in GENDERS:
+        raise field_error("gender", _("Must be one of: %(values)s.", values=", ".join(GENDERS)))
+    if birth_year is not None and not 1900 < birth_year <= date.today().year:
+        raise field_error("birth_year", _("The birth year must lie between 1901 and %(y)d.", y=date.today().year))
+
+
 def create_nominee(session: Session, actor: User, *, kind: str, name: str, authority_code: str,
                    unit_code: str | None = None, position: str | None = None,
                    birth_year: int | None = None, gender: str | None = None,
                    head_name: str | None = None, username: str | None = None) -> Nominee:
     """Register a nominee (đối tượng). Nominators only for their own unit."""
     _check_kind("kind", kind, NOMINEE_KINDS)
-    if not (name or "").strip():
-        raise field_error("name", _("A name is required."))
+    _check_nominee_fields(name or "", gender, birth_year)
     authority = authority_by_code(session, authority_code)
     unit = unit_by_code(session, unit_code) if unit_code else None
     if unit is not None and unit.authority_id != authority.id:
         raise field_error("unit_code", _("Unit %(unit)s does not belong to that authority.", unit=unit.code))
     if kind == "household" and unit is None:
         raise field_error("unit_code", _("A household needs its hamlet (unit_code)."))
-    if gender is not None and gender not in GENDERS:
-        raise field_error("gender", _("Must be one of: %(values)s.", values=", ".join(GENDERS)))
-    if birth_year is not None and not 1900 < birth_year <= date.today().year:
-        raise field_error("birth_year", _("The birth year must lie between 1901 and %(y)d.", y=date.today().year))
     if not policies.can_create_nominee(actor, authority.id, unit.id if unit else None):
         if unit is not None and any(r.role == "nominator" for r in actor.roles):
             raise field_error("unit_code", _("Unknown unit: %(code)s.", code=unit.code))
@@ -402,3 +406,94 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
     session.commit()
     return user
 
+
+def reset_password(session: Session, actor: User, user_id: int, new_password: str) -> User:
+    """An admin sets a temporary password for an account in its administration (quên mật khẩu):
+    every session and token of that user ends, and its next sign-in must choose a new password.
+
+    404 outside the actor's administration; 409 for the actor's own account (change it yourself);
+    422 ``password`` when too short. Commits.
+    """
+    from workflow.auth.services import end_every_session
+
+    user = session.get(User, user_id)
+    if user is None or not policies.can_administer_user(session, actor, user):
+        raise NotFound(_("Unknown user: %(id)s.", id=user_id))
+    if user.id == actor.id:
+        raise Conflict(_("Change your own password on the password page."))
+    if len(new_password or "") < MIN_PASSWORD_LENGTH:
+        raise field_error("password", _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = True
+    end_every_session(session, user)
+    chain = next((r.authority.code for r in user.roles if r.authority is not None), None)
+    audit.record(session, chain=chain, actor=actor, action="user.password_reset", object_type="user",
+                 object_id=user.id, data={"username": user.username})
+    session.commit()
+    return user
+
+
+def administered_users(session: Session, actor: User) -> list[User]:
+    """The accounts ``actor`` administers (every one for a deployment admin), by username."""
+    users = session.scalars(select(User).order_by(User.username)).unique().all()
+    return [u for u in users if policies.can_administer_user(session, actor, u)]
+
+
+NOMINEE_FIELDS = ("name", "position", "birth_year", "gender", "head_name")
+
+
+def update_nominee(session: Session, actor: User, nominee_id: int, **changes) -> Nominee:
+    """Correct a nominee's particulars (name, position, birth year, gender, household head): the
+    nominators of its unit or the secretary of its authority, with the checks of registration.
+    Its kind, authority and unit stay (its proposals and history hang on them). Commits."""
+    nominee = get_nominee(session, actor, nominee_id)
+    if not policies.can_create_nominee(actor, nominee.authority_id, nominee.unit_id):
+        raise Forbidden(_("You may not change this nominee."))
+    unknown = set(changes) - set(NOMINEE_FIELDS)
+    if unknown:
+        raise field_error(sorted(unknown)[0], _("This field cannot be changed."))
+    _check_nominee_fields(changes.get("name"), changes.get("gender"), changes.get("birth_year"))
+    done = {}
+    for name, value in changes.items():
+        value = value.strip() if isinstance(value, str) else value
+        if name != "name" and value == "":
+            value = None
+        if getattr(nominee, name) != value:
+            done[name] = value
+            setattr(nominee, name, value)
+    if done:
+        audit.record(session, chain=nominee.authority.code, actor=actor, action="nominee.update",
+                     object_type="nominee", object_id=nominee.id, data=done)
+    session.commit()
+    return nominee
+
+
+def list_nominees(session: Session, actor: User, *, q: str | None = None, kind: str | None = None,
+                  page: int = 1, per_page: int = 50) -> tuple[list[Nominee], int]:
+    """The nominees ``actor`` may see (a nominator: its units'; others: their authorities' and,
+    for subtree roles, below), by name; ``q`` searches the name and the household head."""
+    from sqlalchemy import and_, func, or_
+
+    query = select(Nominee)
+    if not actor.is_deployment_admin:
+        clauses = []
+        for r in actor.roles:
+            if r.role == "nominator" and r.unit_id is not None:
+                clauses.append(Nominee.unit_id == r.unit_id)
+            elif r.role in policies.SUBTREE_ROLES and r.authority_id is not None:
+                clauses.append(Nominee.authority_id.in_(policies.subtree_ids(session, r.authority_id)))
+            elif r.authority_id is not None:
+                clauses.append(Nominee.authority_id == r.authority_id)
+        if not clauses:
+            return [], 0
+        query = query.where(or_(*clauses))
+    if kind in NOMINEE_KINDS:
+        query = query.where(Nominee.kind == kind)
+    if q and q.strip():
+        like = f"%{q.strip()}%"
+        query = query.where(or_(Nominee.name.ilike(like),
+                                and_(Nominee.head_name.is_not(None), Nominee.head_name.ilike(like))))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = list(session.scalars(query.order_by(Nominee.name, Nominee.id).offset((page - 1) * per_page)
+                                 .limit(per_page)))
+    return items, total

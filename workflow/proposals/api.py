@@ -32,6 +32,12 @@ class RoundIn(StrictBody):
     nomination_deadline: Day
 
 
+class RoundPatch(StrictBody):
+    kind: Literal["annual", "campaign", "ad_hoc"] | None = None
+    title: Text(300, min_length=1) | None = None
+    nomination_deadline: Day | None = None
+
+
 class MeetingEvidence(StrictBody):
     held_on: Day
     invited: Count
@@ -103,6 +109,24 @@ def create_round(user, data: RoundIn):
     """Open a round (annual, campaign or ad hoc) at an authority (secretary)."""
     round_ = services.create_round(db.session, user, **data.model_dump())
     return jsonify(round_json(round_)), 201
+
+
+@route("/rounds/<int:round_id>", methods=["PATCH"], body=RoundPatch, tags=("proposals",))
+def update_round(user, round_id: int, data: RoundPatch):
+    """Edit an open round's title, kind or deadline (secretary); 409 ``round_closed`` once closed."""
+    return jsonify(round_json(services.update_round(db.session, user, round_id, **data.model_dump())))
+
+
+@route("/rounds/<int:round_id>/close", methods=["POST"], tags=("proposals",))
+def close_round(user, round_id: int):
+    """Close a round: it takes no new proposals; those it has go on (secretary)."""
+    return jsonify(round_json(services.set_round_open(db.session, user, round_id, False)))
+
+
+@route("/rounds/<int:round_id>/reopen", methods=["POST"], tags=("proposals",))
+def reopen_round(user, round_id: int):
+    """Reopen a closed round (secretary)."""
+    return jsonify(round_json(services.set_round_open(db.session, user, round_id, True)))
 
 
 @route("/rounds", tags=("proposals",))

@@ -112,3 +112,16 @@ def available_events(actor, proposal: Proposal, rule: dict | None = None) -> lis
     if rule is not None and rule.get("council_vote"):
         events = [event for event in events if event != "skip_council"]
     return events
+
+
+# the events a failing hard rule blocks (their guards read the eligibility report)
+RULE_BLOCKED_EVENTS = {"accept", "schedule", "skip_council", "decide", "forward"}
+
+
+def blocked_events(events: list[str], report: dict) -> dict[str, list[str]]:
+    """``{event: [reason, …]}`` for the offered events a failing hard rule blocks: the screen shows
+    their button disabled with the reasons instead of a button that can only be refused."""
+    reasons = [c["message"] for c in report.get("checks", []) if c["status"] == "fail" and c.get("hard", True)]
+    if not reasons:
+        return {}
+    return {event: reasons for event in events if event in RULE_BLOCKED_EVENTS}

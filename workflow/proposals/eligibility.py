@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from fractions import Fraction
 
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -188,11 +189,37 @@ def _cap(session: Session, proposal: Proposal, cap: dict, year: int) -> Check:
                "limit": float(limit)}
     if count <= limit:
         return Check("cap", PASS, _("Within the cap: %(count)d of at most %(limit)s.", count=count,
-                                    limit=f"{float(limit):g}"), details=details)
+                                    limit=number(limit)), details=details)
     return Check("cap", FAIL, _("Over the cap: %(count)d proposals, at most %(limit)s allowed "
-                                "(%(ratio)s of %(base)d %(award)s).", count=count, limit=f"{float(limit):g}",
-                                ratio=f"{float(ratio) * 100:g}%", base=base, award=cap["of_award"]),
+                                "(%(ratio)s of %(base)d %(award)s).", count=count, limit=number(limit),
+                                ratio=percent(ratio), base=base,
+                                award=award_type_name(session, proposal, cap["of_award"])),
                  details=details)
+
+
+def number(value) -> str:
+    """A number as the reader writes it ("0,6" in Vietnamese, "0.6" in English), at most 2 decimals."""
+    return format_decimal(round(float(value), 2), format="#,##0.##")
+
+
+def percent(ratio) -> str:
+    return f"{number(float(Fraction(ratio)) * 100)}%"
+
+
+def award_type_name(session: Session, proposal: Proposal, code: str) -> str:
+    """An award type's full name in the current language, from the proposal's rule set (else the
+    set in force at its authority); the code when neither has it."""
+    rule_set = proposal.rule_set_code
+    query = select(AwardType).where(AwardType.code == code)
+    if rule_set:
+        from workflow.catalog.models import RuleSet
+
+        query = query.join(RuleSet).where(RuleSet.code == rule_set)
+    else:
+        query = query.where(AwardType.rule_set_id == rule_set_for(session, proposal.current_authority,
+                                                                   date.today()).id)
+    found = session.scalars(query.limit(1)).first()
+    return found.name(str(get_locale() or "vi")) if found else code
 
 
 def _evidence(proposal: Proposal, rule: dict) -> Check:
@@ -208,11 +235,11 @@ def _evidence(proposal: Proposal, rule: dict) -> Check:
     if invited <= 0 or Fraction(present, invited) < Fraction(rule["min_present_ratio"]):
         problems.append(_("%(present)d of %(invited)d invited households were present; at least %(ratio)s needed.",
                           present=present, invited=invited,
-                          ratio=f"{float(Fraction(rule['min_present_ratio'])) * 100:g}%"))
+                          ratio=percent(rule["min_present_ratio"])))
     if present <= 0 or Fraction(agreed, present) < Fraction(rule["min_agree_ratio"]):
         problems.append(_("%(agreed)d of %(present)d present agreed; at least %(ratio)s needed.",
                           agreed=agreed, present=present,
-                          ratio=f"{float(Fraction(rule['min_agree_ratio'])) * 100:g}%"))
+                          ratio=percent(rule["min_agree_ratio"])))
     days = (notice_to - notice_from).days + 1
     if days < rule["notice_days"]:
         problems.append(_("The notice lasted %(days)d days; %(needed)d needed.", days=days,

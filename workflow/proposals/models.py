@@ -34,8 +34,15 @@ class Round(Base):
     nomination_deadline: Mapped[date] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # a closed round takes no new proposals; the ones it has go on through the workflow
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     authority: Mapped[Authority] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
 
 class Proposal(Base):

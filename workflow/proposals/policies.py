@@ -10,7 +10,7 @@ from workflow.proposals.models import Proposal
 EVENT_ROLES: dict[str, set[str]] = {
     "submit": {"secretary"},
     "resubmit": {"secretary"},
-    "withdraw": {"secretary"},
+    "withdraw": set(),  # the unit's act (its nominators, below); a secretary rejects with a reason
     "return_for_changes": {"secretary"},
     "accept": {"secretary"},
     "reject": {"secretary", "chair"},

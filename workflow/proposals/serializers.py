@@ -8,7 +8,7 @@ from workflow.proposals.clock import clock_for
 
 def round_json(r) -> dict:
     return {"id": r.id, "authority_code": r.authority.code, "year": r.year, "kind": r.kind, "title": r.title,
-            "nomination_deadline": r.nomination_deadline.isoformat()}
+            "nomination_deadline": r.nomination_deadline.isoformat(), "status": "open" if r.is_open else "closed"}
 
 
 def attachment_json(a) -> dict:

@@ -17,6 +17,7 @@ from workflow.org.models import Authority, AwardRecord, RoleAssignment, Unit
 from workflow.org.services import authority_by_code, get_nominee, unit_by_code
 from workflow.proposals import eligibility, event_data, policies, states
 from workflow.proposals.models import ROUND_KINDS, Proposal, ProposalTransition, Round
+from workflow.reminders import events as notify
 from workflow.reminders.services import cancel_pending as cancel_pending_reminders
 from workflow.validation import check_id
 
@@ -32,18 +33,64 @@ def create_round(session: Session, actor, *, authority_code: str, year: int, kin
     authority = authority_by_code(session, authority_code)
     if not policies.can_create_round(actor, authority.id):
         raise field_error("authority_code", _("Unknown authority: %(code)s.", code=authority_code))
-    if kind not in ROUND_KINDS:
-        raise field_error("kind", _("Must be one of: %(values)s.", values=", ".join(ROUND_KINDS)))
+    _check_round_fields(kind, title or "")
     if not 1946 <= year <= date.today().year + 1:
         raise field_error("year", _("The year must lie between 1946 and %(y)d.", y=date.today().year + 1))
-    if not (title or "").strip():
-        raise field_error("title", _("A title is required."))
     round_ = Round(authority=authority, year=year, kind=kind, title=title.strip(),
                    nomination_deadline=nomination_deadline, created_by_id=actor.id)
     session.add(round_)
     session.flush()
     audit.record(session, chain=authority.code, actor=actor, action="round.create", object_type="round",
                  object_id=round_.id, data={"year": year, "kind": kind, "title": round_.title})
+    session.commit()
+    return round_
+
+
+def _check_round_fields(kind: str | None, title: str | None) -> None:
+    if kind is not None and kind not in ROUND_KINDS:
+        raise field_error("kind", _("Must be one of: %(values)s.", values=", ".join(ROUND_KINDS)))
+    if title is not None and not title.strip():
+        raise field_error("title", _("A title is required."))
+
+
+def _managed_round(session: Session, actor, round_id: int) -> Round:
+    """A round ``actor`` may manage (its authority's secretary or admin); 404 otherwise."""
+    round_ = session.get(Round, round_id)
+    if round_ is None or not policies.can_create_round(actor, round_.authority_id):
+        raise NotFound(_("Unknown round: %(id)s.", id=round_id))
+    return round_
+
+
+def update_round(session: Session, actor, round_id: int, *, title: str | None = None, kind: str | None = None,
+                 nomination_deadline: date | None = None) -> Round:
+    """Edit an open round's title, kind or nomination deadline (secretary). 409 once closed."""
+    round_ = _managed_round(session, actor, round_id)
+    if not round_.is_open:
+        raise Conflict(_("This round is closed: reopen it first."), code="round_closed")
+    _check_round_fields(kind, title)
+    changes = {}
+    for name, value in (("title", title.strip() if title else None), ("kind", kind),
+                        ("nomination_deadline", nomination_deadline)):
+        if value is not None and getattr(round_, name) != value:
+            changes[name] = str(value)
+            setattr(round_, name, value)
+    if changes:
+        audit.record(session, chain=round_.authority.code, actor=actor, action="round.update", object_type="round",
+                     object_id=round_.id, data=changes)
+    session.commit()
+    return round_
+
+
+def set_round_open(session: Session, actor, round_id: int, open_: bool) -> Round:
+    """Close a round (no new proposals; those it has go on) or reopen it (secretary)."""
+    round_ = _managed_round(session, actor, round_id)
+    if round_.is_open == open_:
+        raise Conflict(_("This round is already open.") if open_ else _("This round is already closed."),
+                       code="round_state")
+    round_.closed_at, round_.closed_by_id = (None, None) if open_ else (utcnow(), actor.id)
+    audit.record(session, chain=round_.authority.code, actor=actor,
+                 action="round.reopen" if open_ else "round.close", object_type="round", object_id=round_.id,
+                 data={"title": round_.title})
     session.commit()
     return round_
 
@@ -80,6 +127,9 @@ def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, 
     """A draft proposal: one nominee × one award type × one round. 409 on a duplicate, 422 when the
     nominee's kind may not receive the award."""
     round_ = get_round(session, actor, round_id)
+    if not round_.is_open:
+        raise Conflict(_("The round “%(title)s” is closed: it takes no new proposals.", title=round_.title),
+                       code="round_closed", details={"round_id": round_.id})
     try:
         nominee = get_nominee(session, actor, nominee_id)
     except NotFound as exc:
@@ -253,10 +303,13 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
             history_data["warnings"] = warnings
     if values.get("current_authority_id", at.id) != at.id:
         history_data["to_authority"] = session.get(Authority, values["current_authority_id"]).code
-    session.add(ProposalTransition(
+    row = ProposalTransition(
         proposal_id=proposal.id, event=event, from_state=old_state, to_state=new_state, actor_id=actor.id,
-        actor_name=actor.username, authority_id=at.id, comment=comment, data=history_data))
+        actor_name=actor.username, authority_id=at.id, comment=comment, data=history_data)
+    session.add(row)
     _write_awards(session, proposal, event, new_state, data, internal or {}, actor, today)
+    session.flush()
+    notify.proposal_event(session, proposal, row, actor, at)  # same transaction: a rollback tells no one
     audit.record(session, chain=at.code, actor=actor, action=f"proposal.{event}", object_type="proposal",
                  object_id=proposal.id, data={"from": old_state, "to": new_state, "comment": comment,
                                               **history_data})

@@ -138,7 +138,7 @@ def inbox():
 def create():
     """New proposal: round, unit and nominee kind → nominee (searchable) → award types that kind may
     receive, achievements, and the meeting evidence when the award type asks for it."""
-    rounds = queries.rounds_for(db.session, current_user)
+    rounds = [r for r in queries.rounds_for(db.session, current_user) if r.is_open]  # closed: no new ones
     if not any(r.role in ("nominator", "secretary") for r in current_user.roles) and not current_user.is_deployment_admin:
         abort(403)
     round_ = next((r for r in rounds if str(r.id) == request.args.get("round")), None)
@@ -254,9 +254,10 @@ def detail(proposal_id: int):
     have = {a.doc_type for a in proposal.attachments} | {r.doc_type for r in proposal.paper_receipts}
     upload = UploadForm(formdata=None)
     upload.doc_type.choices = [("", _("Choose…"))] + documents + [(OTHER_DOCUMENT, _("Other document"))]
+    events = choices.available_events(current_user, proposal, rule)
     return render_template(
         "proposals/detail.html", proposal=proposal, rule=rule, report=report, clock=clock,
-        events=choices.available_events(current_user, proposal, rule), upload=upload,
+        events=events, blocked=choices.blocked_events(events, report), upload=upload,
         document_names=dict(documents), missing_documents=[d for d in documents if d[0] not in have],
         checklist=choices.return_checklist(proposal) if proposal.state == "returned" else [],
         can_edit=policies.can_edit(current_user, proposal),

@@ -23,6 +23,7 @@ from workflow.proposals.clock import RUNNING
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.reminders.config import CLOCK_STATES, Policy
 from workflow.reminders.context import Recipients, ScanContext, chunks, emit, iso
+from workflow.reminders.models import EVENT_KINDS
 from workflow.reminders.schedule import (
     Due,
     before_by,
@@ -382,6 +383,8 @@ def still_due(session: Session, row, processing_states=None) -> bool:
     """False when the reason for reminder ``row`` went away between the scan and the delivery (the
     proposal moved on, the member voted, the unit submitted, the higher level answered)."""
     kind, subject_id = row.kind, row.subject_id
+    if kind in EVENT_KINDS:
+        return True  # what happened stays true: it is told however things moved on since
     if row.subject_type == "proposal":
         state = session.scalar(select(Proposal.state).where(Proposal.id == subject_id))
         wanted = PROPOSAL_STATES.get(kind) or set(processing_states or CLOCK_STATES)

@@ -21,6 +21,13 @@ KIND_LABELS = {
     "awaiting_decision": _l("Recommended proposal awaiting a decision"),
     "submission_unanswered": _l("Submission without an answer"),
     "household_review_deadline": _l("Household review deadline"),
+    "proposal_returned": _l("Proposal returned"),
+    "proposal_accepted": _l("Proposal accepted"),
+    "proposal_rejected": _l("Proposal rejected"),
+    "proposal_awarded": _l("Award granted"),
+    "meeting_scheduled": _l("Council meeting scheduled"),
+    "voting_opened": _l("Voting opened"),
+    "submission_answered": _l("Submission answered"),
 }
 
 EMAIL_MODE_LABELS = {
@@ -52,9 +59,60 @@ def prefix(action: bool) -> str:
     return _("[Action required]") if action else _("[For information]")
 
 
+def _award(p: dict) -> str:
+    """The award's full name in the current language (event notifications keep both)."""
+    english = str(get_locale() or "vi") == "en"
+    return p.get("award_en" if english else "award_vi") or p.get("award_vi") or p.get("award", "")
+
+
+def _with_comment(text: str, p: dict) -> str:
+    comment = (p.get("comment") or "").strip()
+    return f"{text} {_('Comment: %(comment)s', comment=comment)}" if comment else text
+
+
+def render_event(kind: str, p: dict) -> tuple[str, str] | None:
+    """(title, body) of an event notification, or None when ``kind`` is a reminder."""
+    nominee, award, authority = p.get("nominee", ""), _award(p), p.get("authority", "")
+    if kind == "proposal_returned":
+        return (_("The proposal for %(nominee)s was returned for changes", nominee=nominee),
+                _with_comment(_("%(authority)s returned the proposal for %(nominee)s (%(award)s). Complete the "
+                                "missing items and resubmit it.", authority=authority, nominee=nominee, award=award),
+                              p))
+    if kind == "proposal_accepted":
+        return (_("The proposal for %(nominee)s was accepted", nominee=nominee),
+                _("%(authority)s accepted the dossier of %(nominee)s (%(award)s) for review.", authority=authority,
+                  nominee=nominee, award=award))
+    if kind == "proposal_rejected":
+        return (_("The proposal for %(nominee)s was rejected", nominee=nominee),
+                _("The proposal for %(nominee)s (%(award)s) was rejected. Reason: %(reason)s", nominee=nominee,
+                  award=award, reason=p.get("reason") or p.get("comment") or "—"))
+    if kind == "proposal_awarded":
+        return (_("%(nominee)s was awarded %(award)s", nominee=nominee, award=award),
+                _("%(nominee)s received %(award)s by decision %(number)s.", nominee=nominee, award=award,
+                  number=p.get("decision_number") or "—"))
+    if kind == "submission_answered":
+        outcome = {"approved": _("approved"), "returned": _("returned"), "rejected": _("rejected")}.get(
+            p.get("outcome", ""), p.get("outcome", ""))
+        return (_("The higher level answered: %(nominee)s — %(outcome)s", nominee=nominee, outcome=outcome),
+                _with_comment(_("The higher level's answer on the proposal for %(nominee)s (%(award)s) is "
+                                "recorded: %(outcome)s.", nominee=nominee, award=award, outcome=outcome), p))
+    if kind == "meeting_scheduled":
+        return (_("Council meeting scheduled on %(when)s", when=moment(p.get("when"))),
+                _("The emulation and commendation council of %(authority)s will meet on %(when)s at %(place)s.",
+                  authority=authority, when=moment(p.get("when")), place=p.get("place", "")))
+    if kind == "voting_opened":
+        return (_("Voting is open at the council meeting of %(when)s", when=moment(p.get("when"))),
+                _("The chair opened the secret ballot of the council of %(authority)s. Cast your ballot.",
+                  authority=authority))
+    return None
+
+
 def render(kind: str, level: str, params: dict) -> tuple[str, str]:
-    """(title, body) of a reminder in the current locale."""
+    """(title, body) of a reminder or an event notification in the current locale."""
     p = params or {}
+    event = render_event(kind, p)
+    if event is not None:
+        return event
     deadline = _day(p.get("deadline"))
     nominee, award = p.get("nominee", ""), p.get("award", "")
     before = (p.get("offset") or 0) < 0
@@ -124,6 +182,20 @@ def render(kind: str, level: str, params: dict) -> tuple[str, str]:
                   number=p.get("number", ""), to=p.get("to", ""), sent_on=_day(p.get("sent_on")),
                   open=p.get("open", ""), days=p.get("days", ""), deadline=deadline))
     return (str(KIND_LABELS.get(kind, kind)), "")
+
+
+def link(kind: str, params: dict) -> str | None:
+    """The path of what a notification is about (proposal, meeting, ballot), or None."""
+    from flask import url_for
+
+    p = params or {}
+    if kind == "voting_opened" and p.get("meeting_id"):
+        return url_for("council.ballot", meeting_id=p["meeting_id"])
+    if p.get("meeting_id"):
+        return url_for("council.detail", meeting_id=p["meeting_id"])
+    if p.get("proposal_id"):
+        return url_for("proposals.detail", proposal_id=p["proposal_id"])
+    return None
 
 
 def subject_line(kind: str, level: str, action: bool, params: dict) -> str:

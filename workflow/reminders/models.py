@@ -31,7 +31,16 @@ KINDS = (
     "nomination_deadline", "returned_not_resubmitted", "processing_limit", "meeting_soon", "vote_pending",
     "notice_over", "awaiting_decision", "submission_unanswered", "household_review_deadline",
 )
-SUBJECT_TYPES = ("round", "proposal", "meeting", "submission")
+# what happened, told to the people concerned at once (``workflow.reminders.events``): written into
+# the same outbox, in the transaction of the event itself, so a rollback leaves none and the unique
+# key keeps each to one per event and recipient
+EVENT_KINDS = (
+    "proposal_returned", "proposal_accepted", "proposal_rejected", "proposal_awarded", "meeting_scheduled",
+    "voting_opened", "submission_answered",
+)
+OUTBOX_KINDS = KINDS + EVENT_KINDS
+# "transition": one row of a proposal's history (the event), so a proposal returned twice is told twice
+SUBJECT_TYPES = ("round", "proposal", "meeting", "submission", "transition")
 LEVELS = ("remind", "escalate")
 # pending → sending → sent; digest users: sending → digest → digesting → sent
 STATUSES = ("pending", "sending", "digest", "digesting", "sent", "cancelled", "failed")
@@ -58,7 +67,7 @@ class Reminder(Base):
     __table_args__ = (
         UniqueConstraint("kind", "subject_type", "subject_id", "due_on", "recipient_id",
                          name="uq_reminder_outbox_due_event"),
-        CheckConstraint(enum_check("kind", KINDS), name="kind"),
+        CheckConstraint(enum_check("kind", OUTBOX_KINDS), name="kind"),
         CheckConstraint(enum_check("subject_type", SUBJECT_TYPES), name="subject_type"),
         CheckConstraint(enum_check("level", LEVELS), name="level"),
         CheckConstraint(enum_check("status", STATUSES), name="status"),

@@ -41,7 +41,8 @@ def notifications():
         title, body = messages.render(n.kind, n.level, n.params)
         rows.append({"n": n, "title": title, "body": body, "prefix": messages.prefix(n.action),
                      "when": messages.moment(n.created_at),
-                     "label": messages.KIND_LABELS.get(n.kind, n.kind)})
+                     "label": messages.KIND_LABELS.get(n.kind, n.kind),
+                     "link": messages.link(n.kind, n.params)})
     return render_template("reminders/notifications.html", rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), unread_only=unread_only,
                            email_mode=services.email_mode(db.session, current_user.id),
