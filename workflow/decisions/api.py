@@ -39,12 +39,15 @@ class SendIn(StrictBody):
     on: Day | None = Field(default=None, alias="date")
 
 
-class OutcomeIn(StrictBody):
-    proposal_id: Id
+class AnswerIn(StrictBody):
     outcome: Literal["approved", "returned", "rejected"]
     decision_number: Text(60) | None = None
     decision_date: Day | None = None
     reason: LongText(5000) | None = None
+
+
+class OutcomeIn(AnswerIn):
+    proposal_id: Id
 
 
 def _signed_in_at() -> datetime | None:
@@ -185,4 +188,13 @@ def send_submission(user, submission_id: int):
 def record_outcome(user, submission_id: int, data: OutcomeIn):
     """Record the higher level's answer for one proposal (secretary, or the higher reviewer)."""
     services.record_outcome(db.session, user, submission_id, **data.model_dump())
+    return jsonify(submission_json(services.get_submission(db.session, user, submission_id)))
+
+
+@route("/submissions/<int:submission_id>/outcomes", methods=["POST"], body=AnswerIn, tags=("decisions",))
+def answer_submission(user, submission_id: int, data: AnswerIn):
+    """One answer for every proposal of the submission still waiting (the whole submission): the
+    receiving authority's higher reviewer or secretary in-system, or the sender's secretary from the
+    paper answer. All or nothing."""
+    services.answer_submission(db.session, user, submission_id, **data.model_dump())
     return jsonify(submission_json(services.get_submission(db.session, user, submission_id)))

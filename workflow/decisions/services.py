@@ -289,36 +289,94 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
     return submission
 
 
-def record_outcome(session: Session, actor, submission_id: int, *, proposal_id: int, outcome: str,
-                   decision_number: str | None = None, decision_date: date | None = None,
-                   reason: str | None = None) -> SubmissionItem:
-    """The higher level's answer for one proposal, entered from the paper (or by its reviewer)."""
-    check_date("decision_date", decision_date)
-    check_id("proposal_id", proposal_id)
-    submission = get_submission(session, actor, submission_id)
-    if submission.status != "sent":
-        raise Conflict(_("The submission has not been sent."), code="not_sent")
-    item = next((i for i in submission.items if i.proposal_id == proposal_id), None)
-    if item is None:
-        raise field_error("proposal_id", _("Proposal %(id)s is not in this submission.", id=proposal_id))
+def _answer(session: Session, actor, submission: Submission, item: SubmissionItem, *, outcome: str,
+            decision_number: str | None, decision_date: date | None, reason: str | None) -> None:
+    """Fire ``record_outcome`` for one item (no commit). In-system (the proposal sits at the
+    receiving authority) the answer is the parent's own; on paper the proposal waits in
+    ``forwarded`` at the sender."""
     # once answered, an item stays answered: a returned proposal sent again travels in a new
     # submission, and its answer is recorded there (never on this stale item)
     if item.outcome is not None:
         raise Conflict(_("The outcome of this proposal is already recorded."), code="already_recorded",
-                       details={"outcome": item.outcome})
+                       details={"outcome": item.outcome, "proposal_id": item.proposal_id})
+    internal = {}
+    proposal = item.proposal
+    if proposal.current_authority_id == submission.to_authority_id:
+        internal["answer_from_authority_id"] = submission.from_authority_id
+    elif proposal.current_authority_id != submission.from_authority_id:
+        # forwarded on by the parent: the answer belongs to the submission that carries it now
+        raise Conflict(_("Proposal %(id)d has moved on to %(authority)s; it is answered there.", id=proposal.id,
+                         authority=proposal.current_authority.name), code="moved_on",
+                       details={"proposal_id": proposal.id, "authority": proposal.current_authority.code})
     data = {"outcome": outcome, "decision_number": decision_number, "reason": reason,
             "decision_date": decision_date.isoformat() if decision_date else None}
+    proposals.transition(session, item.proposal_id, "record_outcome", actor, commit=False,
+                         data={k: v for k, v in data.items() if v is not None}, internal=internal,
+                         comment=_("Outcome of submission %(number)s", number=submission.number))
+    item.outcome, item.decision_number, item.decision_date = outcome, decision_number, decision_date
+    item.reason, item.recorded_at = reason, utcnow()
+
+
+def _sent(session: Session, actor, submission_id: int) -> Submission:
+    submission = get_submission(session, actor, submission_id)
+    if submission.status != "sent":
+        raise Conflict(_("The submission has not been sent."), code="not_sent")
+    return submission
+
+
+def record_outcome(session: Session, actor, submission_id: int, *, proposal_id: int, outcome: str,
+                   decision_number: str | None = None, decision_date: date | None = None,
+                   reason: str | None = None) -> SubmissionItem:
+    """The higher level's answer for one proposal: by the parent's reviewer or secretary when it
+    works in the system (approve with its decision number and date, return with reasons, reject),
+    or entered from the paper answer by the sender's secretary.
+
+    403 for a role that may not answer; 409 ``already_recorded``, ``moved_on`` or a state conflict;
+    422 for a missing decision number or reason, or an approval the parent has no power to give."""
+    check_date("decision_date", decision_date)
+    check_id("proposal_id", proposal_id)
+    submission = _sent(session, actor, submission_id)
+    item = next((i for i in submission.items if i.proposal_id == proposal_id), None)
+    if item is None:
+        raise field_error("proposal_id", _("Proposal %(id)s is not in this submission.", id=proposal_id))
     try:
-        proposals.transition(session, proposal_id, "record_outcome", actor, commit=False,
-                             data={k: v for k, v in data.items() if v is not None},
-                             comment=_("Outcome of submission %(number)s", number=submission.number))
-        item.outcome, item.decision_number, item.decision_date = outcome, decision_number, decision_date
-        item.reason, item.recorded_at = reason, utcnow()
+        _answer(session, actor, submission, item, outcome=outcome, decision_number=decision_number,
+                decision_date=decision_date, reason=reason)
         session.commit()
     except Exception:
         session.rollback()
         raise
     return item
+
+
+def answer_submission(session: Session, actor, submission_id: int, *, outcome: str,
+                      decision_number: str | None = None, decision_date: date | None = None,
+                      reason: str | None = None) -> list[SubmissionItem]:
+    """One answer for every proposal of the submission still waiting (the whole submission), in one
+    transaction: one refusal refuses all, nothing is half-answered. 409 ``nothing_pending`` when
+    every item is answered."""
+    check_date("decision_date", decision_date)
+    submission = _sent(session, actor, submission_id)
+    if not (policies.is_receiver(actor, submission) or policies.is_secretary(actor, submission.from_authority_id)):
+        raise Forbidden(_("Your role may not answer this submission."))
+    ids = policies.answerable_items(actor, submission)
+    waiting = [i for i in submission.items if i.proposal_id in ids]
+    if not waiting and not policies.is_receiver(actor, submission) and any(
+            i.outcome is None and i.proposal.current_authority_id == submission.to_authority_id
+            for i in submission.items):
+        # the sender's secretary: the answer is the parent's, in the system
+        raise Forbidden(_("The higher level answers this submission in the system."))
+    if not waiting:
+        raise Conflict(_("No proposal of this submission is waiting for an answer."), code="nothing_pending")
+    try:
+        for item in waiting:
+            _answer(session, actor, submission, item, outcome=outcome, decision_number=decision_number,
+                    decision_date=decision_date, reason=reason)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return waiting
 
 
 # --- discarding drafts ----------------------------------------------------------------------------

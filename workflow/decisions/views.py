@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 
 from workflow.auth.views import check_password_or_429, safe_next
 from workflow.calendar.services import WorkCalendar
-from workflow.decisions import exchange, importing, queries, reading, services, tracking
+from workflow.decisions import exchange, importing, policies, queries, reading, services, tracking
 from workflow.documents import services as documents
 from workflow.documents.http import download_response
 from workflow.errors import DomainError
@@ -245,11 +245,13 @@ def submission(submission_id: int):
     except DomainError:
         abort(404)
     track = tracking.track(db.session, row, WorkCalendar.load(db.session))
-    can_record = current_user.has_role("secretary", row.from_authority_id) or \
-        current_user.has_role("higher_reviewer", row.to_authority_id)
+    answerable = policies.answerable_items(current_user, row)
+    receiver = policies.is_receiver(current_user, row)
+    back = url_for("decisions.inbox") if receiver and not policies.is_sender(current_user, row) \
+        else url_for("decisions.submissions")
     return render_template("decisions/submission.html", submission=row, track=track,
-                           answered={i.proposal_id: i for i in track.items}, can_record=can_record,
-                           state_labels=STATE_LABELS, today=date.today())
+                           answered={i.proposal_id: i for i in track.items}, answerable=answerable,
+                           back=back, state_labels=STATE_LABELS, today=date.today())
 
 
 @bp.post("/to-trinh/<int:submission_id>/ket-qua")
@@ -272,6 +274,28 @@ def record_outcome(submission_id: int):
     except DomainError as exc:
         return _fail(exc, back)
     flash(_("The outcome is recorded."), "success")
+    return redirect(back)
+
+
+@bp.post("/to-trinh/<int:submission_id>/tra-loi")
+@login_required
+def answer_submission(submission_id: int):
+    """One answer for the whole submission (every proposal still waiting)."""
+    back = url_for("decisions.submission", submission_id=submission_id)
+    form = request.form
+    try:
+        decided_on = date.fromisoformat(form["decision_date"]) if form.get("decision_date") else None
+    except ValueError:
+        flash(_("Write the date as YYYY-MM-DD."), "danger")
+        return redirect(back)
+    try:
+        done = services.answer_submission(db.session, current_user, submission_id, outcome=form.get("outcome", ""),
+                                          decision_number=(form.get("decision_number") or "").strip() or None,
+                                          decision_date=decided_on,
+                                          reason=(form.get("reason") or "").strip() or None)
+    except DomainError as exc:
+        return _fail(exc, back)
+    flash(_("The answer is recorded for %(n)d proposals.", n=len(done)), "success")
     return redirect(back)
 
 

@@ -286,6 +286,9 @@ def _effects(session: Session, proposal: Proposal, event: str, new_state: str, c
                 "notice_done": False}
     if event == "close_notice":
         return {"notice_done": True}
+    if event == "record_outcome" and new_state == "recommended" and context.internal.get("answer_from_authority_id"):
+        # returned by the parent in-system: back to the authority that sent it, to fix and send again
+        return {"current_authority_id": context.internal["answer_from_authority_id"]}
     if event == "forward" and new_state == "submitted":
         return {"current_authority_id": proposal.current_authority.parent_id}
     return {}

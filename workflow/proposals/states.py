@@ -88,6 +88,10 @@ def _guard(name):
     return condition
 
 
+# where the parent may answer a submission in-system: received, under its review, or recommended by
+# its own council, but not on its council's agenda nor decided
+ANSWERABLE = ["submitted", "under_review", "recommended"]
+
 # (event, sources, dest, guard names). Order matters where one event has several destinations.
 TRANSITIONS: list[tuple[str, list[str], str, list[str]]] = [
     ("submit", ["draft"], "submitted", ["required_fields"]),
@@ -110,6 +114,11 @@ TRANSITIONS: list[tuple[str, list[str], str, list[str]]] = [
     ("record_outcome", ["forwarded"], "awarded", ["outcome_approved"]),
     ("record_outcome", ["forwarded"], "recommended", ["outcome_returned"]),
     ("record_outcome", ["forwarded"], "rejected", ["outcome_rejected"]),
+    # in-system: the parent's reviewer answers a submission that reached it (the proposal sits at
+    # the parent, not yet decided there); a return sends it back down, recommended again
+    ("record_outcome", ANSWERABLE, "awarded", ["answers_submission", "outcome_approved", "within_power"]),
+    ("record_outcome", ANSWERABLE, "recommended", ["answers_submission", "outcome_returned"]),
+    ("record_outcome", ANSWERABLE, "rejected", ["answers_submission", "outcome_rejected"]),
     ("withdraw", BEFORE_DECISION, "withdrawn", []),
     ("revoke", ["awarded"], "revoked", ["has_reason"]),
 ]
