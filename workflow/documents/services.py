@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from workflow.catalog.models import AwardType, RuleSet
 from workflow.catalog.services import rule_set_for
-from workflow.documents import builders, minutes, render_docx, render_pdf, wording
+from workflow.documents import builders, layout, minutes, render_docx, render_pdf, wording
 from workflow.documents.builders import Facts
 from workflow.errors import Conflict, NotFound, field_error
 from workflow.org.models import RoleAssignment, User
@@ -43,6 +43,9 @@ def check_format(fmt: str | None, allowed: tuple[str, ...] = ("pdf", "docx")) ->
 
 
 def render(doc, fmt: str, stem: str) -> Rendered:
+    """Every document is rendered here: the rule files' working notes ("(cần xác minh)",
+    "(verify)") are stripped from its text first, so no issued document prints them."""
+    doc = layout.clean(doc)
     content = render_pdf.render(doc) if fmt == "pdf" else render_docx.render(doc)
     return Rendered(f"{slug(stem)}.{fmt}", FORMATS[fmt], content)
 
