@@ -36,6 +36,7 @@ class SubmissionIn(StrictBody):
 
 
 class SendIn(StrictBody):
+    number: Text(40, min_length=1) | None = None  # from the office's register; else the next one
     on: Day | None = Field(default=None, alias="date")
 
 
@@ -180,7 +181,7 @@ def send_submission(user, submission_id: int):
     data = _optional(SendIn)
     submission = services.send_submission(db.session, user, submission_id, signed_in_at=_signed_in_at(),
                                           fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"],
-                                          sent_on=data.on)
+                                          sent_on=data.on, number=data.number)
     return jsonify(submission_json(submission))
 
 

@@ -6,6 +6,7 @@ per-year counter claimed inside the same transaction, so they never repeat and n
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -56,14 +57,40 @@ def next_number(session: Session, authority_id: int, kind: str, year: int) -> in
     ).values(last=DocumentCounter.last + 1).returning(DocumentCounter.last)).scalar_one()
 
 
-def _free_number(session: Session, model, authority_column, authority_id: int, kind: str, year: int,
-                 suffix: str) -> str:
-    """The next counter number of the year whose text is not already taken: a number typed by hand
-    (a decision numbered on paper) is skipped, not issued twice (the unique key would refuse it)."""
+# Decree 30/2020/NĐ-CP, Appendix I, part I, section II.3: a document's number is written in Arabic
+# digits from 01 on 1 January, numbers below 10 with a leading zero ("05/QĐ-UBND")
+NUMBER_WIDTH = 2
+_NUMBER = re.compile(r"^\s*0*(\d+)\s*/\s*(.+?)\s*$")
+
+
+def format_number(n: int, suffix: str) -> str:
+    return f"{n:0{NUMBER_WIDTH}d}/{suffix}"
+
+
+def _number_key(text: str) -> tuple[int, str] | str:
+    """What makes two register numbers the same: ``5/QĐ-UBND`` and ``05/QĐ-UBND`` are one number."""
+    match = _NUMBER.match(text or "")
+    return (int(match.group(1)), match.group(2).upper()) if match else (text or "").strip().upper()
+
+
+def _taken(session: Session, model, authority_column, authority_id: int, year: int, number: str) -> bool:
+    used = session.scalars(select(model.number).where(authority_column == authority_id, model.year == year,
+                                                      model.number.is_not(None))).all()
+    return _number_key(number) in {_number_key(u) for u in used}
+
+
+def _register_number(session: Session, model, authority_column, authority_id: int, kind: str, year: int,
+                     suffix: str, number: str | None) -> str:
+    """The number the office's register gave (typed at signing; 422 when the year already has it),
+    else the next counter number in the Decree 30 form, skipping any typed by hand before."""
+    if number:
+        number = " ".join(number.split())
+        if _taken(session, model, authority_column, authority_id, year, number):
+            raise field_error("number", _("The number %(number)s is already used.", number=number))
+        return number
     while True:
-        number = f"{next_number(session, authority_id, kind, year)}/{suffix}"
-        if not session.scalar(select(model.id).where(authority_column == authority_id, model.year == year,
-                                                     model.number == number)):
+        number = format_number(next_number(session, authority_id, kind, year), suffix)
+        if not _taken(session, model, authority_column, authority_id, year, number):
             return number
 
 
@@ -182,15 +209,8 @@ def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: d
     require_fresh(signed_in_at, fresh_minutes)
     signed_on = check_date("date", signed_on) or date.today()
     try:
-        if number:
-            taken = session.scalar(select(Decision.id).where(Decision.authority_id == decision.authority_id,
-                                                             Decision.year == signed_on.year,
-                                                             Decision.number == number))
-            if taken:
-                raise field_error("number", _("The number %(number)s is already used.", number=number))
-        else:
-            number = _free_number(session, Decision, Decision.authority_id, decision.authority_id, "QD",
-                                  signed_on.year, DECISION_SUFFIX)
+        number = _register_number(session, Decision, Decision.authority_id, decision.authority_id, "QD",
+                                  signed_on.year, DECISION_SUFFIX, number)
         claimed = session.execute(update(Decision).where(Decision.id == decision.id, Decision.status == "draft")
                                   .values(status="issued", number=number, year=signed_on.year, signed_on=signed_on,
                                           signer_id=actor.id, issued_at=utcnow())
@@ -254,8 +274,9 @@ def create_submission(session: Session, actor, *, from_authority_code: str, prop
 
 
 def send_submission(session: Session, actor, submission_id: int, *, signed_in_at: datetime | None,
-                    fresh_minutes: int, sent_on: date | None = None) -> Submission:
-    """Sign and send (chair): number it and fire ``forward`` for every proposal in it."""
+                    fresh_minutes: int, sent_on: date | None = None, number: str | None = None) -> Submission:
+    """Sign and send (chair): number it (``number`` from the office's register, else the next one)
+    and fire ``forward`` for every proposal in it."""
     submission = get_submission(session, actor, submission_id)
     if not policies.is_chair(actor, submission.from_authority_id):
         raise Forbidden(_("Only the chair signs submissions."))
@@ -265,8 +286,8 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
     require_fresh(signed_in_at, fresh_minutes)
     sent_on = check_date("date", sent_on) or date.today()
     try:
-        number = _free_number(session, Submission, Submission.from_authority_id, submission.from_authority_id, "TTr",
-                              sent_on.year, SUBMISSION_SUFFIX)
+        number = _register_number(session, Submission, Submission.from_authority_id, submission.from_authority_id,
+                                  "TTr", sent_on.year, SUBMISSION_SUFFIX, number)
         claimed = session.execute(update(Submission).where(Submission.id == submission.id,
                                                            Submission.status == "draft")
                                   .values(status="sent", number=number, year=sent_on.year, sent_on=sent_on,

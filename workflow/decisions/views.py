@@ -25,7 +25,7 @@ from workflow.calendar.services import WorkCalendar
 from workflow.decisions import exchange, importing, policies, queries, reading, services, tracking
 from workflow.documents import services as documents
 from workflow.documents.http import download_response
-from workflow.errors import DomainError
+from workflow.errors import DomainError, field_error
 from workflow.extensions import db
 from workflow.proposals.states import STATE_LABELS
 from workflow.validation import parse_id
@@ -79,6 +79,19 @@ def _ids(name: str = "proposal_ids") -> list[int]:
     return ids
 
 
+def _register() -> tuple[str | None, date | None]:
+    """The number and date the office's register gave at signing (both optional: the next number,
+    today). 422 for a date that is not one or a number longer than the register's column."""
+    number = " ".join((request.form.get("number") or "").split()) or None
+    if number and len(number) > 40:
+        raise field_error("number", _("The number is at most %(n)d characters.", n=40))
+    raw = (request.form.get("date") or "").strip()
+    try:
+        return number, date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise field_error("date", _("Write the date as YYYY-MM-DD.")) from None
+
+
 # --- the chair -------------------------------------------------------------------------------------
 
 @bp.get("/ky-duyet")
@@ -119,8 +132,10 @@ def issue(decision_id: int):
         flash(_("Tick that you have read the document before signing."), "warning")
         return redirect(back)
     try:
+        number, signed_on = _register()
         decision = services.issue_decision(db.session, current_user, decision_id, signed_in_at=_signed_in_at(),
-                                           fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"])
+                                           fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"],
+                                           number=number, signed_on=signed_on)
     except DomainError as exc:
         return _fail(exc, back)
     flash(_("Decision %(number)s is issued.", number=decision.number), "success")
@@ -139,9 +154,11 @@ def send(submission_id: int):
         flash(_("Tick that you have read the document before signing."), "warning")
         return redirect(back)
     try:
+        number, sent_on = _register()
         submission = services.send_submission(db.session, current_user, submission_id,
                                               signed_in_at=_signed_in_at(),
-                                              fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"])
+                                              fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"],
+                                              number=number, sent_on=sent_on)
     except DomainError as exc:
         return _fail(exc, back)
     flash(_("Submission %(number)s is sent.", number=submission.number), "success")

@@ -37,6 +37,11 @@ class Facts:
     chair_name: str = ""
     meeting_date: date | None = None
     votes: dict[int, dict] = field(default_factory=dict)  # proposal id → the council's result row
+    deputy_signs: bool = False  # a vice chairman signed: "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+
+    def signature_lines(self, text: Wording, values: dict) -> list[str]:
+        key = "signature_deputy" if self.deputy_signs and text.get("signature_deputy") else "signature"
+        return text.lines(key, **values)
 
     def award_name(self, code: str) -> str:
         return self.award_names.get(code, (code, "commendation"))[0]
@@ -176,7 +181,7 @@ def decision(decision, facts: Facts, text: Wording) -> Document:
     doc.add(article(text, n, cash))
     doc.add(article(text, n + 1, text.text("article_3", **values)))
     signer = decision.signer.full_name if decision.signer else facts.chair_name
-    doc.add(foot(text, Signatory(text.lines("signature", **values), signer), values))
+    doc.add(foot(text, Signatory(facts.signature_lines(text, values), signer), values))
     doc.add(PageBreak())
     doc.add(*_list_heading(text, values))
     cash = {i.proposal_id: i.cash_amount for i in items}
@@ -243,7 +248,7 @@ def submission(submission, facts: Facts, text: Wording) -> Document:
     doc.add(Para.text(text.text("attached", **values), italic=True, indent=True))
     doc.add(Para.text(text.text("closing", **values), indent=True))
     signer = submission.signer.full_name if submission.signer else facts.chair_name
-    doc.add(foot(text, Signatory(text.lines("signature", **values), signer), values))
+    doc.add(foot(text, Signatory(facts.signature_lines(text, values), signer), values))
     doc.add(PageBreak())
     doc.add(*_list_heading(text, values))
 
@@ -292,7 +297,7 @@ def certificates(decision, facts: Facts, text: Wording) -> Document:
         if detail:
             doc.add(Para.text(detail, align="center", size=16, space_after=2))
         doc.add(Para.text(part.text("reason", **local), italic=True, align="center", size=17, space_after=14))
-        doc.add(Signature(Signatory(text.lines("signature", **local), signer,
+        doc.add(Signature(Signatory(facts.signature_lines(text, local), signer,
                                     above=w.place_date(values["place"], decision.signed_on)),
                           left_lines=[text.text("decision_line", **local), text.text("register_line", **local)]))
     return doc

@@ -93,6 +93,18 @@ def chair_name(session: Session, authority_id: int) -> str:
     return user.full_name if user else ""
 
 
+def signs_as_deputy(session: Session, authority_id: int, signer_id: int | None) -> bool:
+    """Whether the signer is a vice chairman: the ``chair`` role gives the right to sign, the council
+    seat ``vice_chair`` (and not ``chair``) says he signs on the chairman's behalf (KT. CHỦ TỊCH)."""
+    if signer_id is None:
+        return False
+    from workflow.org.models import CouncilMember
+
+    position = session.scalar(select(CouncilMember.position).where(CouncilMember.authority_id == authority_id,
+                                                                   CouncilMember.user_id == signer_id))
+    return position == "vice_chair"
+
+
 def council_votes(session: Session, proposal_ids: list[int], authority_id: int) -> tuple[dict[int, dict], date | None]:
     """Each proposal's row in the results of the last closed meeting that voted on it at
     ``authority_id``, and the date of the latest such meeting."""
@@ -114,12 +126,13 @@ def council_votes(session: Session, proposal_ids: list[int], authority_id: int) 
 
 # --- documents --------------------------------------------------------------------------------------
 
-def _facts(session: Session, proposals, authority, on: date | None) -> Facts:
+def _facts(session: Session, proposals, authority, on: date | None, signer_id: int | None = None) -> Facts:
     """What a decision or submission document says about its proposals: award names, legal bases,
-    the chair, the council's votes."""
+    the chair (or the vice chairman who signed), the council's votes."""
     votes, met = council_votes(session, [p.id for p in proposals], authority.id)
     return Facts(award_names(session, proposals, authority, on), legal_bases(session, proposals, authority, on),
-                 chair_name(session, authority.id), met, votes)
+                 chair_name(session, authority.id), met, votes,
+                 deputy_signs=signs_as_deputy(session, authority.id, signer_id))
 
 
 def decision_document(session: Session, actor, decision_id: int, fmt: str, instance_path: str) -> Rendered:
@@ -127,7 +140,8 @@ def decision_document(session: Session, actor, decision_id: int, fmt: str, insta
 
     fmt = check_format(fmt)
     decision = get_decision(session, actor, decision_id)
-    facts = _facts(session, [i.proposal for i in decision.items], decision.authority, decision.signed_on)
+    facts = _facts(session, [i.proposal for i in decision.items], decision.authority, decision.signed_on,
+                   decision.signer_id)
     doc = builders.decision(decision, facts, wording.load("decision", instance_path))
     stem = f"quyet-dinh-{decision.number}" if decision.number else f"du-thao-quyet-dinh-{decision.id}"
     return render(doc, fmt, stem)
@@ -139,7 +153,7 @@ def submission_document(session: Session, actor, submission_id: int, fmt: str, i
     fmt = check_format(fmt)
     submission = get_submission(session, actor, submission_id)
     facts = _facts(session, [i.proposal for i in submission.items], submission.from_authority,
-                   submission.sent_on)
+                   submission.sent_on, submission.signer_id)
     doc = builders.submission(submission, facts, wording.load("submission", instance_path))
     stem = f"to-trinh-{submission.number}" if submission.number else f"du-thao-to-trinh-{submission.id}"
     return render(doc, fmt, stem)
@@ -155,7 +169,8 @@ def certificates_document(session: Session, actor, decision_id: int, fmt: str, i
         raise Conflict(_("Certificates are printed once the decision is issued."), code="not_issued")
     proposals = [i.proposal for i in decision.items]
     facts = Facts(award_names(session, proposals, decision.authority, decision.signed_on),
-                  chair_name=chair_name(session, decision.authority_id))
+                  chair_name=chair_name(session, decision.authority_id),
+                  deputy_signs=signs_as_deputy(session, decision.authority_id, decision.signer_id))
     doc = builders.certificates(decision, facts, wording.load("certificate", instance_path))
     return render(doc, fmt, f"giay-khen-{decision.number}")
 
