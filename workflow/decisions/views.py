@@ -27,7 +27,7 @@ from workflow.documents import services as documents
 from workflow.documents.http import download_response
 from workflow.errors import DomainError, field_error
 from workflow.extensions import db
-from workflow.proposals.states import STATE_LABELS
+from workflow.proposals.states import state_label
 from workflow.validation import parse_id
 from workflow.views import nav_item
 
@@ -268,7 +268,7 @@ def submission(submission_id: int):
         else url_for("decisions.submissions")
     return render_template("decisions/submission.html", submission=row, track=track,
                            answered={i.proposal_id: i for i in track.items}, answerable=answerable,
-                           back=back, state_labels=STATE_LABELS, today=date.today())
+                           back=back, state_label=state_label, today=date.today())
 
 
 @bp.post("/to-trinh/<int:submission_id>/ket-qua")

@@ -84,7 +84,10 @@ def legal_bases(session: Session, proposals, authority, on: date | None) -> list
     rule_set = session.scalar(select(RuleSet).where(RuleSet.code == code)) if code else None
     if rule_set is None:
         rule_set = rule_set_for(session, authority, on or date.today())
-    return list(rule_set.content.get("legal_basis", []))
+    lines = list(rule_set.content.get("legal_basis", []))
+    for p in proposals:  # an award's own bases (GĐVH: Decree 86/2023), once each
+        lines += [b for b in (p.award_rule or {}).get("legal_basis") or [] if b not in lines]
+    return lines
 
 
 def chair_name(session: Session, authority_id: int) -> str:

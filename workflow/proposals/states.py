@@ -31,6 +31,18 @@ STATE_LABELS = {
     "revoked": lazy_pgettext("state", "Revoked"),
 }
 
+# an award without a council vote (GĐVH, Thôn văn hóa…: the hamlet's meeting reviews it) never
+# reads "recommended by the council"
+RECOMMENDED_WITHOUT_VOTE = lazy_pgettext("state", "Eligible, awaiting the decision")
+
+
+def state_label(state: str, award_rule: dict | None = None):
+    """The label of ``state`` for a proposal of this award (its rule snapshot, when known)."""
+    if state == "recommended" and award_rule is not None and not award_rule.get("council_vote", True):
+        return RECOMMENDED_WITHOUT_VOTE
+    return STATE_LABELS[state]
+
+
 EVENT_LABELS = {
     "submit": lazy_pgettext("event", "Submit"),
     "return_for_changes": lazy_pgettext("event", "Return for changes"),
