@@ -177,3 +177,22 @@ def test_the_district_reviewer_answers_by_screen(d, session, app):
     html = commune.get(page).get_data(as_text=True)
     assert "Không đủ điều kiện." in html and 'data-testid="outcome-' not in html
     assert 'href="/to-trinh"' in html and commune.get("/to-trinh").status_code == 200
+
+
+def test_the_parent_returns_a_proposal_its_own_review_recommended(d, session):
+    _authority(session, "T-TN").rule_set_code = "vn-2024"
+    session.commit()
+    district = d.add_staff("H-DH", "huyen")
+    pid = d.accepted("Đàm Văn Xét Lại", "GK_HUYEN")
+    d.recommend([pid])
+    sent = d.send(d.submission([pid])["id"])
+    d.event(district["secretary"], pid, "accept")
+    d.recommend([pid], code="H-DH")
+    assert (d.proposal(pid).state, d.proposal(pid).current_authority.code) == ("recommended", "H-DH")
+    # recommended there, returned to the commune: recommended again, but at the commune
+    back = _outcome(d, "huyen", sent["id"], proposal_id=pid, outcome="returned", reason="Sai tên đơn vị.")
+    assert _item(back, pid)["outcome"] == "returned"
+    p = d.proposal(pid)
+    assert (p.state, p.current_authority.code) == ("recommended", "X-DB")
+    assert [(t.event, t.from_state, t.to_state) for t in p.history][-1] == ("record_outcome", "recommended",
+                                                                           "recommended")

@@ -245,6 +245,17 @@ def get_submission(session: Session, actor, submission_id: int) -> Submission:
     return submission
 
 
+def _parent_exists(parent: Authority, day: date) -> None:
+    """A submission never goes to an authority that no longer exists (the districts dissolved on
+    2025-07-01): 409 ``authority_dissolved`` naming it and the day."""
+    if not parent.active_on(day):
+        raise Conflict(_("%(name)s no longer exists (dissolved on %(date)s): the administrative tree must be "
+                         "updated before submitting.", name=parent.name,
+                         date=parent.dissolved_on.strftime("%d/%m/%Y")),
+                       code="authority_dissolved",
+                       details={"authority": parent.code, "dissolved_on": parent.dissolved_on.isoformat()})
+
+
 def create_submission(session: Session, actor, *, from_authority_code: str, proposal_ids: list[int]) -> Submission:
     """Draft a submission to the parent from recommended proposals above this authority's power."""
     authority = authority_by_code(session, from_authority_code, "from_authority_code")
@@ -252,6 +263,7 @@ def create_submission(session: Session, actor, *, from_authority_code: str, prop
         raise field_error("from_authority_code", _("Unknown authority: %(code)s.", code=from_authority_code))
     if authority.parent is None:
         raise field_error("from_authority_code", _("This authority has no parent to submit to."))
+    _parent_exists(authority.parent, date.today())
     rows = _proposals_for(session, actor, authority, proposal_ids)
     for proposal in rows:
         if _power(session, proposal) != "above":
@@ -285,6 +297,7 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
                        code="already_sent")
     require_fresh(signed_in_at, fresh_minutes)
     sent_on = check_date("date", sent_on) or date.today()
+    _parent_exists(submission.to_authority, max(sent_on, date.today()))
     try:
         number = _register_number(session, Submission, Submission.from_authority_id, submission.from_authority_id,
                                   "TTr", sent_on.year, SUBMISSION_SUFFIX, number)

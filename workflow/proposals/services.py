@@ -229,7 +229,7 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
     context = states.Context(proposal=proposal, actor=actor, data=data, internal=dict(internal or {}),
                              checks=_Checks(session, proposal, today), state=old_state)
     new_state = states.fire(event, context)
-    if new_state == old_state:
+    if new_state is None:
         raise states.GuardFailed(_("No rule allows this event with these data."), details={"event": event})
     values = _effects(session, proposal, event, new_state, context, today)
     values.update(state=new_state, version=old_version + 1, updated_at=utcnow())

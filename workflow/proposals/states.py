@@ -147,12 +147,14 @@ def allowed_events(state: str) -> list[str]:
     return [e for e in EVENTS if any(state in sources for ev, sources, _d, _g in TRANSITIONS if ev == e)]
 
 
-def fire(event: str, context: Context) -> str:
+def fire(event: str, context: Context) -> str | None:
     """Fire ``event`` on ``context`` (its ``state`` is the proposal's); return the new state.
 
-    Raises GuardFailed when a guard refuses; returns the unchanged state when no transition applies.
+    Raises GuardFailed when a guard refuses; returns None when no transition applies (a transition
+    may lead back to the same state: the parent returning a proposal its council recommended).
     """
-    machine.events[event].trigger(context)
+    if not machine.events[event].trigger(context):
+        return None
     return context.state
 
 
