@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 
 from workflow.auth.views import check_password_or_429, safe_next
 from workflow.calendar.services import WorkCalendar
-from workflow.decisions import exchange, importing, policies, queries, reading, services, tracking
+from workflow.decisions import bases, exchange, importing, policies, queries, reading, services, tracking
 from workflow.documents import services as documents
 from workflow.documents.http import download_response
 from workflow.errors import DomainError, field_error
@@ -314,6 +314,38 @@ def answer_submission(submission_id: int):
         return _fail(exc, back)
     flash(_("The answer is recorded for %(n)d proposals.", n=len(done)), "success")
     return redirect(back)
+
+
+@bp.route("/quyet-dinh/<int:doc_id>/can-cu", methods=["GET", "POST"], defaults={"kind": "decision"},
+          endpoint="decision_bases")
+@bp.route("/to-trinh/<int:doc_id>/can-cu", methods=["GET", "POST"], defaults={"kind": "submission"},
+          endpoint="submission_bases")
+@login_required
+def legal_bases(kind: str, doc_id: int):
+    """The legal bases (Căn cứ…) of a draft, one per line, edited by the secretary before signing."""
+    try:
+        doc = services.get_decision(db.session, current_user, doc_id) if kind == "decision" \
+            else services.get_submission(db.session, current_user, doc_id)
+    except DomainError:
+        abort(404)
+    authority_id = doc.authority_id if kind == "decision" else doc.from_authority_id
+    if not current_user.has_role("secretary", authority_id):
+        abort(404)
+    back = url_for("decisions.decisions") if kind == "decision" else \
+        url_for("decisions.submission", submission_id=doc.id)
+    if request.method == "POST":
+        lines = [] if request.form.get("restore") == "1" else (request.form.get("lines") or "").splitlines()
+        try:
+            bases.set_legal_bases(db.session, current_user, kind, doc.id, lines)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("decisions/bases.html", doc=doc, kind=kind, back=back,
+                                   text=request.form.get("lines") or "", custom=doc.legal_bases is not None), 422
+        flash(_("The legal bases are saved."), "success")
+        return redirect(back)
+    return render_template("decisions/bases.html", doc=doc, kind=kind, back=back,
+                           text="\n".join(bases.effective(db.session, doc)), custom=doc.legal_bases is not None)
 
 
 # --- the higher level ------------------------------------------------------------------------------

@@ -129,11 +129,13 @@ def council_votes(session: Session, proposal_ids: list[int], authority_id: int) 
 
 # --- documents --------------------------------------------------------------------------------------
 
-def _facts(session: Session, proposals, authority, on: date | None, signer_id: int | None = None) -> Facts:
+def _facts(session: Session, proposals, authority, on: date | None, signer_id: int | None = None,
+           own_bases: list[str] | None = None) -> Facts:
     """What a decision or submission document says about its proposals: award names, legal bases,
     the chair (or the vice chairman who signed), the council's votes."""
     votes, met = council_votes(session, [p.id for p in proposals], authority.id)
-    return Facts(award_names(session, proposals, authority, on), legal_bases(session, proposals, authority, on),
+    bases = own_bases if own_bases is not None else legal_bases(session, proposals, authority, on)
+    return Facts(award_names(session, proposals, authority, on), bases,
                  chair_name(session, authority.id), met, votes,
                  deputy_signs=signs_as_deputy(session, authority.id, signer_id))
 
@@ -144,7 +146,7 @@ def decision_document(session: Session, actor, decision_id: int, fmt: str, insta
     fmt = check_format(fmt)
     decision = get_decision(session, actor, decision_id)
     facts = _facts(session, [i.proposal for i in decision.items], decision.authority, decision.signed_on,
-                   decision.signer_id)
+                   decision.signer_id, decision.legal_bases)
     doc = builders.decision(decision, facts, wording.load("decision", instance_path))
     stem = f"quyet-dinh-{decision.number}" if decision.number else f"du-thao-quyet-dinh-{decision.id}"
     return render(doc, fmt, stem)
@@ -156,7 +158,7 @@ def submission_document(session: Session, actor, submission_id: int, fmt: str, i
     fmt = check_format(fmt)
     submission = get_submission(session, actor, submission_id)
     facts = _facts(session, [i.proposal for i in submission.items], submission.from_authority,
-                   submission.sent_on, submission.signer_id)
+                   submission.sent_on, submission.signer_id, submission.legal_bases)
     doc = builders.submission(submission, facts, wording.load("submission", instance_path))
     stem = f"to-trinh-{submission.number}" if submission.number else f"du-thao-to-trinh-{submission.id}"
     return render(doc, fmt, stem)

@@ -1,5 +1,6 @@
 """the tree over time: authorities dissolved from a day, a former parent until the day a child was
-re-attached (issue 14, item 4: the 2025 merger of the districts)
+re-attached (issue 14, item 4: the 2025 merger of the districts); the legal bases a secretary sets
+on a draft decision or submission (item 5)
 
 Revision ID: 0008_numbering
 Revises: 0003_exchange_integrity
@@ -25,9 +26,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('parent_since', sa.Date(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_authority_former_parent_id_authority'), 'authority',
                                     ['former_parent_id'], ['id'], ondelete='RESTRICT')
+    with op.batch_alter_table('decision', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('legal_bases', sa.JSON(), nullable=True))
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('legal_bases', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_column('legal_bases')
+    with op.batch_alter_table('decision', schema=None) as batch_op:
+        batch_op.drop_column('legal_bases')
     with op.batch_alter_table('authority', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_authority_former_parent_id_authority'), type_='foreignkey')
         batch_op.drop_column('parent_since')
