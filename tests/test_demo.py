@@ -126,12 +126,12 @@ def test_the_two_trees_of_the_demo_and_their_periods(session, demo):
     assert [a.code for a in commune.ancestors_on(dec_2026)] == ["TN"]
     now = rule_set_for(session, commune, dec_2026)
     assert "district" not in now.content["levels"] and now.code in ("vn-2025", "vn-2026")
-    # the rounds: the 2023 year beside the open one of the current year (Vietnam date)
+    # one round, open, for the current year (Vietnam date)
     from workflow.proposals.models import Round
 
     rounds = {r.year: r for r in session.scalars(select(Round).where(Round.authority_id == commune.id))}
     today = vietnam_today()
-    assert set(rounds) == {2023, today.year} and rounds[2023].nomination_deadline == date(2023, 12, 15)
+    assert set(rounds) == {today.year}
     assert rounds[today.year].kind == "annual" and rounds[today.year].nomination_deadline >= today
 
 

@@ -30,7 +30,6 @@ from workflow.demo.data import (
     DEMO_URL,
     DISSOLVED,
     FORMER_PARENT,
-    PAST_ROUNDS,
     ROLE_LABELS_VI,
     Award,
     Dataset,
@@ -183,14 +182,14 @@ def vietnam_today() -> date:
 
 
 def _rounds(session: Session, commune: Authority, actor, report: DemoReport, today: date) -> None:
-    """The 2023 round (closed) and an open annual round of the current year (Vietnam date)."""
+    """An open annual round of the current year (Vietnam date), unless the commune has one."""
     from workflow.proposals import services as proposals
     from workflow.proposals.models import Round
 
     deadline = date(today.year, *CURRENT_ROUND_DEADLINE)
     if deadline < today + timedelta(days=7):
         deadline = today + timedelta(days=14)
-    wanted = [*PAST_ROUNDS, (today.year, CURRENT_ROUND_TITLE.format(year=today.year), deadline)]
+    wanted = [(today.year, CURRENT_ROUND_TITLE.format(year=today.year), deadline)]
     for year, title, until in wanted:
         found = session.scalar(select(Round.id).where(Round.authority_id == commune.id, Round.year == year,
                                                       Round.kind == "annual"))

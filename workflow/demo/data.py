@@ -32,11 +32,8 @@ TWO_TIER_FROM = date(2025, 7, 1)
 DISSOLVED: dict[str, date] = {DISTRICT: TWO_TIER_FROM}
 FORMER_PARENT: dict[str, tuple[str, date]] = {COMMUNE: (DISTRICT, TWO_TIER_FROM)}  # child → (parent, until)
 
-# rounds the demo ships: the 2023 year (3-tier, rules vn-2017) closed, and the current year's open
-# one (made at load time from the Vietnam date) so every nominator can nominate at once
-PAST_ROUNDS: tuple[tuple[int, str, date], ...] = (
-    (2023, "Bình xét thi đua, khen thưởng năm 2023", date(2023, 12, 15)),
-)
+# the round the demo ships: the current year's annual one, open (made at load time from the Vietnam
+# date) so every nominator can nominate at once; the 2023 year lives in the award history
 CURRENT_ROUND_TITLE = "Bình xét thi đua, khen thưởng năm {year}"
 CURRENT_ROUND_DEADLINE = (12, 15)  # 15 December of the year, or two weeks ahead when that has passed
 
