@@ -4,6 +4,8 @@ proposal or for the whole submission — by API and by screen; the paper answer 
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from tests import factories as f
@@ -150,6 +152,12 @@ def test_the_district_reviewer_answers_by_screen(d, session, app):
     assert f'data-testid="outcome-{gk}"' in html and f'data-testid="outcome-{bk}"' in html
     assert 'href="/hop-thu-den"' in html and 'href="/to-trinh"' not in html
     assert 'data-testid="answer-all"' in html
+    # every link of the inbox and the submission leads somewhere the reviewer may go
+    links = {link for link in re.findall(r'href="(/[^"#]*)"', inbox + html)
+             if not link.startswith(("/ngon-ngu/", "/dang-xuat", "/static/"))}
+    assert f"/to-trinh/{sent['id']}/van-ban.pdf" in links
+    for link in sorted(links):
+        assert browser.get(link).status_code == 200, link
     response = post(browser, page, f"{page}/ket-qua", {"proposal_id": gk, "outcome": "approved",
                                                       "decision_number": "31/QĐ-UBND",
                                                       "decision_date": "2025-12-30"})
