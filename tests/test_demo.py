@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -12,9 +13,18 @@ from workflow.audit.models import AuditEntry
 from workflow.audit.services import verify
 from workflow.auth.services import MIN_PASSWORD_LENGTH
 from workflow.db import Base
-from workflow.demo import DEMO_ACCOUNTS, load_demo
+from workflow.demo import DEMO_ACCOUNTS, load_demo, vietnam_today
 from workflow.demo import data as demo_data
-from workflow.org.models import ROLES, Authority, AwardRecord, CouncilMember, Nominee, Unit, User
+from workflow.org.models import (
+    ROLES,
+    Authority,
+    AwardRecord,
+    CouncilMember,
+    Nominee,
+    RoleAssignment,
+    Unit,
+    User,
+)
 
 HAMLETS = ["Đồng Đau", "Đồng Rằm", "Gốc Thông", "Khau Diều", "Khau Lầu", "Làng Quặng", "Làng Vẹ", "Nà To",
            "Nong Nia"]
@@ -95,9 +105,65 @@ def test_the_authority_tree(session, demo):
         "province", "UBND tỉnh Thái Nguyên", None)
     assert (by_code["DH"].kind, by_code["DH"].name, by_code["DH"].parent.code) == (
         "district", "UBND huyện Định Hóa", "TN")
+    # since the 2025 merger the commune sits right under the province; the district is dissolved
     assert (by_code["DB"].kind, by_code["DB"].name, by_code["DB"].parent.code) == (
-        "commune", "UBND xã Định Biên", "DH")
+        "commune", "UBND xã Định Biên", "TN")
+    assert by_code["DH"].dissolved_on == date(2025, 7, 1) and not by_code["DH"].active_on(date(2025, 7, 1))
+    assert by_code["DH"].active_on(date(2025, 6, 30)) and by_code["TN"].active_on(date(2026, 12, 2))
     assert demo.authorities == 3
+
+
+def test_the_two_trees_of_the_demo_and_their_periods(session, demo):
+    """The 2023 year ran on the 3-tier tree and vn-2017; the year played (2026) on the 2-tier tree of
+    the period in force, with no district."""
+    from workflow.catalog.services import rule_set_for
+
+    commune = session.scalar(select(Authority).where(Authority.code == "DB"))
+    dec_2023, dec_2026 = date(2023, 12, 15), date(2026, 12, 2)
+    assert [a.code for a in commune.ancestors_on(dec_2023)] == ["DH", "TN"]
+    old = rule_set_for(session, commune, dec_2023)
+    assert old.code == "vn-2017" and old.content["levels"][:3] == ["commune", "district", "province"]
+    assert [a.code for a in commune.ancestors_on(dec_2026)] == ["TN"]
+    now = rule_set_for(session, commune, dec_2026)
+    assert "district" not in now.content["levels"] and now.code in ("vn-2025", "vn-2026")
+    # one round, open, for the current year (Vietnam date)
+    from workflow.proposals.models import Round
+
+    rounds = {r.year: r for r in session.scalars(select(Round).where(Round.authority_id == commune.id))}
+    today = vietnam_today()
+    assert set(rounds) == {today.year}
+    assert rounds[today.year].kind == "annual" and rounds[today.year].nomination_deadline >= today
+
+
+def test_every_nominator_can_nominate_at_once_and_a_submission_goes_to_the_province(app, session, demo):
+    from workflow.decisions import services as decisions
+    from workflow.errors import Conflict
+    from workflow.proposals import services as proposals
+    from workflow.proposals.models import Round
+
+    commune = session.scalar(select(Authority).where(Authority.code == "DB"))
+    open_round = session.scalar(select(Round).where(Round.authority_id == commune.id,
+                                                    Round.year == vietnam_today().year))
+    nominators = session.scalars(select(User).join(User.roles).where(RoleAssignment.role == "nominator")).all()
+    assert len(nominators) == 10
+    for user in nominators:
+        unit = next(r.unit for r in user.roles if r.role == "nominator")
+        nominee = session.scalars(select(Nominee).where(Nominee.unit_id == unit.id)).first()
+        award = "GDVH" if nominee.kind == "household" else "GK_XA" if nominee.kind == "collective" else "LDTT"
+        created = proposals.create_proposal(session, user, round_id=open_round.id, nominee_id=nominee.id,
+                                            award_type_code=award, unit_code=unit.code,
+                                            achievements="Hoàn thành tốt nhiệm vụ năm.")
+        assert created.state == "draft"
+    # a submission goes to the province; the dissolved district is refused with a clear error
+    assert commune.parent.code == "TN"
+    district = session.scalar(select(Authority).where(Authority.code == "DH"))
+    commune.parent_id = district.id  # a deployment whose tree was not updated after the merger
+    session.commit()
+    secretary = session.scalar(select(User).where(User.username == "thuky"))
+    with pytest.raises(Conflict) as refused:
+        decisions.create_submission(session, secretary, from_authority_code="DB", proposal_ids=[1])
+    assert refused.value.code == "authority_dissolved" and "UBND huyện Định Hóa" in refused.value.message
+    assert "01/07/2025" in refused.value.message
 
 
 def test_units_of_the_commune(session, demo):

@@ -100,7 +100,7 @@ def test_issuing_without_a_fresh_sign_in(d, session, ready):
     assert {d.proposal(pid).state for pid in ready["within"]} == {"recommended"}
     # a new token is a fresh sign-in
     d.tokens.pop("chutich")
-    assert d.issue(decision["id"])["number"] == "1/QĐ-UBND"
+    assert d.issue(decision["id"])["number"] == "01/QĐ-UBND"
 
 
 def test_only_the_chair_signs_and_only_once(d, session, ready):

@@ -43,9 +43,9 @@ def test_three_tier_chain_in_system(d, session):
         d.event(district["secretary"], pid, "accept")
     d.recommend([bk, cs], code="H-DH")
     decided = d.issue(d.decision([cs], "GK_HUYEN", code="H-DH")["id"], code="H-DH")
-    assert decided["number"] == "1/QĐ-UBND" and d.proposal(cs).state == "awarded"
+    assert decided["number"] == "01/QĐ-UBND" and d.proposal(cs).state == "awarded"
     onward = d.send(d.submission([bk], code="H-DH")["id"], code="H-DH")
-    assert onward["to_authority_code"] == "T-TN" and onward["number"] == "1/TTr-UBND"
+    assert onward["to_authority_code"] == "T-TN" and onward["number"] == "01/TTr-UBND"
     assert (d.proposal(bk).state, d.proposal(bk).current_authority.code) == ("submitted", "T-TN")
 
     # the province decides
@@ -127,7 +127,7 @@ def test_external_outcome_with_a_return_and_a_second_forward(d, session):
 
     # fixed, forwarded again in a new submission; the answer of the old one cannot be rewritten
     second = d.send(d.submission([bk])["id"], date="2026-01-10")
-    assert second["number"] == "1/TTr-UBND"  # 2026's first
+    assert second["number"] == "01/TTr-UBND"  # 2026's first
     assert d.proposal(bk).state == "forwarded"
     again = d.post("thuky", path, {"proposal_id": bk, "outcome": "approved", "decision_number": "99/QĐ-UBND"},
                    expect=409)
@@ -145,7 +145,7 @@ def test_external_outcome_with_a_return_and_a_second_forward(d, session):
     assert twice["error"]["code"] == "already_recorded"
     assert d.proposal(bk).state == "awarded"
     listing = d.get("thuky", "/api/v1/submissions")
-    assert [s["number"] for s in listing["items"]] == ["1/TTr-UBND", "1/TTr-UBND"]
+    assert [s["number"] for s in listing["items"]] == ["01/TTr-UBND", "01/TTr-UBND"]
     assert [s["tracking"]["pending"] for s in listing["items"]] == [0, 0]
 
 

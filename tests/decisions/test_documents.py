@@ -50,14 +50,14 @@ def issued(d):
 
 def test_decision_pdf_and_docx_say_the_same(d, issued):
     did = issued["decision"]["id"]
-    assert issued["decision"]["number"] == "1/QĐ-UBND"
+    assert issued["decision"]["number"] == "01/QĐ-UBND"
     for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
         response = d.download("chutich", f"/api/v1/decisions/{did}/document?format={fmt}")
         assert response.headers["Content-Disposition"].startswith("attachment;")
-        assert response.headers["Content-Disposition"].endswith(f"quyet-dinh-1-qd-ubnd.{fmt}")
+        assert response.headers["Content-Disposition"].endswith(f"quyet-dinh-01-qd-ubnd.{fmt}")
         text = flat(read(response.data))
         for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "ỦY BAN NHÂN DÂN",
-                         "XÃ ĐỊNH BIÊN", "Số: 1/QĐ-UBND", "Định Biên, ngày 28 tháng 12 năm 2025", "QUYẾT ĐỊNH",
+                         "XÃ ĐỊNH BIÊN", "Số: 01/QĐ-UBND", "Định Biên, ngày 28 tháng 12 năm 2025", "QUYẾT ĐỊNH",
                          "Căn cứ Luật Thi đua, khen thưởng", "Điều 1.", "Điều 3.", "Nơi nhận:", "CHỦ TỊCH",
                          "03 cá nhân", "DANH SÁCH", *NAMES):
             assert expected in text, (fmt, expected)
@@ -85,12 +85,12 @@ def test_pdf_embeds_the_vendored_font_and_is_a4(d, issued):
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
     fonts = {str(font["/BaseFont"]) for p in reader.pages for font in p["/Resources"]["/Font"].values()}
     assert any("LiberationSerif" in name for name in fonts), fonts
-    assert reader.metadata.title == "Quyết định 1/QĐ-UBND"
+    assert reader.metadata.title == "Quyết định 01/QĐ-UBND"
 
 
 def test_a_draft_is_marked_and_leaves_the_number_blank(issued):
     text = flat(pdf_text(issued["draft_pdf"]))
-    assert "DỰ THẢO" in text and "/QĐ-UBND" in text and "1/QĐ-UBND" not in text
+    assert "DỰ THẢO" in text and "/QĐ-UBND" in text and "01/QĐ-UBND" not in text
     assert "ngày tháng năm" in text  # the date is left for the pen
 
 
@@ -101,7 +101,7 @@ def test_certificates_one_landscape_page_per_awardee(d, issued):
     for page, name in zip(reader.pages, NAMES, strict=True):
         assert float(page.mediabox.width) > float(page.mediabox.height)  # landscape
         text = flat(unicodedata.normalize("NFC", page.extract_text()))
-        assert "GIẤY KHEN" in text and name in text and "Quyết định số 1/QĐ-UBND ngày 28/12/2025" in text
+        assert "GIẤY KHEN" in text and name in text and "Quyết định số 01/QĐ-UBND ngày 28/12/2025" in text
 
 
 def test_certificates_of_a_draft_are_refused(d):
@@ -118,7 +118,7 @@ def test_submission_document_lists_the_proposals_and_votes(d):
     sub = d.send(d.submission([pid])["id"], date="2025-12-29")
     for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
         text = flat(read(d.download("thuky", f"/api/v1/submissions/{sub['id']}/document?format={fmt}").data))
-        for expected in ("TỜ TRÌNH", "Số: 1/TTr-UBND", "Kính gửi: Ủy ban nhân dân huyện Định Hóa",
+        for expected in ("TỜ TRÌNH", "Số: 01/TTr-UBND", "Kính gửi: Ủy ban nhân dân huyện Định Hóa",
                          "Triệu Thị Bằng", "Bằng khen của Chủ tịch Ủy ban nhân dân tỉnh", "01 cá nhân",
                          "3/3 phiếu đồng ý", "TM. ỦY BAN NHÂN DÂN", "Định Biên, ngày 29 tháng 12 năm 2025"):
             assert expected in text, (fmt, expected)

@@ -57,7 +57,7 @@ def test_the_manifest_describes_everything_with_hashes(package):
         manifest = json.loads(archive.read("manifest.json"))
         assert manifest["format"] == "tdkt-dossier" and manifest["version"] == 1
         assert manifest["from_authority"]["code"] == "X-DB" and manifest["to_authority"]["code"] == "H-NGOAI"
-        assert manifest["submission"] == {"number": "1/TTr-UBND", "date": "2025-12-29",
+        assert manifest["submission"] == {"number": "01/TTr-UBND", "date": "2025-12-29",
                                           "signer": manifest["submission"]["signer"]}
         assert {f["path"] for f in manifest["files"]} == names - {"manifest.json"}
         for entry in manifest["files"]:
@@ -87,7 +87,7 @@ def test_round_trip_into_the_district_system(package, district):
     response = _import(client, "huyen_admin", package["zip"])
     assert response.status_code == 201, response.get_json()
     result = response.get_json()
-    assert result["authority_code"] == "H-NGOAI" and result["submission_number"] == "1/TTr-UBND"
+    assert result["authority_code"] == "H-NGOAI" and result["submission_number"] == "01/TTr-UBND"
     assert len(result["proposal_ids"]) == 2
     with app.app_context():
         s = db.session

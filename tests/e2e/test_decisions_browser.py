@@ -80,6 +80,6 @@ def test_the_chair_issues_a_decision(page, app, live_server):
     assert _state(app, decision_id)[0] == "draft"
     card.get_by_test_id("confirm").check()
     card.get_by_test_id("issue").click()
-    expect(page.get_by_test_id("flash-success")).to_contain_text("1/QĐ-UBND")
+    expect(page.get_by_test_id("flash-success")).to_contain_text("01/QĐ-UBND")
     expect(page.get_by_test_id("no-decisions")).to_be_visible()
-    assert _state(app, decision_id) == ("issued", "1/QĐ-UBND", "awarded")
+    assert _state(app, decision_id) == ("issued", "01/QĐ-UBND", "awarded")

@@ -53,7 +53,10 @@ SPEC_MOVES: dict[str, tuple[set[str], set[str]]] = {
     "decide": ({"recommended"}, {"awarded"}),
     # in-system parent: re-enters `submitted` there; external parent: waits in `forwarded`
     "forward": ({"recommended"}, {"submitted", "forwarded"}),
-    "record_outcome": ({"forwarded"}, {"awarded", "recommended", "rejected"}),
+    # paper: from `forwarded` at the sender; in-system: the parent answers what reached it (its
+    # guard wants the submission, so fired without one it is a 422 here)
+    "record_outcome": ({"forwarded", "submitted", "under_review", "recommended"},
+                       {"awarded", "recommended", "rejected"}),
     "withdraw": (BEFORE_ANY_DECISION, {"withdrawn"}),
     "revoke": ({"awarded"}, {"revoked"}),
 }

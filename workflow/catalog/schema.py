@@ -113,6 +113,8 @@ class AwardTypeDef(_Strict):
     simplified: bool = False  # one-off awards without a council review
     annual: bool = True
     note_vi: str | None = None
+    # legal bases a decision on this award cites besides the rule set's (Decree 86/2023 for GĐVH)
+    legal_basis: list[str] = []
 
 
 class Defaults(_Strict):

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from workflow.api.core import StrictBody, parse_body, route
 from workflow.calendar.services import WorkCalendar
-from workflow.decisions import exchange, importing, reading, services, tracking
+from workflow.decisions import bases, exchange, importing, reading, services, tracking
 from workflow.decisions.serializers import decision_json, submission_json
 from workflow.documents.http import send_download
 from workflow.errors import field_error
@@ -36,15 +36,19 @@ class SubmissionIn(StrictBody):
 
 
 class SendIn(StrictBody):
+    number: Text(40, min_length=1) | None = None  # from the office's register; else the next one
     on: Day | None = Field(default=None, alias="date")
 
 
-class OutcomeIn(StrictBody):
-    proposal_id: Id
+class AnswerIn(StrictBody):
     outcome: Literal["approved", "returned", "rejected"]
     decision_number: Text(60) | None = None
     decision_date: Day | None = None
     reason: LongText(5000) | None = None
+
+
+class OutcomeIn(AnswerIn):
+    proposal_id: Id
 
 
 def _signed_in_at() -> datetime | None:
@@ -177,7 +181,7 @@ def send_submission(user, submission_id: int):
     data = _optional(SendIn)
     submission = services.send_submission(db.session, user, submission_id, signed_in_at=_signed_in_at(),
                                           fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"],
-                                          sent_on=data.on)
+                                          sent_on=data.on, number=data.number)
     return jsonify(submission_json(submission))
 
 
@@ -186,3 +190,46 @@ def record_outcome(user, submission_id: int, data: OutcomeIn):
     """Record the higher level's answer for one proposal (secretary, or the higher reviewer)."""
     services.record_outcome(db.session, user, submission_id, **data.model_dump())
     return jsonify(submission_json(services.get_submission(db.session, user, submission_id)))
+
+
+@route("/submissions/<int:submission_id>/outcomes", methods=["POST"], body=AnswerIn, tags=("decisions",))
+def answer_submission(user, submission_id: int, data: AnswerIn):
+    """One answer for every proposal of the submission still waiting (the whole submission): the
+    receiving authority's higher reviewer or secretary in-system, or the sender's secretary from the
+    paper answer. All or nothing."""
+    services.answer_submission(db.session, user, submission_id, **data.model_dump())
+    return jsonify(submission_json(services.get_submission(db.session, user, submission_id)))
+
+
+class BasesIn(StrictBody):
+    lines: list[Text(1000)] = Field(default_factory=list, max_length=30)  # [] restores the rule set's
+
+
+def _bases_json(doc) -> dict:
+    return {"lines": bases.effective(db.session, doc), "custom": doc.legal_bases is not None}
+
+
+@route("/decisions/<int:decision_id>/legal-bases", tags=("decisions",))
+def decision_bases(user, decision_id: int):
+    """The legal bases (Căn cứ…) the decision prints; ``custom`` when the secretary set them."""
+    return jsonify(_bases_json(services.get_decision(db.session, user, decision_id)))
+
+
+@route("/decisions/<int:decision_id>/legal-bases", methods=["PUT"], body=BasesIn, tags=("decisions",))
+def set_decision_bases(user, decision_id: int, data: BasesIn):
+    """Set the legal bases of a draft decision (secretary; 409 once issued; ``[]`` restores the rule
+    set's)."""
+    return jsonify(_bases_json(bases.set_legal_bases(db.session, user, "decision", decision_id, data.lines)))
+
+
+@route("/submissions/<int:submission_id>/legal-bases", tags=("decisions",))
+def submission_bases(user, submission_id: int):
+    """The legal bases the submission prints; ``custom`` when the secretary set them."""
+    return jsonify(_bases_json(services.get_submission(db.session, user, submission_id)))
+
+
+@route("/submissions/<int:submission_id>/legal-bases", methods=["PUT"], body=BasesIn, tags=("decisions",))
+def set_submission_bases(user, submission_id: int, data: BasesIn):
+    """Set the legal bases of a draft submission (secretary of the sending authority; 409 once sent)."""
+    return jsonify(_bases_json(bases.set_legal_bases(db.session, user, "submission", submission_id,
+                                                     data.lines)))

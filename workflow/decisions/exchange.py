@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from workflow.audit import services as audit
 from workflow.db import utcnow
+from workflow.decisions.models import Submission, SubmissionItem
 from workflow.decisions.services import get_submission
 from workflow.documents import services as documents
 from workflow.errors import Conflict, Invalid
@@ -251,9 +252,19 @@ def _award_authority(record, nominee) -> str | None:
 
     if record.source == "manual" or record.proposal_id is None:
         return nominee.authority.code
-    proposal = object_session(record).get(Proposal, record.proposal_id)
+    session = object_session(record)
+    proposal = session.get(Proposal, record.proposal_id)
     if proposal is None:
         return None
+    if record.source == "outcome":
+        # decided by the authority the approving submission went to (answered in the system or
+        # recorded from its paper answer)
+        to = session.scalar(select(Authority.code).join(Submission, Submission.to_authority_id == Authority.id)
+                            .join(SubmissionItem, SubmissionItem.submission_id == Submission.id)
+                            .where(SubmissionItem.proposal_id == proposal.id, SubmissionItem.outcome == "approved")
+                            .order_by(SubmissionItem.id.desc()).limit(1))
+        if to:
+            return to
     at = proposal.current_authority
     if record.source == "outcome" and at.parent is not None:
         return at.parent.code  # recorded here, decided above

@@ -6,6 +6,7 @@ per-year counter claimed inside the same transaction, so they never repeat and n
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -56,14 +57,40 @@ def next_number(session: Session, authority_id: int, kind: str, year: int) -> in
     ).values(last=DocumentCounter.last + 1).returning(DocumentCounter.last)).scalar_one()
 
 
-def _free_number(session: Session, model, authority_column, authority_id: int, kind: str, year: int,
-                 suffix: str) -> str:
-    """The next counter number of the year whose text is not already taken: a number typed by hand
-    (a decision numbered on paper) is skipped, not issued twice (the unique key would refuse it)."""
+# Decree 30/2020/NĐ-CP, Appendix I, part I, section II.3: a document's number is written in Arabic
+# digits from 01 on 1 January, numbers below 10 with a leading zero ("05/QĐ-UBND")
+NUMBER_WIDTH = 2
+_NUMBER = re.compile(r"^\s*0*(\d+)\s*/\s*(.+?)\s*$")
+
+
+def format_number(n: int, suffix: str) -> str:
+    return f"{n:0{NUMBER_WIDTH}d}/{suffix}"
+
+
+def _number_key(text: str) -> tuple[int, str] | str:
+    """What makes two register numbers the same: ``5/QĐ-UBND`` and ``05/QĐ-UBND`` are one number."""
+    match = _NUMBER.match(text or "")
+    return (int(match.group(1)), match.group(2).upper()) if match else (text or "").strip().upper()
+
+
+def _taken(session: Session, model, authority_column, authority_id: int, year: int, number: str) -> bool:
+    used = session.scalars(select(model.number).where(authority_column == authority_id, model.year == year,
+                                                      model.number.is_not(None))).all()
+    return _number_key(number) in {_number_key(u) for u in used}
+
+
+def _register_number(session: Session, model, authority_column, authority_id: int, kind: str, year: int,
+                     suffix: str, number: str | None) -> str:
+    """The number the office's register gave (typed at signing; 422 when the year already has it),
+    else the next counter number in the Decree 30 form, skipping any typed by hand before."""
+    if number:
+        number = " ".join(number.split())
+        if _taken(session, model, authority_column, authority_id, year, number):
+            raise field_error("number", _("The number %(number)s is already used.", number=number))
+        return number
     while True:
-        number = f"{next_number(session, authority_id, kind, year)}/{suffix}"
-        if not session.scalar(select(model.id).where(authority_column == authority_id, model.year == year,
-                                                     model.number == number)):
+        number = format_number(next_number(session, authority_id, kind, year), suffix)
+        if not _taken(session, model, authority_column, authority_id, year, number):
             return number
 
 
@@ -182,15 +209,8 @@ def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: d
     require_fresh(signed_in_at, fresh_minutes)
     signed_on = check_date("date", signed_on) or date.today()
     try:
-        if number:
-            taken = session.scalar(select(Decision.id).where(Decision.authority_id == decision.authority_id,
-                                                             Decision.year == signed_on.year,
-                                                             Decision.number == number))
-            if taken:
-                raise field_error("number", _("The number %(number)s is already used.", number=number))
-        else:
-            number = _free_number(session, Decision, Decision.authority_id, decision.authority_id, "QD",
-                                  signed_on.year, DECISION_SUFFIX)
+        number = _register_number(session, Decision, Decision.authority_id, decision.authority_id, "QD",
+                                  signed_on.year, DECISION_SUFFIX, number)
         claimed = session.execute(update(Decision).where(Decision.id == decision.id, Decision.status == "draft")
                                   .values(status="issued", number=number, year=signed_on.year, signed_on=signed_on,
                                           signer_id=actor.id, issued_at=utcnow())
@@ -225,6 +245,17 @@ def get_submission(session: Session, actor, submission_id: int) -> Submission:
     return submission
 
 
+def _parent_exists(parent: Authority, day: date) -> None:
+    """A submission never goes to an authority that no longer exists (the districts dissolved on
+    2025-07-01): 409 ``authority_dissolved`` naming it and the day."""
+    if not parent.active_on(day):
+        raise Conflict(_("%(name)s no longer exists (dissolved on %(date)s): the administrative tree must be "
+                         "updated before submitting.", name=parent.name,
+                         date=parent.dissolved_on.strftime("%d/%m/%Y")),
+                       code="authority_dissolved",
+                       details={"authority": parent.code, "dissolved_on": parent.dissolved_on.isoformat()})
+
+
 def create_submission(session: Session, actor, *, from_authority_code: str, proposal_ids: list[int]) -> Submission:
     """Draft a submission to the parent from recommended proposals above this authority's power."""
     authority = authority_by_code(session, from_authority_code, "from_authority_code")
@@ -232,6 +263,7 @@ def create_submission(session: Session, actor, *, from_authority_code: str, prop
         raise field_error("from_authority_code", _("Unknown authority: %(code)s.", code=from_authority_code))
     if authority.parent is None:
         raise field_error("from_authority_code", _("This authority has no parent to submit to."))
+    _parent_exists(authority.parent, date.today())
     rows = _proposals_for(session, actor, authority, proposal_ids)
     for proposal in rows:
         if _power(session, proposal) != "above":
@@ -254,8 +286,9 @@ def create_submission(session: Session, actor, *, from_authority_code: str, prop
 
 
 def send_submission(session: Session, actor, submission_id: int, *, signed_in_at: datetime | None,
-                    fresh_minutes: int, sent_on: date | None = None) -> Submission:
-    """Sign and send (chair): number it and fire ``forward`` for every proposal in it."""
+                    fresh_minutes: int, sent_on: date | None = None, number: str | None = None) -> Submission:
+    """Sign and send (chair): number it (``number`` from the office's register, else the next one)
+    and fire ``forward`` for every proposal in it."""
     submission = get_submission(session, actor, submission_id)
     if not policies.is_chair(actor, submission.from_authority_id):
         raise Forbidden(_("Only the chair signs submissions."))
@@ -264,9 +297,10 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
                        code="already_sent")
     require_fresh(signed_in_at, fresh_minutes)
     sent_on = check_date("date", sent_on) or date.today()
+    _parent_exists(submission.to_authority, max(sent_on, date.today()))
     try:
-        number = _free_number(session, Submission, Submission.from_authority_id, submission.from_authority_id, "TTr",
-                              sent_on.year, SUBMISSION_SUFFIX)
+        number = _register_number(session, Submission, Submission.from_authority_id, submission.from_authority_id,
+                                  "TTr", sent_on.year, SUBMISSION_SUFFIX, number)
         claimed = session.execute(update(Submission).where(Submission.id == submission.id,
                                                            Submission.status == "draft")
                                   .values(status="sent", number=number, year=sent_on.year, sent_on=sent_on,
@@ -289,36 +323,94 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
     return submission
 
 
-def record_outcome(session: Session, actor, submission_id: int, *, proposal_id: int, outcome: str,
-                   decision_number: str | None = None, decision_date: date | None = None,
-                   reason: str | None = None) -> SubmissionItem:
-    """The higher level's answer for one proposal, entered from the paper (or by its reviewer)."""
-    check_date("decision_date", decision_date)
-    check_id("proposal_id", proposal_id)
-    submission = get_submission(session, actor, submission_id)
-    if submission.status != "sent":
-        raise Conflict(_("The submission has not been sent."), code="not_sent")
-    item = next((i for i in submission.items if i.proposal_id == proposal_id), None)
-    if item is None:
-        raise field_error("proposal_id", _("Proposal %(id)s is not in this submission.", id=proposal_id))
+def _answer(session: Session, actor, submission: Submission, item: SubmissionItem, *, outcome: str,
+            decision_number: str | None, decision_date: date | None, reason: str | None) -> None:
+    """Fire ``record_outcome`` for one item (no commit). In-system (the proposal sits at the
+    receiving authority) the answer is the parent's own; on paper the proposal waits in
+    ``forwarded`` at the sender."""
     # once answered, an item stays answered: a returned proposal sent again travels in a new
     # submission, and its answer is recorded there (never on this stale item)
     if item.outcome is not None:
         raise Conflict(_("The outcome of this proposal is already recorded."), code="already_recorded",
-                       details={"outcome": item.outcome})
+                       details={"outcome": item.outcome, "proposal_id": item.proposal_id})
+    internal = {}
+    proposal = item.proposal
+    if proposal.current_authority_id == submission.to_authority_id:
+        internal["answer_from_authority_id"] = submission.from_authority_id
+    elif proposal.current_authority_id != submission.from_authority_id:
+        # forwarded on by the parent: the answer belongs to the submission that carries it now
+        raise Conflict(_("Proposal %(id)d has moved on to %(authority)s; it is answered there.", id=proposal.id,
+                         authority=proposal.current_authority.name), code="moved_on",
+                       details={"proposal_id": proposal.id, "authority": proposal.current_authority.code})
     data = {"outcome": outcome, "decision_number": decision_number, "reason": reason,
             "decision_date": decision_date.isoformat() if decision_date else None}
+    proposals.transition(session, item.proposal_id, "record_outcome", actor, commit=False,
+                         data={k: v for k, v in data.items() if v is not None}, internal=internal,
+                         comment=_("Outcome of submission %(number)s", number=submission.number))
+    item.outcome, item.decision_number, item.decision_date = outcome, decision_number, decision_date
+    item.reason, item.recorded_at = reason, utcnow()
+
+
+def _sent(session: Session, actor, submission_id: int) -> Submission:
+    submission = get_submission(session, actor, submission_id)
+    if submission.status != "sent":
+        raise Conflict(_("The submission has not been sent."), code="not_sent")
+    return submission
+
+
+def record_outcome(session: Session, actor, submission_id: int, *, proposal_id: int, outcome: str,
+                   decision_number: str | None = None, decision_date: date | None = None,
+                   reason: str | None = None) -> SubmissionItem:
+    """The higher level's answer for one proposal: by the parent's reviewer or secretary when it
+    works in the system (approve with its decision number and date, return with reasons, reject),
+    or entered from the paper answer by the sender's secretary.
+
+    403 for a role that may not answer; 409 ``already_recorded``, ``moved_on`` or a state conflict;
+    422 for a missing decision number or reason, or an approval the parent has no power to give."""
+    check_date("decision_date", decision_date)
+    check_id("proposal_id", proposal_id)
+    submission = _sent(session, actor, submission_id)
+    item = next((i for i in submission.items if i.proposal_id == proposal_id), None)
+    if item is None:
+        raise field_error("proposal_id", _("Proposal %(id)s is not in this submission.", id=proposal_id))
     try:
-        proposals.transition(session, proposal_id, "record_outcome", actor, commit=False,
-                             data={k: v for k, v in data.items() if v is not None},
-                             comment=_("Outcome of submission %(number)s", number=submission.number))
-        item.outcome, item.decision_number, item.decision_date = outcome, decision_number, decision_date
-        item.reason, item.recorded_at = reason, utcnow()
+        _answer(session, actor, submission, item, outcome=outcome, decision_number=decision_number,
+                decision_date=decision_date, reason=reason)
         session.commit()
     except Exception:
         session.rollback()
         raise
     return item
+
+
+def answer_submission(session: Session, actor, submission_id: int, *, outcome: str,
+                      decision_number: str | None = None, decision_date: date | None = None,
+                      reason: str | None = None) -> list[SubmissionItem]:
+    """One answer for every proposal of the submission still waiting (the whole submission), in one
+    transaction: one refusal refuses all, nothing is half-answered. 409 ``nothing_pending`` when
+    every item is answered."""
+    check_date("decision_date", decision_date)
+    submission = _sent(session, actor, submission_id)
+    if not (policies.is_receiver(actor, submission) or policies.is_secretary(actor, submission.from_authority_id)):
+        raise Forbidden(_("Your role may not answer this submission."))
+    ids = policies.answerable_items(actor, submission)
+    waiting = [i for i in submission.items if i.proposal_id in ids]
+    if not waiting and not policies.is_receiver(actor, submission) and any(
+            i.outcome is None and i.proposal.current_authority_id == submission.to_authority_id
+            for i in submission.items):
+        # the sender's secretary: the answer is the parent's, in the system
+        raise Forbidden(_("The higher level answers this submission in the system."))
+    if not waiting:
+        raise Conflict(_("No proposal of this submission is waiting for an answer."), code="nothing_pending")
+    try:
+        for item in waiting:
+            _answer(session, actor, submission, item, outcome=outcome, decision_number=decision_number,
+                    decision_date=decision_date, reason=reason)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return waiting
 
 
 # --- discarding drafts ----------------------------------------------------------------------------

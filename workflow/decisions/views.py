@@ -22,12 +22,12 @@ from flask_login import current_user, login_required
 
 from workflow.auth.views import check_password_or_429, safe_next
 from workflow.calendar.services import WorkCalendar
-from workflow.decisions import exchange, importing, queries, reading, services, tracking
+from workflow.decisions import bases, exchange, importing, policies, queries, reading, services, tracking
 from workflow.documents import services as documents
 from workflow.documents.http import download_response
-from workflow.errors import DomainError
+from workflow.errors import DomainError, field_error
 from workflow.extensions import db
-from workflow.proposals.states import STATE_LABELS
+from workflow.proposals.states import state_label
 from workflow.validation import parse_id
 from workflow.views import confirm_page, confirmed, nav_item
 
@@ -79,6 +79,19 @@ def _ids(name: str = "proposal_ids") -> list[int]:
     return ids
 
 
+def _register() -> tuple[str | None, date | None]:
+    """The number and date the office's register gave at signing (both optional: the next number,
+    today). 422 for a date that is not one or a number longer than the register's column."""
+    number = " ".join((request.form.get("number") or "").split()) or None
+    if number and len(number) > 40:
+        raise field_error("number", _("The number is at most %(n)d characters.", n=40))
+    raw = (request.form.get("date") or "").strip()
+    try:
+        return number, date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise field_error("date", _("Write the date as YYYY-MM-DD.")) from None
+
+
 # --- the chair -------------------------------------------------------------------------------------
 
 @bp.get("/ky-duyet")
@@ -119,8 +132,10 @@ def issue(decision_id: int):
         flash(_("Tick that you have read the document before signing."), "warning")
         return redirect(back)
     try:
+        number, signed_on = _register()
         decision = services.issue_decision(db.session, current_user, decision_id, signed_in_at=_signed_in_at(),
-                                           fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"])
+                                           fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"],
+                                           number=number, signed_on=signed_on)
     except DomainError as exc:
         return _fail(exc, back)
     flash(_("Decision %(number)s is issued.", number=decision.number), "success")
@@ -139,9 +154,11 @@ def send(submission_id: int):
         flash(_("Tick that you have read the document before signing."), "warning")
         return redirect(back)
     try:
+        number, sent_on = _register()
         submission = services.send_submission(db.session, current_user, submission_id,
                                               signed_in_at=_signed_in_at(),
-                                              fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"])
+                                              fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"],
+                                              number=number, sent_on=sent_on)
     except DomainError as exc:
         return _fail(exc, back)
     flash(_("Submission %(number)s is sent.", number=submission.number), "success")
@@ -253,11 +270,13 @@ def submission(submission_id: int):
     except DomainError:
         abort(404)
     track = tracking.track(db.session, row, WorkCalendar.load(db.session))
-    can_record = current_user.has_role("secretary", row.from_authority_id) or \
-        current_user.has_role("higher_reviewer", row.to_authority_id)
+    answerable = policies.answerable_items(current_user, row)
+    receiver = policies.is_receiver(current_user, row)
+    back = url_for("decisions.inbox") if receiver and not policies.is_sender(current_user, row) \
+        else url_for("decisions.submissions")
     return render_template("decisions/submission.html", submission=row, track=track,
-                           answered={i.proposal_id: i for i in track.items}, can_record=can_record,
-                           state_labels=STATE_LABELS, today=date.today())
+                           answered={i.proposal_id: i for i in track.items}, answerable=answerable,
+                           back=back, state_label=state_label, today=date.today())
 
 
 @bp.post("/to-trinh/<int:submission_id>/ket-qua")
@@ -281,6 +300,60 @@ def record_outcome(submission_id: int):
         return _fail(exc, back)
     flash(_("The outcome is recorded."), "success")
     return redirect(back)
+
+
+@bp.post("/to-trinh/<int:submission_id>/tra-loi")
+@login_required
+def answer_submission(submission_id: int):
+    """One answer for the whole submission (every proposal still waiting)."""
+    back = url_for("decisions.submission", submission_id=submission_id)
+    form = request.form
+    try:
+        decided_on = date.fromisoformat(form["decision_date"]) if form.get("decision_date") else None
+    except ValueError:
+        flash(_("Write the date as YYYY-MM-DD."), "danger")
+        return redirect(back)
+    try:
+        done = services.answer_submission(db.session, current_user, submission_id, outcome=form.get("outcome", ""),
+                                          decision_number=(form.get("decision_number") or "").strip() or None,
+                                          decision_date=decided_on,
+                                          reason=(form.get("reason") or "").strip() or None)
+    except DomainError as exc:
+        return _fail(exc, back)
+    flash(_("The answer is recorded for %(n)d proposals.", n=len(done)), "success")
+    return redirect(back)
+
+
+@bp.route("/quyet-dinh/<int:doc_id>/can-cu", methods=["GET", "POST"], defaults={"kind": "decision"},
+          endpoint="decision_bases")
+@bp.route("/to-trinh/<int:doc_id>/can-cu", methods=["GET", "POST"], defaults={"kind": "submission"},
+          endpoint="submission_bases")
+@login_required
+def legal_bases(kind: str, doc_id: int):
+    """The legal bases (Căn cứ…) of a draft, one per line, edited by the secretary before signing."""
+    try:
+        doc = services.get_decision(db.session, current_user, doc_id) if kind == "decision" \
+            else services.get_submission(db.session, current_user, doc_id)
+    except DomainError:
+        abort(404)
+    authority_id = doc.authority_id if kind == "decision" else doc.from_authority_id
+    if not current_user.has_role("secretary", authority_id):
+        abort(404)
+    back = url_for("decisions.decisions") if kind == "decision" else \
+        url_for("decisions.submission", submission_id=doc.id)
+    if request.method == "POST":
+        lines = [] if request.form.get("restore") == "1" else (request.form.get("lines") or "").splitlines()
+        try:
+            bases.set_legal_bases(db.session, current_user, kind, doc.id, lines)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("decisions/bases.html", doc=doc, kind=kind, back=back,
+                                   text=request.form.get("lines") or "", custom=doc.legal_bases is not None), 422
+        flash(_("The legal bases are saved."), "success")
+        return redirect(back)
+    return render_template("decisions/bases.html", doc=doc, kind=kind, back=back,
+                           text="\n".join(bases.effective(db.session, doc)), custom=doc.legal_bases is not None)
 
 
 # --- the higher level ------------------------------------------------------------------------------

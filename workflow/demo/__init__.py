@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,10 +22,14 @@ from sqlalchemy.orm import Session
 from workflow.audit import services as audit
 from workflow.demo.data import (
     COMMUNE,
+    CURRENT_ROUND_DEADLINE,
+    CURRENT_ROUND_TITLE,
     DATASET,
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
     DEMO_URL,
+    DISSOLVED,
+    FORMER_PARENT,
     ROLE_LABELS_VI,
     Award,
     Dataset,
@@ -54,6 +60,9 @@ class DemoReport:
     awards_created: int = 0
     awards_existing: int = 0
     links_created: int = 0  # staff nominees linked to their user account (council recusal)
+    tree_changes: int = 0  # parents, dissolutions and former parents set on authorities found
+    rounds_created: int = 0
+    rounds_existing: int = 0
     council_created: bool = False
     council_seats: int = 0
     seconds: float = 0.0
@@ -91,7 +100,7 @@ class DemoReport:
         """Everything this run wrote (0 on a second run)."""
         return (self.authorities_created + self.units_created + self.accounts_created + self.staff_created
                 + self.households_created + self.collectives_created + self.awards_created
-                + self.links_created + int(self.council_created))
+                + self.links_created + int(self.council_created) + self.tree_changes + self.rounds_created)
 
     def counts(self) -> dict:
         return {"authorities": [self.authorities_created, self.authorities_existing],
@@ -101,7 +110,8 @@ class DemoReport:
                 "households": [self.households_created, self.households_existing],
                 "collectives": [self.collectives_created, self.collectives_existing],
                 "awards": [self.awards_created, self.awards_existing],
-                "links": self.links_created, "council": self.council_created}
+                "links": self.links_created, "council": self.council_created, "tree": self.tree_changes,
+                "rounds": [self.rounds_created, self.rounds_existing]}
 
     def summary(self) -> str:
         def line(label: str, created: int, existing: int) -> str:
@@ -110,7 +120,8 @@ class DemoReport:
         council = "mới lập" if self.council_created else "giữ nguyên"
         seconds = f"{self.seconds:.1f}".replace(".", ",")
         lines = [
-            f"Dữ liệu mẫu xã Định Biên (huyện Định Hóa, tỉnh Thái Nguyên) — xong trong {seconds} giây.",
+            f"Dữ liệu mẫu xã Định Biên (tỉnh Thái Nguyên; đến 30/6/2025 thuộc huyện Định Hóa) — xong trong "
+            f"{seconds} giây.",
             line("Cấp chính quyền", self.authorities_created, self.authorities_existing),
             line("Đơn vị của xã", self.units_created, self.units_existing),
             line("Cán bộ, công chức (cá nhân)", self.staff_created, self.staff_existing),
@@ -119,6 +130,7 @@ class DemoReport:
             line("Khen thưởng đã có (lịch sử)", self.awards_created, self.awards_existing),
             line("Tài khoản", self.accounts_created, self.accounts_existing),
             f"  Hội đồng TĐKT xã: {self.council_seats} thành viên ({council})",
+            line("Đợt xét", self.rounds_created, self.rounds_existing),
         ]
         if self.created == 0:
             lines.append("Dữ liệu mẫu đã có đầy đủ: lần chạy này không tạo thêm gì.")
@@ -143,6 +155,50 @@ def _authorities(session: Session, data: Dataset, actor, report: DemoReport) -> 
             raise field_error("code", _("The code %(code)s is already in use.", code=code))
         else:
             report.authorities_existing += 1
+
+
+def _tree(session: Session, report: DemoReport) -> None:
+    """The tree over time: the commune under the province (with the district as its former parent
+    until 2025-06-30), the district dissolved from 2025-07-01. A demo loaded before this layout is
+    moved to it; a second run changes nothing."""
+    by_code = {a.code: a for a in session.scalars(select(Authority))}
+    wanted_parent = {code: parent for code, _name, _kind, parent in DATASET.authorities}
+    for code, authority in by_code.items():
+        if code not in wanted_parent:
+            continue
+        parent = by_code.get(wanted_parent[code]) if wanted_parent[code] else None
+        former, since = FORMER_PARENT.get(code, (None, None))
+        values = {"parent_id": parent.id if parent else None, "dissolved_on": DISSOLVED.get(code),
+                  "former_parent_id": by_code[former].id if former else None, "parent_since": since}
+        for column, value in values.items():
+            if getattr(authority, column) != value:
+                setattr(authority, column, value)
+                report.tree_changes += 1
+    session.flush()
+
+
+def vietnam_today() -> date:
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def _rounds(session: Session, commune: Authority, actor, report: DemoReport, today: date) -> None:
+    """An open annual round of the current year (Vietnam date), unless the commune has one."""
+    from workflow.proposals import services as proposals
+    from workflow.proposals.models import Round
+
+    deadline = date(today.year, *CURRENT_ROUND_DEADLINE)
+    if deadline < today + timedelta(days=7):
+        deadline = today + timedelta(days=14)
+    wanted = [(today.year, CURRENT_ROUND_TITLE.format(year=today.year), deadline)]
+    for year, title, until in wanted:
+        found = session.scalar(select(Round.id).where(Round.authority_id == commune.id, Round.year == year,
+                                                      Round.kind == "annual"))
+        if found:
+            report.rounds_existing += 1
+            continue
+        proposals.create_round(session, actor, authority_code=COMMUNE, year=year, kind="annual", title=title,
+                               nomination_deadline=until)
+        report.rounds_created += 1
 
 
 def _units(session: Session, data: Dataset, actor, commune: Authority, report: DemoReport) -> dict[str, Unit]:
@@ -246,19 +302,22 @@ def _nominees_and_awards(session: Session, data: Dataset, commune: Authority, un
     session.flush()
 
 
-def load_demo(session: Session) -> DemoReport:
-    """Load (or complete) the Định Biên demo and commit; return what was created and found."""
+def load_demo(session: Session, today: date | None = None) -> DemoReport:
+    """Load (or complete) the Định Biên demo and commit; return what was created and found.
+    ``today`` (default: the date in Vietnam) chooses the year of the open round."""
     started = time.perf_counter()
     data = DATASET
     actor = services.system_actor()
     report = DemoReport()
 
     _authorities(session, data, actor, report)
+    _tree(session, report)
     commune = session.scalar(select(Authority).where(Authority.code == COMMUNE))
     units = _units(session, data, actor, commune, report)
     user_ids = _accounts(session, data, actor, report)
     _council(session, data, actor, commune, report)
     _nominees_and_awards(session, data, commune, units, user_ids, report)
+    _rounds(session, commune, actor, report, today or vietnam_today())
 
     if report.created:
         audit.record(session, chain=COMMUNE, actor=actor, action="demo.load", object_type="authority",

@@ -19,12 +19,23 @@ SEED = 2023
 
 PROVINCE, DISTRICT, COMMUNE = "TN", "DH", "DB"
 
-# (code, name, kind, parent code) — the 3-tier tree the 2023 report worked in
+# (code, name, kind, parent code) — the tree in force: since 2025-07-01 Vietnam has no district
+# level (Law 72/2025/QH15 on local government), Định Biên is a commune of Thái Nguyên province
 AUTHORITIES: tuple[tuple[str, str, str, str | None], ...] = (
     (PROVINCE, "UBND tỉnh Thái Nguyên", "province", None),
     (DISTRICT, "UBND huyện Định Hóa", "district", PROVINCE),
-    (COMMUNE, "UBND xã Định Biên", "commune", DISTRICT),
+    (COMMUNE, "UBND xã Định Biên", "commune", PROVINCE),
 )
+# the tree over time: the 3-tier one the 2023 report worked in (xã → huyện Định Hóa → tỉnh) held
+# until 2025-06-30; the district was dissolved on 2025-07-01 (Law 72/2025/QH15; NĐ 152/2025)
+TWO_TIER_FROM = date(2025, 7, 1)
+DISSOLVED: dict[str, date] = {DISTRICT: TWO_TIER_FROM}
+FORMER_PARENT: dict[str, tuple[str, date]] = {COMMUNE: (DISTRICT, TWO_TIER_FROM)}  # child → (parent, until)
+
+# the round the demo ships: the current year's annual one, open (made at load time from the Vietnam
+# date) so every nominator can nominate at once; the 2023 year lives in the award history
+CURRENT_ROUND_TITLE = "Bình xét thi đua, khen thưởng năm {year}"
+CURRENT_ROUND_DEADLINE = (12, 15)  # 15 December of the year, or two weeks ahead when that has passed
 
 # (code suffix, hamlet name, number of households)
 HAMLETS: tuple[tuple[str, str, int], ...] = (
@@ -326,8 +337,8 @@ def _accounts(data: Dataset, names: _Names) -> list[Account]:
     accounts.append(Account("thcs", "nominator", COMMUNE, "DB-THCS", principal.name,
                             f"Hiệu trưởng {units['DB-THCS']}"))
     for username, role, authority, description in (
-        ("huyen_tdkt", "higher_reviewer", DISTRICT, "Cán bộ TĐKT Phòng Nội vụ huyện Định Hóa"),
-        ("huyen_thuky", "secretary", DISTRICT, "Thư ký Hội đồng TĐKT huyện Định Hóa"),
+        ("huyen_tdkt", "higher_reviewer", DISTRICT, "Cán bộ TĐKT Phòng Nội vụ huyện Định Hóa (đến 30/6/2025)"),
+        ("huyen_thuky", "secretary", DISTRICT, "Thư ký Hội đồng TĐKT huyện Định Hóa (đến 30/6/2025)"),
         ("tinh_tdkt", "higher_reviewer", PROVINCE, "Cán bộ Ban Thi đua - Khen thưởng tỉnh Thái Nguyên"),
     ):
         gender = names.rng.choice(("male", "female"))

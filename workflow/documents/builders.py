@@ -37,6 +37,11 @@ class Facts:
     chair_name: str = ""
     meeting_date: date | None = None
     votes: dict[int, dict] = field(default_factory=dict)  # proposal id → the council's result row
+    deputy_signs: bool = False  # a vice chairman signed: "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+
+    def signature_lines(self, text: Wording, values: dict) -> list[str]:
+        key = "signature_deputy" if self.deputy_signs and text.get("signature_deputy") else "signature"
+        return text.lines(key, **values)
 
     def award_name(self, code: str) -> str:
         return self.award_names.get(code, (code, "commendation"))[0]
@@ -162,6 +167,10 @@ def decision(decision, facts: Facts, text: Wording) -> Document:
     doc.add(*bases(text, facts.legal_bases, values))
     if facts.meeting_date:
         doc.add(Para.text(text.text("council_basis", **values), italic=True, indent=True, space_after=2))
+    meetings = hamlet_meetings(proposals)
+    if meetings and text.get("hamlet_basis"):
+        doc.add(Para.text(text.text("hamlet_basis", **values, meetings="; ".join(meetings)), italic=True,
+                          indent=True, space_after=2))
     doc.add(Para.text(text.text("proposal_basis", **values), italic=True, indent=True))
     doc.add(Para.text(text["decides"], bold=True, align="center", space_before=4, space_after=4))
     n = 1
@@ -176,13 +185,35 @@ def decision(decision, facts: Facts, text: Wording) -> Document:
     doc.add(article(text, n, cash))
     doc.add(article(text, n + 1, text.text("article_3", **values)))
     signer = decision.signer.full_name if decision.signer else facts.chair_name
-    doc.add(foot(text, Signatory(text.lines("signature", **values), signer), values))
+    doc.add(foot(text, Signatory(facts.signature_lines(text, values), signer), values))
     doc.add(PageBreak())
     doc.add(*_list_heading(text, values))
-    cash = {i.proposal_id: i.cash_amount for i in items}
-    doc.add(_list_table(text, facts, proposals, lambda p: w.money(cash.get(p.id)),
-                        footer_value=w.money(decision.cash_total)))
+    if int(decision.cash_total or 0):
+        cash = {i.proposal_id: i.cash_amount for i in items}
+        doc.add(_list_table(text, facts, proposals, lambda p: w.money(cash.get(p.id)),
+                            footer_value=w.money(decision.cash_total)))
+    else:  # no cash award (GĐVH…): no cash column
+        doc.add(_list_table(text, facts, proposals, None, footer_value=""))
     return doc
+
+
+def hamlet_meetings(proposals) -> list[str]:
+    """``Xóm Nà To ngày 05/11/2026``: the unit meetings that reviewed the proposals of awards without
+    a council vote (the evidence recorded on them), once per unit and day."""
+    seen: list[str] = []
+    for p in proposals:
+        if (p.award_rule or {}).get("council_vote", True):
+            continue
+        meeting = (p.evidence or {}).get("meeting") or {}
+        held = meeting.get("held_on")
+        try:
+            day = date.fromisoformat(str(held)) if held else None
+        except ValueError:
+            day = None
+        line = f"{p.unit.name} ngày {w.short_date(day)}" if day else p.unit.name
+        if line not in seen:
+            seen.append(line)
+    return seen
 
 
 def _list_heading(text: Wording, values: dict) -> list:
@@ -197,6 +228,7 @@ def _list_heading(text: Wording, values: dict) -> list:
 
 def _list_table(text: Wording, facts: Facts, proposals, last_column, footer_value: str | None = None,
                 last_align: str = "right") -> Table:
+    """The attached list; ``last_column`` None leaves the last column out (no cash award)."""
     kind_names = text.get("kind_groups", {})
     rows: list = []
     for index, (code, kinds) in enumerate(grouped(proposals)):
@@ -205,9 +237,12 @@ def _list_table(text: Wording, facts: Facts, proposals, last_column, footer_valu
             rows.append(Group(f"{sub}. {kind_names.get(kind, kind)} ({w.padded(len(ps))})", bold=False,
                               italic=True))
             for n, p in enumerate(ps, start=1):
-                rows.append([str(n), p.nominee.name, position_and_unit(p), last_column(p)])
-    footer = [" ", text["list_total"], counts(text, proposals), footer_value] \
+                rows.append([str(n), p.nominee.name, position_and_unit(p)]
+                            + ([last_column(p)] if last_column else []))
+    footer = [" ", text["list_total"], counts(text, proposals)] + ([footer_value] if last_column else []) \
         if footer_value is not None else None
+    if last_column is None:
+        return Table(text["list_headers"][:3], rows, [0.7, 5.2, 6.2], ["center", "left", "left"], footer=footer)
     return Table(text["list_headers"], rows, [0.7, 4.2, 4.6, 2.6], ["center", "left", "left", last_align],
                  footer=footer)
 
@@ -243,7 +278,7 @@ def submission(submission, facts: Facts, text: Wording) -> Document:
     doc.add(Para.text(text.text("attached", **values), italic=True, indent=True))
     doc.add(Para.text(text.text("closing", **values), indent=True))
     signer = submission.signer.full_name if submission.signer else facts.chair_name
-    doc.add(foot(text, Signatory(text.lines("signature", **values), signer), values))
+    doc.add(foot(text, Signatory(facts.signature_lines(text, values), signer), values))
     doc.add(PageBreak())
     doc.add(*_list_heading(text, values))
 
@@ -292,7 +327,7 @@ def certificates(decision, facts: Facts, text: Wording) -> Document:
         if detail:
             doc.add(Para.text(detail, align="center", size=16, space_after=2))
         doc.add(Para.text(part.text("reason", **local), italic=True, align="center", size=17, space_after=14))
-        doc.add(Signature(Signatory(text.lines("signature", **local), signer,
+        doc.add(Signature(Signatory(facts.signature_lines(text, local), signer,
                                     above=w.place_date(values["place"], decision.signed_on)),
                           left_lines=[text.text("decision_line", **local), text.text("register_line", **local)]))
     return doc

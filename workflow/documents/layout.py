@@ -7,8 +7,9 @@ the same thing. Sizes are in points, as Decree 30/2020/NĐ-CP states them (body 
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 
 from workflow.validation import xml_safe
 
@@ -18,6 +19,37 @@ def nfc(text: str) -> str:
     without the control characters XML refuses: python-docx raises on them, and one stray
     character in a nominee's name would fail the whole document."""
     return xml_safe(unicodedata.normalize("NFC", str(text or "")))
+
+
+# A working note of the rule files: "(verify)", "*(verify)*", "(cần xác minh)", "(old rule; verify)",
+# "(từ 01/10/2026, cần xác minh)", "[verify]" — a mark for the people who maintain the data, never
+# text of an issued document
+_WORKING_NOTE = re.compile(
+    r"\s*\*?[(\[][^()\[\]]*?(?:\bverify\b|\bverified\b|xác minh|kiểm chứng|kiểm tra lại|\bTODO\b)[^()\[\]]*[)\]]\*?",
+    re.IGNORECASE)
+
+
+def without_working_notes(text: str) -> str:
+    """``text`` without the verification marks of the rule files (and the space before them)."""
+    if not text:
+        return text
+    return _WORKING_NOTE.sub("", unicodedata.normalize("NFC", text))
+
+
+def clean(value):
+    """Strip working notes from every string of a document, its blocks and their parts (in place
+    for dataclasses; lists and tuples rebuilt). The one place issued text passes through before
+    it is rendered, whatever builder made it."""
+    if isinstance(value, str):
+        return without_working_notes(value)
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(clean(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            setattr(value, f.name, clean(getattr(value, f.name)))
+    return value
 
 
 @dataclass

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from workflow.catalog.models import AwardType, RuleSet
 from workflow.catalog.services import rule_set_for
-from workflow.documents import builders, minutes, render_docx, render_pdf, wording
+from workflow.documents import builders, layout, minutes, render_docx, render_pdf, wording
 from workflow.documents.builders import Facts
 from workflow.errors import Conflict, NotFound, field_error
 from workflow.org.models import RoleAssignment, User
@@ -43,6 +43,9 @@ def check_format(fmt: str | None, allowed: tuple[str, ...] = ("pdf", "docx")) ->
 
 
 def render(doc, fmt: str, stem: str) -> Rendered:
+    """Every document is rendered here: the rule files' working notes ("(cần xác minh)",
+    "(verify)") are stripped from its text first, so no issued document prints them."""
+    doc = layout.clean(doc)
     content = render_pdf.render(doc) if fmt == "pdf" else render_docx.render(doc)
     return Rendered(f"{slug(stem)}.{fmt}", FORMATS[fmt], content)
 
@@ -81,13 +84,28 @@ def legal_bases(session: Session, proposals, authority, on: date | None) -> list
     rule_set = session.scalar(select(RuleSet).where(RuleSet.code == code)) if code else None
     if rule_set is None:
         rule_set = rule_set_for(session, authority, on or date.today())
-    return list(rule_set.content.get("legal_basis", []))
+    lines = list(rule_set.content.get("legal_basis", []))
+    for p in proposals:  # an award's own bases (GĐVH: Decree 86/2023), once each
+        lines += [b for b in (p.award_rule or {}).get("legal_basis") or [] if b not in lines]
+    return lines
 
 
 def chair_name(session: Session, authority_id: int) -> str:
     user = session.scalar(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(
         RoleAssignment.authority_id == authority_id, RoleAssignment.role == "chair").order_by(User.id))
     return user.full_name if user else ""
+
+
+def signs_as_deputy(session: Session, authority_id: int, signer_id: int | None) -> bool:
+    """Whether the signer is a vice chairman: the ``chair`` role gives the right to sign, the council
+    seat ``vice_chair`` (and not ``chair``) says he signs on the chairman's behalf (KT. CHỦ TỊCH)."""
+    if signer_id is None:
+        return False
+    from workflow.org.models import CouncilMember
+
+    position = session.scalar(select(CouncilMember.position).where(CouncilMember.authority_id == authority_id,
+                                                                   CouncilMember.user_id == signer_id))
+    return position == "vice_chair"
 
 
 def council_votes(session: Session, proposal_ids: list[int], authority_id: int) -> tuple[dict[int, dict], date | None]:
@@ -111,12 +129,15 @@ def council_votes(session: Session, proposal_ids: list[int], authority_id: int) 
 
 # --- documents --------------------------------------------------------------------------------------
 
-def _facts(session: Session, proposals, authority, on: date | None) -> Facts:
+def _facts(session: Session, proposals, authority, on: date | None, signer_id: int | None = None,
+           own_bases: list[str] | None = None) -> Facts:
     """What a decision or submission document says about its proposals: award names, legal bases,
-    the chair, the council's votes."""
+    the chair (or the vice chairman who signed), the council's votes."""
     votes, met = council_votes(session, [p.id for p in proposals], authority.id)
-    return Facts(award_names(session, proposals, authority, on), legal_bases(session, proposals, authority, on),
-                 chair_name(session, authority.id), met, votes)
+    bases = own_bases if own_bases is not None else legal_bases(session, proposals, authority, on)
+    return Facts(award_names(session, proposals, authority, on), bases,
+                 chair_name(session, authority.id), met, votes,
+                 deputy_signs=signs_as_deputy(session, authority.id, signer_id))
 
 
 def decision_document(session: Session, actor, decision_id: int, fmt: str, instance_path: str) -> Rendered:
@@ -124,7 +145,8 @@ def decision_document(session: Session, actor, decision_id: int, fmt: str, insta
 
     fmt = check_format(fmt)
     decision = get_decision(session, actor, decision_id)
-    facts = _facts(session, [i.proposal for i in decision.items], decision.authority, decision.signed_on)
+    facts = _facts(session, [i.proposal for i in decision.items], decision.authority, decision.signed_on,
+                   decision.signer_id, decision.legal_bases)
     doc = builders.decision(decision, facts, wording.load("decision", instance_path))
     stem = f"quyet-dinh-{decision.number}" if decision.number else f"du-thao-quyet-dinh-{decision.id}"
     return render(doc, fmt, stem)
@@ -136,7 +158,7 @@ def submission_document(session: Session, actor, submission_id: int, fmt: str, i
     fmt = check_format(fmt)
     submission = get_submission(session, actor, submission_id)
     facts = _facts(session, [i.proposal for i in submission.items], submission.from_authority,
-                   submission.sent_on)
+                   submission.sent_on, submission.signer_id, submission.legal_bases)
     doc = builders.submission(submission, facts, wording.load("submission", instance_path))
     stem = f"to-trinh-{submission.number}" if submission.number else f"du-thao-to-trinh-{submission.id}"
     return render(doc, fmt, stem)
@@ -152,7 +174,8 @@ def certificates_document(session: Session, actor, decision_id: int, fmt: str, i
         raise Conflict(_("Certificates are printed once the decision is issued."), code="not_issued")
     proposals = [i.proposal for i in decision.items]
     facts = Facts(award_names(session, proposals, decision.authority, decision.signed_on),
-                  chair_name=chair_name(session, decision.authority_id))
+                  chair_name=chair_name(session, decision.authority_id),
+                  deputy_signs=signs_as_deputy(session, decision.authority_id, decision.signer_id))
     doc = builders.certificates(decision, facts, wording.load("certificate", instance_path))
     return render(doc, fmt, f"giay-khen-{decision.number}")
 

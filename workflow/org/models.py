@@ -34,9 +34,17 @@ class Authority(Base):
     # An explicit rule set (legal period) for this authority; None = chosen by date
     rule_set_code: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the tree over time: an authority dissolved from a day (the districts on 2025-07-01, Law
+    # 72/2025/QH15) receives nothing from then on; a child re-attached on ``parent_since`` had
+    # ``former_parent`` before that day (Định Biên: huyện Định Hóa until 2025-06-30, then the province)
+    dissolved_on: Mapped[date | None] = mapped_column(Date)
+    former_parent_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"))
+    parent_since: Mapped[date | None] = mapped_column(Date)
 
-    parent: Mapped[Authority | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[Authority]] = relationship(back_populates="parent")
+    parent: Mapped[Authority | None] = relationship(remote_side=[id], back_populates="children",
+                                                    foreign_keys=[parent_id])
+    children: Mapped[list[Authority]] = relationship(back_populates="parent", foreign_keys=[parent_id])
+    former_parent: Mapped[Authority | None] = relationship(remote_side=[id], foreign_keys=[former_parent_id])
     units: Mapped[list[Unit]] = relationship(back_populates="authority")
 
     def ancestors(self) -> list[Authority]:
@@ -45,6 +53,24 @@ class Authority(Base):
         while node is not None:
             chain.append(node)
             node = node.parent
+        return chain
+
+    def active_on(self, day: date) -> bool:
+        """False from the day the authority was dissolved."""
+        return self.dissolved_on is None or day < self.dissolved_on
+
+    def parent_on(self, day: date) -> Authority | None:
+        """The parent the authority had on ``day`` (its former parent before ``parent_since``)."""
+        if self.parent_since is not None and day < self.parent_since and self.former_parent is not None:
+            return self.former_parent
+        return self.parent
+
+    def ancestors_on(self, day: date) -> list[Authority]:
+        """The chain above the authority as it stood on ``day``."""
+        chain, node = [], self.parent_on(day)
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.parent_on(day)
         return chain
 
     def __repr__(self) -> str:

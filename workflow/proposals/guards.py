@@ -192,6 +192,14 @@ def parent_in_system(ctx: Context) -> bool:
     return ctx.checks.parent_in_system()
 
 
+def answers_submission(ctx: Context) -> bool:
+    """In-system answer: only ``decisions.services.record_outcome`` passes the submission it answers."""
+    if not ctx.internal.get("answer_from_authority_id"):
+        raise GuardFailed(_("The higher level answers through the submission that carries the proposal."),
+                          details={"event": "submission only"})
+    return True
+
+
 def _outcome(ctx: Context, wanted: str) -> bool:
     outcome = ctx.data.get("outcome")
     if outcome not in ("approved", "returned", "rejected"):

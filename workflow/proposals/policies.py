@@ -22,7 +22,7 @@ EVENT_ROLES: dict[str, set[str]] = {
     "fail": {"chair"},
     "decide": {"chair"},
     "forward": {"chair"},
-    "record_outcome": {"secretary"},
+    "record_outcome": {"secretary", "higher_reviewer"},  # the reviewer: a submission received in-system
     "revoke": {"chair"},
 }
 NOMINATOR_EVENTS = {"submit", "resubmit", "withdraw"}

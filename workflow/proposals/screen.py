@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from workflow.errors import DomainError
 from workflow.proposals import choices
-from workflow.proposals.states import EVENT_LABELS, STATE_LABELS
+from workflow.proposals.states import EVENT_LABELS, STATE_LABELS, state_label
 
 # Vietnam keeps UTC+7 all year (no daylight saving): timestamps are stored in UTC, shown local.
 VIETNAM = timezone(timedelta(hours=7), "ICT")
@@ -100,7 +100,8 @@ def vn_datetime(value: datetime | None) -> str:
 
 def screen_globals() -> dict:
     """Template context of the proposal and public-notice pages."""
-    return {"STATE_LABELS": STATE_LABELS, "EVENT_LABELS": EVENT_LABELS, "STATE_STYLE": STATE_STYLE,
+    return {"STATE_LABELS": STATE_LABELS, "state_label": state_label, "EVENT_LABELS": EVENT_LABELS,
+            "STATE_STYLE": STATE_STYLE,
             "CHECK_STYLE": CHECK_STYLE, "CHECK_LABELS": CHECK_LABELS, "RULE_LABELS": RULE_LABELS,
             "KIND_LABELS": KIND_LABELS, "ROUND_KIND_LABELS": ROUND_KIND_LABELS, "FIELD_LABELS": FIELD_LABELS,
             "vn_date": vn_date, "vn_iso_date": vn_iso_date, "vn_datetime": vn_datetime}

@@ -279,7 +279,7 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
     context = states.Context(proposal=proposal, actor=actor, data=data, internal=dict(internal or {}),
                              checks=_Checks(session, proposal, today), state=old_state)
     new_state = states.fire(event, context)
-    if new_state == old_state:
+    if new_state is None:
         raise states.GuardFailed(_("No rule allows this event with these data."), details={"event": event})
     values = _effects(session, proposal, event, new_state, context, today)
     values.update(state=new_state, version=old_version + 1, updated_at=utcnow())
@@ -339,6 +339,9 @@ def _effects(session: Session, proposal: Proposal, event: str, new_state: str, c
                 "notice_done": False}
     if event == "close_notice":
         return {"notice_done": True}
+    if event == "record_outcome" and new_state == "recommended" and context.internal.get("answer_from_authority_id"):
+        # returned by the parent in-system: back to the authority that sent it, to fix and send again
+        return {"current_authority_id": context.internal["answer_from_authority_id"]}
     if event == "forward" and new_state == "submitted":
         return {"current_authority_id": proposal.current_authority.parent_id}
     return {}

@@ -31,6 +31,18 @@ STATE_LABELS = {
     "revoked": lazy_pgettext("state", "Revoked"),
 }
 
+# an award without a council vote (GĐVH, Thôn văn hóa…: the hamlet's meeting reviews it) never
+# reads "recommended by the council"
+RECOMMENDED_WITHOUT_VOTE = lazy_pgettext("state", "Eligible, awaiting the decision")
+
+
+def state_label(state: str, award_rule: dict | None = None):
+    """The label of ``state`` for a proposal of this award (its rule snapshot, when known)."""
+    if state == "recommended" and award_rule is not None and not award_rule.get("council_vote", True):
+        return RECOMMENDED_WITHOUT_VOTE
+    return STATE_LABELS[state]
+
+
 EVENT_LABELS = {
     "submit": lazy_pgettext("event", "Submit"),
     "return_for_changes": lazy_pgettext("event", "Return for changes"),
@@ -88,6 +100,10 @@ def _guard(name):
     return condition
 
 
+# where the parent may answer a submission in-system: received, under its review, or recommended by
+# its own council, but not on its council's agenda nor decided
+ANSWERABLE = ["submitted", "under_review", "recommended"]
+
 # (event, sources, dest, guard names). Order matters where one event has several destinations.
 TRANSITIONS: list[tuple[str, list[str], str, list[str]]] = [
     ("submit", ["draft"], "submitted", ["required_fields"]),
@@ -110,6 +126,11 @@ TRANSITIONS: list[tuple[str, list[str], str, list[str]]] = [
     ("record_outcome", ["forwarded"], "awarded", ["outcome_approved"]),
     ("record_outcome", ["forwarded"], "recommended", ["outcome_returned"]),
     ("record_outcome", ["forwarded"], "rejected", ["outcome_rejected"]),
+    # in-system: the parent's reviewer answers a submission that reached it (the proposal sits at
+    # the parent, not yet decided there); a return sends it back down, recommended again
+    ("record_outcome", ANSWERABLE, "awarded", ["answers_submission", "outcome_approved", "within_power"]),
+    ("record_outcome", ANSWERABLE, "recommended", ["answers_submission", "outcome_returned"]),
+    ("record_outcome", ANSWERABLE, "rejected", ["answers_submission", "outcome_rejected"]),
     ("withdraw", BEFORE_DECISION, "withdrawn", []),
     ("revoke", ["awarded"], "revoked", ["has_reason"]),
 ]
@@ -126,12 +147,14 @@ def allowed_events(state: str) -> list[str]:
     return [e for e in EVENTS if any(state in sources for ev, sources, _d, _g in TRANSITIONS if ev == e)]
 
 
-def fire(event: str, context: Context) -> str:
+def fire(event: str, context: Context) -> str | None:
     """Fire ``event`` on ``context`` (its ``state`` is the proposal's); return the new state.
 
-    Raises GuardFailed when a guard refuses; returns the unchanged state when no transition applies.
+    Raises GuardFailed when a guard refuses; returns None when no transition applies (a transition
+    may lead back to the same state: the parent returning a proposal its council recommended).
     """
-    machine.events[event].trigger(context)
+    if not machine.events[event].trigger(context):
+        return None
     return context.state
 
 
