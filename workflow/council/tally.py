@@ -46,8 +46,11 @@ def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
         denominator = len(voting_ids - recused_ids) if ballot.get("recused_out_of_denominator", True) \
             else len(voting_ids)
     else:
-        denominator = size - len(recused_ids) if ballot.get("recused_out_of_denominator", True) else size
-    issued = len(present_ids - recused_ids) + (len(written_ids) if took_written else 0)
+        # a threshold over all members: every member is in the denominator, recused and absent
+        # ones included — they are not "yes" (SPEC §3 "Council votes")
+        denominator = size
+    in_person = len(present_ids - recused_ids)
+    issued = in_person + (len(written_ids) if took_written else 0)
     return {
         "proposal_id": item.proposal_id,
         "nominee": item.proposal.nominee.name,
@@ -63,6 +66,11 @@ def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
         "strict": strict,
         "passed": passes(yes, denominator, threshold, strict),
         "capped": False,
+        "basis": ballot["denominator"],
+        "in_person": in_person,
+        "in_writing": item.written_yes + item.written_no if ballot["method"] != "show_of_hands" else 0,
+        "recused_count": len(recused_ids),
+        "rule_source": ballot.get("source") or item.proposal.rule_set_code,
         "recused": [{"member": r.user.full_name, "username": r.user.username, "reason": r.reason}
                     for r in item.recusals],
         "presiding": item.presiding.full_name if item.presiding else None,
