@@ -208,6 +208,10 @@ def test_cap_tie_is_refused_until_the_chair_settles_it(c, session):
     assert c.close(mid, tie_break=[top], expect=409)["error"]["code"] == "cap_tie"
 
     results = c.close(mid, tie_break=[tied_b])["results"]
+    assert results["tie_break"] == [tied_b]  # the chair's choice is recorded with the results…
+    from workflow.audit.models import AuditEntry
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "meeting.close")).one()
+    assert entry.data["tie_break"] == [tied_b]  # …and in the audit trail
     rows = {p: c.item(results, p) for p in (top, tied_a, tied_b)}
     assert (rows[top]["passed"], rows[top]["capped"]) == (True, False)
     assert (rows[tied_b]["passed"], rows[tied_b]["capped"]) == (True, False)
@@ -238,6 +242,28 @@ def test_cap_without_a_tie_ranks_by_yes_votes(c, session):
     assert [(c.item(results, p)["passed"], c.item(results, p)["capped"]) for p in (first, second, third)] == [
         (True, False), (True, False), (False, True)]
     assert session.scalar(select(Proposal.state).where(Proposal.id == third)) == "not_recommended"
+
+
+def test_cap_base_counts_the_ldtt_passing_in_the_same_close_not_those_still_under_review(c, session):
+    """18 LĐTT awardees, 2 LĐTT proposals passing in this close: a base of 20, 3 CSTĐCS places.
+    Seven more LĐTT proposals under review elsewhere do not count (27 would give 4 places). The
+    fourth CSTĐCS by yes votes is capped; the chair's recorded choice is not asked for (no tie)."""
+    history = []
+    for i in range(18):
+        nominee = c.person(f"Lao động tiên tiến {i}")
+        c.past_award(nominee, "LDTT", 2025, f"{400 + i}/QĐ-UBND")
+        history.append(nominee)
+    c.under_review(7, prefix="Chưa xét")
+    ldtt = [c.accepted(c.person(f"Đề nghị LĐTT {i}"), "LDTT") for i in range(2)]
+    cstd = [c.accepted(n, "CSTDCS") for n in history[:4]]  # all four accepted: a cap only warns at accept
+    mid = c.meeting(ldtt + cstd, open_=True)
+    c.votes(mid, {u: {ldtt[0]: "yes", ldtt[1]: "yes", **{p: "yes" if i < 9 - k else "no" for k, p in enumerate(cstd)}}
+                  for i, u in enumerate(MEMBERS)})
+    results = c.close(mid)["results"]
+    assert [c.item(results, p)["yes"] for p in cstd] == [9, 8, 7, 6]
+    assert [(c.item(results, p)["passed"], c.item(results, p)["capped"]) for p in cstd] == [
+        (True, False), (True, False), (True, False), (False, True)]
+    assert [c.state(p) for p in ldtt + cstd] == ["recommended"] * 5 + ["not_recommended"]
 
 
 def test_tie_break_without_a_cap_is_refused(c):

@@ -326,7 +326,8 @@ def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | 
         meeting.status, meeting.closed_at, meeting.results = "closed", utcnow(), results
         audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.close",
                      object_type="meeting", object_id=meeting.id,
-                     data={"passed": [r["proposal_id"] for r in results["items"] if r["passed"]]})
+                     data={"passed": [r["proposal_id"] for r in results["items"] if r["passed"]],
+                           "tie_break": results.get("tie_break", [])})
         session.commit()
     session.refresh(meeting)
     return meeting
