@@ -54,6 +54,9 @@ def minutes(meeting, seats, facts: Facts, text: w.Wording) -> Document:
     ]
     if written:
         body.append(text.text("written", names="; ".join(a.user.full_name for a in written)))
+    counters = [a for a in present if getattr(a, "counter", False)]
+    if counters:
+        body.append(text.text("counting_committee", names="; ".join(person(a.user_id, a.user) for a in counters)))
     doc.add(*[Para.text(line, indent=True, space_after=2) for line in body])
     doc.add(Para.text(text["content_heading"], bold=True, align="center", space_before=6))
     rows = results.get("items", [])
