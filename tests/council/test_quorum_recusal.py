@@ -39,7 +39,8 @@ def test_quorum_two_thirds_of_nine(c, session, present, opens):
     if opens:
         meeting = c.open(mid)
         assert meeting["status"] == "voting"
-        assert meeting["progress"] == {"meeting_id": mid, "status": "voting", "voted": 0, "members": 9}
+        assert meeting["progress"] == {"meeting_id": mid, "status": "voting", "voted": 0, "members": 9,
+                                       "present": present, "voted_present": 0}
         return
     before = (audit_count(session), ballot_counts(session, mid))
     err = c.open(mid, expect=409)["error"]

@@ -311,8 +311,14 @@ def progress(session: Session, meeting: Meeting) -> dict:
     item_ids = [i.id for i in meeting.items]
     voted = session.scalar(select(func.count(func.distinct(BallotReceipt.user_id)))
                            .where(BallotReceipt.agenda_item_id.in_(item_ids))) if item_ids else 0
+    present_ids = [a.user_id for a in meeting.attendance if a.present]
+    # the counter on the meeting screen: members present who have voted, out of those present
+    voted_present = session.scalar(select(func.count(func.distinct(BallotReceipt.user_id))).where(
+        BallotReceipt.agenda_item_id.in_(item_ids), BallotReceipt.user_id.in_(present_ids))) \
+        if item_ids and present_ids else 0
     return {"meeting_id": meeting.id, "status": meeting.status, "voted": voted or 0,
-            "members": meeting.council_size or len(seats(session, meeting.authority_id))}
+            "members": meeting.council_size or len(seats(session, meeting.authority_id)),
+            "present": len(present_ids), "voted_present": voted_present or 0}
 
 
 def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | None = None) -> Meeting:
