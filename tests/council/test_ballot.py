@@ -26,7 +26,8 @@ def stored(c, mid):
 def test_a_ballot_is_stored_as_a_receipt_and_a_sealed_ballot_counted_at_close(voting, app):
     c, mid, first, second, _ = voting
     answer = c.vote("uyvien", mid, {first: "yes", second: "no"})
-    assert answer == {"accepted": 2, "progress": {"meeting_id": mid, "status": "voting", "voted": 1, "members": 9}}
+    assert answer == {"accepted": 2, "progress": {"meeting_id": mid, "status": "voting", "voted": 1, "members": 9,
+                                                  "present": 9, "voted_present": 1}}
     # while the vote is open no count moves (a counter moved by a ballot is tied to its receipt):
     # a receipt per item, and a sealed ballot that only the application's key opens
     assert ballot_counts(c.session, mid) == {first: (0, 0, 1), second: (0, 0, 1)}
@@ -132,7 +133,8 @@ def test_results_are_hidden_until_close_even_from_the_chair(voting, session):
         assert (err["code"], err["details"]) == ("not_closed", {"status": "voting"})
     # the chair sees how many members have voted — a count, nothing else
     meeting = c.show(mid, "chutich")
-    assert meeting["progress"] == {"meeting_id": mid, "status": "voting", "voted": 2, "members": 9}
+    assert meeting["progress"] == {"meeting_id": mid, "status": "voting", "voted": 2, "members": 9,
+                                   "present": 9, "voted_present": 2}
     assert not _keys(meeting) & {"yes", "no", "results", "tally", "choice", "share", "passed"}
     # outside the authority's council: the meeting does not exist
     assert c.call("truongxom", "GET", f"/api/v1/meetings/{mid}/results").status_code == 404

@@ -39,7 +39,8 @@ def test_quorum_two_thirds_of_nine(c, session, present, opens):
     if opens:
         meeting = c.open(mid)
         assert meeting["status"] == "voting"
-        assert meeting["progress"] == {"meeting_id": mid, "status": "voting", "voted": 0, "members": 9}
+        assert meeting["progress"] == {"meeting_id": mid, "status": "voting", "voted": 0, "members": 9,
+                                       "present": present, "voted_present": 0}
         return
     before = (audit_count(session), ballot_counts(session, mid))
     err = c.open(mid, expect=409)["error"]
@@ -98,7 +99,8 @@ def test_member_who_is_the_individual_nominee(c, app, session):
     c.close(mid)
     row = c.item(c.results(mid), own)
     assert row["recused"] == [{"member": "Uyvien", "username": "uyvien", "reason": vi(app, "is the nominee")}]
-    assert (row["yes"], row["denominator"]) == (8, 8)  # the recused member is out of the denominator
+    # LĐTT is voted over all members: the recused member stays in the denominator (SPEC §3)
+    assert (row["yes"], row["denominator"], row["recused_count"]) == (8, 9, 1)
     assert c.item(c.results(mid), other)["recused"] == []
 
 
@@ -126,8 +128,9 @@ def test_members_who_head_or_belong_to_the_nominated_unit(c, app, session):
     reasons = {r["username"]: r["reason"] for r in row["recused"]}
     assert reasons == {"tramtruong": vi(app, "heads the nominated unit"),
                        "ysi": vi(app, "belongs to the nominated unit")}
-    # 4 yes of the 7 members who may vote: more than half, though less than half of nine
-    assert (row["yes"], row["no"], row["denominator"], row["passed"]) == (4, 3, 7, True)
+    # 4 yes of the 7 members who may vote would be more than half; over all nine members, the two
+    # recused ones included, it is not (SPEC §3)
+    assert (row["yes"], row["no"], row["denominator"], row["passed"]) == (4, 3, 9, False)
 
 
 def test_member_who_heads_the_nominated_household(c, app):
@@ -140,7 +143,7 @@ def test_member_who_heads_the_nominated_household(c, app):
     c.close(mid)
     row = c.item(c.results(mid), pid)
     assert row["recused"][0]["reason"] == vi(app, "heads the nominated household")
-    assert row["denominator"] == 8
+    assert (row["denominator"], row["recused_count"]) == (9, 1)  # over all members: tv6 stays in it
 
 
 def test_a_recused_chair_hands_the_item_to_a_vice_chair(c, app):

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.council.helpers import MEMBERS, audit_count, ballot_counts, split
+from tests import factories as f
+from tests.council.helpers import MEMBERS, SEATS, audit_count, ballot_counts, split
 from workflow.proposals.models import Proposal
 
 
@@ -64,7 +65,9 @@ def test_written_votes_of_absentees_count_and_mark_them_as_voted(c, written_yes,
     # an absent member cannot also vote online
     assert c.vote("tv8", mid, {ldtt: "yes"}, expect=403)["error"]["code"] == "forbidden"
     c.votes(mid, {u: {tinh: "yes", ldtt: "yes"} for u in present})
-    assert c.show(mid, "chutich")["progress"] == {"meeting_id": mid, "status": "voting", "voted": 9, "members": 9}
+    # the meeting screen's counter counts the members present: 7 of 7; the two envelopes besides
+    assert c.show(mid, "chutich")["progress"] == {"meeting_id": mid, "status": "voting", "voted": 9, "members": 9,
+                                                  "present": 7, "voted_present": 7}
     results = c.close(mid)["results"]
     row = c.item(results, tinh)
     assert (row["yes"], row["no"], row["denominator"], row["ballots_issued"], row["passed"]) == (
@@ -108,21 +111,47 @@ def test_a_recused_absentee_s_envelope_does_not_count(c, session):
     assert c.open(mid)["progress"]["voted"] == 1  # tv8's envelope; tv9 did not vote on the item
     c.votes(mid, {u: {tinh: "yes"} for u in MEMBERS[:7]})
     row = c.item(c.close(mid)["results"], tinh)
-    assert (row["yes"], row["denominator"], row["ballots_issued"], row["passed"]) == (8, 8, 8, True)
+    # over all members: tv9, recused, stays in the denominator — 8 of 9 is short of 90%
+    assert (row["yes"], row["denominator"], row["ballots_issued"], row["passed"]) == (8, 9, 8, False)
+    assert (row["in_person"], row["in_writing"], row["recused_count"]) == (7, 1, 1)
 
 
 # --- denominators -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("out, denominator, passed", [(True, 8, True), (False, 9, False)],
-                         ids=["recused-out", "recused-in"])
-def test_recused_members_leave_the_denominator_where_the_rule_says_so(c, session, out, denominator, passed):
+@pytest.mark.parametrize("basis, out, denominator, passed", [
+    ("total_members", True, 9, False), ("total_members", False, 9, False),
+    ("present_members", True, 8, True), ("present_members", False, 9, False)],
+    ids=["all-recused-out-flag", "all-recused-in-flag", "present-recused-out", "present-recused-in"])
+def test_recused_members_leave_only_a_present_members_denominator(c, session, basis, out, denominator, passed):
+    """Over all members a recused member stays in the denominator whatever the flag says (SPEC §3);
+    over the members present the rule decides."""
     pid = c.cstd_tinh(username="uyvien")  # the nominee sits on the council
-    if not out:
-        edit_ballot_rule(session, pid, recused_out_of_denominator=False)
+    edit_ballot_rule(session, pid, denominator=basis, recused_out_of_denominator=out)
     mid = c.meeting([pid], open_=True)
     c.votes(mid, {u: {pid: "yes"} for u in MEMBERS if u != "uyvien"})
     row = c.item(c.close(mid)["results"], pid)
     assert (row["yes"], row["denominator"], row["passed"]) == (8, denominator, passed)
+
+
+def test_ninety_percent_of_ten_with_one_recused_fails_at_eight_of_nine_present(c, session):
+    """A council of ten, one away, one of the nine present recused (the nominee): the eight others
+    all say yes. 8 of 10 members is 80%, short of 90% — the recused and the absent member stay in
+    the denominator; an 80% rule passes the same votes."""
+    members = [{"username": u, "position": p} for u, p in SEATS] + [{"username": "tv10", "position": "member"}]
+    c.users["tv10"] = f.user(session, "council_member", c.org["commune"], username="tv10", full_name="Thành viên 10")
+    c.call("admin", "PUT", "/api/v1/authorities/X-DB/council", {"members": members}, expect=200)
+    ninety, eighty = c.cstd_tinh(username="uyvien"), c.accepted(c.person("Đề nghị tám mươi"), "LDTT")
+    edit_ballot_rule(session, ninety, threshold="9/10", strict=False, denominator="total_members")
+    edit_ballot_rule(session, eighty, threshold="4/5", strict=False, denominator="total_members")
+    present = [u for u, _p in SEATS]  # tv10 is away
+    mid = c.meeting([ninety, eighty], present=present, open_=True)
+    c.votes(mid, {u: ({ninety: "yes", eighty: "yes"} if u != "uyvien" else {eighty: "no"}) for u in present})
+    results = c.close(mid)["results"]
+    r90, r80 = c.item(results, ninety), c.item(results, eighty)
+    assert (r90["yes"], r90["denominator"], r90["share"], r90["passed"]) == (8, 10, 80.0, False)
+    assert (r90["in_person"], r90["recused_count"], r90["ballots_issued"]) == (8, 1, 8)
+    assert (r80["yes"], r80["no"], r80["denominator"], r80["passed"]) == (8, 1, 10, True)
+    assert (c.state(ninety), c.state(eighty)) == ("not_recommended", "recommended")
 
 
 def test_present_members_denominator(c, session):
@@ -181,6 +210,10 @@ def test_cap_tie_is_refused_until_the_chair_settles_it(c, session):
     assert c.close(mid, tie_break=[top], expect=409)["error"]["code"] == "cap_tie"
 
     results = c.close(mid, tie_break=[tied_b])["results"]
+    assert results["tie_break"] == [tied_b]  # the chair's choice is recorded with the results…
+    from workflow.audit.models import AuditEntry
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "meeting.close")).one()
+    assert entry.data["tie_break"] == [tied_b]  # …and in the audit trail
     rows = {p: c.item(results, p) for p in (top, tied_a, tied_b)}
     assert (rows[top]["passed"], rows[top]["capped"]) == (True, False)
     assert (rows[tied_b]["passed"], rows[tied_b]["capped"]) == (True, False)
@@ -211,6 +244,28 @@ def test_cap_without_a_tie_ranks_by_yes_votes(c, session):
     assert [(c.item(results, p)["passed"], c.item(results, p)["capped"]) for p in (first, second, third)] == [
         (True, False), (True, False), (False, True)]
     assert session.scalar(select(Proposal.state).where(Proposal.id == third)) == "not_recommended"
+
+
+def test_cap_base_counts_the_ldtt_passing_in_the_same_close_not_those_still_under_review(c, session):
+    """18 LĐTT awardees, 2 LĐTT proposals passing in this close: a base of 20, 3 CSTĐCS places.
+    Seven more LĐTT proposals under review elsewhere do not count (27 would give 4 places). The
+    fourth CSTĐCS by yes votes is capped; the chair's recorded choice is not asked for (no tie)."""
+    history = []
+    for i in range(18):
+        nominee = c.person(f"Lao động tiên tiến {i}")
+        c.past_award(nominee, "LDTT", 2025, f"{400 + i}/QĐ-UBND")
+        history.append(nominee)
+    c.under_review(7, prefix="Chưa xét")
+    ldtt = [c.accepted(c.person(f"Đề nghị LĐTT {i}"), "LDTT") for i in range(2)]
+    cstd = [c.accepted(n, "CSTDCS") for n in history[:4]]  # all four accepted: a cap only warns at accept
+    mid = c.meeting(ldtt + cstd, open_=True)
+    c.votes(mid, {u: {ldtt[0]: "yes", ldtt[1]: "yes", **{p: "yes" if i < 9 - k else "no" for k, p in enumerate(cstd)}}
+                  for i, u in enumerate(MEMBERS)})
+    results = c.close(mid)["results"]
+    assert [c.item(results, p)["yes"] for p in cstd] == [9, 8, 7, 6]
+    assert [(c.item(results, p)["passed"], c.item(results, p)["capped"]) for p in cstd] == [
+        (True, False), (True, False), (True, False), (False, True)]
+    assert [c.state(p) for p in ldtt + cstd] == ["recommended"] * 5 + ["not_recommended"]
 
 
 def test_tie_break_without_a_cap_is_refused(c):

@@ -187,7 +187,7 @@ def test_the_chair_sees_a_count_then_the_results(c, web, app):
     c.vote("pct", mid, {first: "yes", second: "yes"})
     chutich = web("chutich")
     page = text(chutich.get(f"/hoi-dong/{mid}"))
-    assert vi(app, "%(voted)d of %(members)d members have voted", voted=2, members=9) in page
+    assert vi(app, "%(voted)d of %(present)d members present have voted", voted=2, present=9) in page
     assert 'data-testid="close-vote"' in page and 'data-testid="yes"' not in page
     # results before the close: the service's refusal, back on the meeting page
     response = chutich.get(f"/hoi-dong/{mid}/ket-qua", follow_redirects=True)

@@ -50,8 +50,11 @@ class BallotRule(_Strict):
     strict: bool
     denominator: Literal["total_members", "present_members"]
     written_votes_of_absentees: bool = False
-    # recused members leave the denominator (they cannot vote on that item)
+    # over present members only: recused members leave the denominator (they cannot vote on that
+    # item). Over all members every member stays in it, whatever this says.
     recused_out_of_denominator: bool = True
+    # where the threshold comes from (document and article), printed in the minutes
+    source: str | None = None
 
 
 class Prerequisite(_Strict):

@@ -37,6 +37,8 @@ class AttendanceIn(StrictBody):
     present: list[Username] = Field(max_length=MAX_IDS)
     written_votes: dict[Id, WrittenCount] | None = Field(default=None, max_length=MAX_IDS)
     written_voters: list[Username] | None = Field(default=None, max_length=MAX_IDS)
+    # the vote-counting committee (Ban kiểm phiếu): members present
+    counting_committee: list[Username] | None = Field(default=None, max_length=MAX_IDS)
 
 
 class VoteIn(StrictBody):
@@ -91,7 +93,8 @@ def record_attendance(user, meeting_id: int, data: AttendanceIn):
     """Members present; sealed written votes of absent members as counts per proposal."""
     written = {pid: c.model_dump() for pid, c in (data.written_votes or {}).items()}
     meeting = services.record_attendance(db.session, user, meeting_id, present=data.present,
-                                         written_votes=written, written_voters=data.written_voters)
+                                         written_votes=written, written_voters=data.written_voters,
+                                         counting_committee=data.counting_committee)
     return jsonify(meeting_json(meeting))
 
 

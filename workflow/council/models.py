@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base, UTCDateTime, enum_check
@@ -106,6 +106,8 @@ class Attendance(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     present: Mapped[bool] = mapped_column(default=True)
     written_vote: Mapped[bool] = mapped_column(default=False)  # absent, sent a sealed envelope
+    # on the vote-counting committee (Ban kiểm phiếu), chosen from the members present
+    counter: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
     user: Mapped[User] = relationship()

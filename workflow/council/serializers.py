@@ -13,7 +13,7 @@ def meeting_json(m, progress: dict | None = None) -> dict:
                     "recused": [r.user.username for r in i.recusals],
                     "presiding": i.presiding.username if i.presiding else None} for i in m.items],
         "attendance": [{"username": a.user.username, "full_name": a.user.full_name, "present": a.present,
-                        "written_vote": a.written_vote} for a in m.attendance],
+                        "written_vote": a.written_vote, "counter": a.counter} for a in m.attendance],
     }
     if progress is not None:
         data["progress"] = progress

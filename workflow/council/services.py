@@ -152,24 +152,31 @@ def set_agenda(session: Session, actor, meeting_id: int, proposal_ids: list[int]
 
 
 def record_attendance(session: Session, actor, meeting_id: int, *, present: list[str],
-                      written_votes: dict | None = None, written_voters: list[str] | None = None) -> Meeting:
+                      written_votes: dict | None = None, written_voters: list[str] | None = None,
+                      counting_committee: list[str] | None = None) -> Meeting:
     """Who is present; sealed written votes of absent members as counts per item."""
     meeting_for(session, actor, meeting_id, may=policies.is_secretary,
                 refusal=_("Only the council's secretary takes attendance."), status="scheduled")
     with claim_meeting(session, meeting_id, "scheduled") as meeting:
-        _write_attendance(session, actor, meeting, present, written_votes, written_voters)
+        _write_attendance(session, actor, meeting, present, written_votes, written_voters,
+                          counting_committee or [])
         session.commit()
     session.refresh(meeting)
     return meeting
 
 
 def _write_attendance(session: Session, actor, meeting: Meeting, present: list[str],
-                      written_votes: dict | None, written_voters: list[str] | None) -> None:
+                      written_votes: dict | None, written_voters: list[str] | None,
+                      counting_committee: list[str]) -> None:
     members = {s.user.username: s.user for s in seats(session, meeting.authority_id)}
     unknown = [u for u in present if u not in members]
     if unknown:
         raise field_error("present", _("Not council members: %(names)s.", names=", ".join(unknown)))
     absent = [u for u in members if u not in present]
+    not_present = [u for u in counting_committee if u not in present]
+    if not_present:
+        raise field_error("counting_committee", _("The vote-counting committee is chosen from the members "
+                                                  "present: %(names)s.", names=", ".join(not_present)))
     written_votes = written_votes or {}
     voters = list(written_voters or [])
     if written_votes and not voters:
@@ -206,10 +213,11 @@ def _write_attendance(session: Session, actor, meeting: Meeting, present: list[s
     session.flush()
     for username, user in members.items():
         session.add(Attendance(meeting_id=meeting.id, user_id=user.id, present=username in present,
-                               written_vote=username in voters))
+                               written_vote=username in voters, counter=username in counting_committee))
     audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.attendance",
                  object_type="meeting", object_id=meeting.id,
-                 data={"present": sorted(present), "written_voters": sorted(voters)})
+                 data={"present": sorted(present), "written_voters": sorted(voters),
+                       "counting_committee": sorted(set(counting_committee))})
 
 
 def recusal_reason(session: Session, member: User, nominee: Nominee) -> str | None:
@@ -325,8 +333,14 @@ def progress(session: Session, meeting: Meeting) -> dict:
     item_ids = [i.id for i in meeting.items]
     voted = session.scalar(select(func.count(func.distinct(BallotReceipt.user_id)))
                            .where(BallotReceipt.agenda_item_id.in_(item_ids))) if item_ids else 0
+    present_ids = [a.user_id for a in meeting.attendance if a.present]
+    # the counter on the meeting screen: members present who have voted, out of those present
+    voted_present = session.scalar(select(func.count(func.distinct(BallotReceipt.user_id))).where(
+        BallotReceipt.agenda_item_id.in_(item_ids), BallotReceipt.user_id.in_(present_ids))) \
+        if item_ids and present_ids else 0
     return {"meeting_id": meeting.id, "status": meeting.status, "voted": voted or 0,
-            "members": meeting.council_size or len(seats(session, meeting.authority_id))}
+            "members": meeting.council_size or len(seats(session, meeting.authority_id)),
+            "present": len(present_ids), "voted_present": voted_present or 0}
 
 
 def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | None = None) -> Meeting:
@@ -348,7 +362,8 @@ def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | 
         meeting.status, meeting.closed_at, meeting.results = "closed", utcnow(), results
         audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.close",
                      object_type="meeting", object_id=meeting.id,
-                     data={"passed": [r["proposal_id"] for r in results["items"] if r["passed"]]})
+                     data={"passed": [r["proposal_id"] for r in results["items"] if r["passed"]],
+                           "tie_break": results.get("tie_break", [])})
         session.commit()
     session.refresh(meeting)
     return meeting

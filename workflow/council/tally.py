@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from workflow.council import sealing
 from workflow.council.models import BallotReceipt, BallotTally, Meeting, SealedBallot
 from workflow.errors import Conflict, field_error
-from workflow.proposals.eligibility import ALIVE, awardees, rounds_of
+from workflow.proposals.eligibility import awardees, rounds_of
 from workflow.proposals.models import Proposal
 
 
@@ -46,8 +46,11 @@ def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
         denominator = len(voting_ids - recused_ids) if ballot.get("recused_out_of_denominator", True) \
             else len(voting_ids)
     else:
-        denominator = size - len(recused_ids) if ballot.get("recused_out_of_denominator", True) else size
-    issued = len(present_ids - recused_ids) + (len(written_ids) if took_written else 0)
+        # a threshold over all members: every member is in the denominator, recused and absent
+        # ones included — they are not "yes" (SPEC §3 "Council votes")
+        denominator = size
+    in_person = len(present_ids - recused_ids)
+    issued = in_person + (len(written_ids) if took_written else 0)
     return {
         "proposal_id": item.proposal_id,
         "nominee": item.proposal.nominee.name,
@@ -63,6 +66,11 @@ def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
         "strict": strict,
         "passed": passes(yes, denominator, threshold, strict),
         "capped": False,
+        "basis": ballot["denominator"],
+        "in_person": in_person,
+        "in_writing": item.written_yes + item.written_no if ballot["method"] != "show_of_hands" else 0,
+        "recused_count": len(recused_ids),
+        "rule_source": ballot.get("source") or item.proposal.rule_set_code,
         "recused": [{"member": r.user.full_name, "username": r.user.username, "reason": r.reason}
                     for r in item.recusals],
         "presiding": item.presiding.full_name if item.presiding else None,
@@ -78,10 +86,11 @@ def _cap_room(session: Session, authority_id: int, award_code: str, cap: dict, y
     rounds = rounds_of(authority_id, year)
     in_meeting = {r["proposal_id"] for r in meeting_rows}
     awarded = awardees(session, authority_id, cap["of_award"], year)
+    # the base award's proposals still under review do not count: only those recommended (here
+    # or earlier, not yet decided) stand beside its awardees (SPEC §3 "Caps")
     base_alive = session.scalar(select(func.count(Proposal.id)).where(
         Proposal.round_id.in_(rounds), Proposal.award_type_code == cap["of_award"],
-        Proposal.state.in_([s for s in ALIVE if s not in ("awarded", "in_council")]),
-        Proposal.id.not_in(in_meeting))) or 0
+        Proposal.state.in_(["recommended", "forwarded"]), Proposal.id.not_in(in_meeting))) or 0
     # items of the capped-on award in this very meeting count when they pass
     base_meeting = sum(1 for r in meeting_rows if r["award_type_code"] == cap["of_award"] and r["passed"]
                        and r["origin_authority_id"] == authority_id)
@@ -148,7 +157,7 @@ def tally_meeting(session: Session, meeting: Meeting, tie_break: list[int]) -> d
         cap = (item.proposal.award_rule or {}).get("cap")
         if cap:
             caps.setdefault((row["award_type_code"], row["origin_authority_id"]), (cap, item.proposal.round.year))
-    ties = []
+    ties, settled = [], []
     for (code, authority_id), (cap, year) in caps.items():
         group = sorted((r for r in rows if r["award_type_code"] == code and r["passed"]
                         and r["origin_authority_id"] == authority_id), key=lambda r: -r["yes"])
@@ -165,6 +174,7 @@ def tally_meeting(session: Session, meeting: Meeting, tie_break: list[int]) -> d
                              "tied": [r["proposal_id"] for r in tied], "yes": cutoff})
                 continue
             keep = {r["proposal_id"] for r in sure + chosen}
+            settled.append([r["proposal_id"] for r in chosen])
         else:
             keep = {r["proposal_id"] for r in group[:room]}
         for r in group:
@@ -178,4 +188,7 @@ def tally_meeting(session: Session, meeting: Meeting, tie_break: list[int]) -> d
     for row in rows:
         del row["origin_authority_id"]
     present = sum(1 for a in meeting.attendance if a.present)
-    return {"meeting_id": meeting.id, "members": meeting.council_size, "present": present, "items": rows}
+    # the chair's choice at a tie is part of the record (results, minutes' source, audit)
+    chosen = sorted({p for t in settled for p in t})
+    return {"meeting_id": meeting.id, "members": meeting.council_size, "present": present, "items": rows,
+            "tie_break": chosen}

@@ -173,6 +173,7 @@ def attendance(meeting_id: int):
     if request.method == "POST":
         present = request.form.getlist("present")
         voters = request.form.getlist("written_voter")
+        counters = request.form.getlist("counter")
         try:
             written = {i.proposal_id: {"yes": _count(f"written_yes-{i.proposal_id}"),
                                        "no": _count(f"written_no-{i.proposal_id}")} for i in written_items}
@@ -182,7 +183,8 @@ def attendance(meeting_id: int):
         written = {pid: counts for pid, counts in written.items() if counts["yes"] or counts["no"]}
         try:
             services.record_attendance(db.session, current_user, meeting.id, present=present,
-                                       written_votes=written or None, written_voters=voters or None)
+                                       written_votes=written or None, written_voters=voters or None,
+                                       counting_committee=counters)
         except DomainError as exc:
             _refused(exc)
             return redirect(url_for("council.attendance", meeting_id=meeting.id))

@@ -54,6 +54,9 @@ def minutes(meeting, seats, facts: Facts, text: w.Wording) -> Document:
     ]
     if written:
         body.append(text.text("written", names="; ".join(a.user.full_name for a in written)))
+    counters = [a for a in present if getattr(a, "counter", False)]
+    if counters:
+        body.append(text.text("counting_committee", names="; ".join(person(a.user_id, a.user) for a in counters)))
     doc.add(*[Para.text(line, indent=True, space_after=2) for line in body])
     doc.add(Para.text(text["content_heading"], bold=True, align="center", space_before=6))
     rows = results.get("items", [])
@@ -72,6 +75,14 @@ def minutes(meeting, seats, facts: Facts, text: w.Wording) -> Document:
         table_rows.append([str(n), subject, str(row["ballots_issued"]), str(row["valid"]), str(row["yes"]),
                            str(row["no"]), text.text("share", share=_share(row["share"]),
                                                      denominator=row["denominator"]), outcome])
+    for row in rows:
+        if "in_person" not in row:  # results stored before the counts were kept
+            continue
+        basis = text["basis_total"] if row.get("basis") == "total_members" else text["basis_present"]
+        doc.add(Para.text(text.text("count_line", nominee=row["nominee"], denominator=row["denominator"],
+                                    basis=basis, in_person=row["in_person"], in_writing=row["in_writing"],
+                                    recused=row["recused_count"], source=row.get("rule_source") or "verify"),
+                          indent=True, space_after=2))
     doc.add(Table(text["table_headers"], table_rows, [0.8, 4.2, 1.2, 1.2, 1.1, 1.2, 1.7, 1.6],
                   ["center", "left", "center", "center", "center", "center", "center", "center"], size=11))
     doc.add(Para.text(text["conclusion_heading"], bold=True, align="center", space_before=4))

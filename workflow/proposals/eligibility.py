@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow.catalog.models import AwardType
@@ -100,7 +100,7 @@ def evaluate(session: Session, proposal: Proposal, mode: str = "accept") -> Repo
     checks = [_nominee_kind(proposal, rule)]
     checks += [_prerequisite(session, proposal, pre, year, mode) for pre in rule.get("prerequisites", [])]
     if rule.get("cap"):
-        checks.append(_cap(session, proposal, rule["cap"], year))
+        checks.append(_cap(session, proposal, rule["cap"], year, mode))
     if rule.get("evidence"):
         checks.append(_evidence(proposal, rule["evidence"]))
     checks += _documents(proposal, rule)
@@ -170,19 +170,37 @@ def rounds_of(authority_id: int, year: int):
     return select(Round.id).where(Round.authority_id == authority_id, Round.year == year)
 
 
-def _cap(session: Session, proposal: Proposal, cap: dict, year: int) -> Check:
+def _sent_up(origin_id: int, *states: str):
+    """Proposals in ``states``, or sent up from ``origin_id`` and still alive."""
+    return or_(Proposal.state.in_(states), and_(Proposal.current_authority_id != origin_id,
+                                                 Proposal.state.in_([s for s in ALIVE if s != "awarded"])))
+
+
+def _cap(session: Session, proposal: Proposal, cap: dict, year: int, mode: str = "accept") -> Check:
+    """A ratio cap. Hard where awards are chosen (``decide``/``forward``): the awarded and chosen
+    ones of the capped award, this one included, against the base award's awardees and chosen ones.
+    At ``accept``/``schedule`` only a warning with the current count — a proposal is never refused
+    because others are pending; the council's close ranks them (SPEC §3 "Caps")."""
     ratio = Fraction(cap["ratio"])
     # the cap is over the awardees of the authority the proposals come from, wherever they now sit
     authority_id = proposal.origin_authority_id
     same_year_rounds = rounds_of(authority_id, year)
     awarded = awardees(session, authority_id, cap["of_award"], year)
-    expected = session.scalar(select(func.count(Proposal.id)).where(
-        Proposal.round_id.in_(same_year_rounds), Proposal.award_type_code == cap["of_award"],
-        Proposal.state.in_([s for s in ALIVE if s != "awarded"]))) or 0
-    base = awarded + expected
-    count = session.scalar(select(func.count(Proposal.id)).where(
+    hard = mode in ("decide", "forward")
+    base_of = select(func.count(Proposal.id)).where(
+        Proposal.round_id.in_(same_year_rounds), Proposal.award_type_code == cap["of_award"])
+    count_of = select(func.count(Proposal.id)).where(
         Proposal.round_id.in_(same_year_rounds), Proposal.award_type_code == proposal.award_type_code,
-        Proposal.state.in_(ALIVE), Proposal.id != proposal.id)) or 0
+        Proposal.id != proposal.id)
+    if hard:
+        # the base: its awardees and those the council recommended; the count: the awarded and
+        # sent-up ones — a recommended proposal not in this decision or submission does not count
+        base = awarded + (session.scalar(base_of.where(_sent_up(authority_id, "recommended", "forwarded"))) or 0)
+        count = session.scalar(count_of.where(_sent_up(authority_id, "awarded", "forwarded"))) or 0
+    else:
+        base = awarded + (session.scalar(base_of.where(Proposal.state.in_([s for s in ALIVE if s != "awarded"])))
+                          or 0)
+        count = session.scalar(count_of.where(Proposal.state.in_(ALIVE))) or 0
     count += 1  # this one
     limit = ratio * base
     details = {"of_award": cap["of_award"], "ratio": str(ratio), "base": base, "count": count,
@@ -190,11 +208,11 @@ def _cap(session: Session, proposal: Proposal, cap: dict, year: int) -> Check:
     if count <= limit:
         return Check("cap", PASS, _("Within the cap: %(count)d of at most %(limit)s.", count=count,
                                     limit=number(limit)), details=details)
-    return Check("cap", FAIL, _("Over the cap: %(count)d proposals, at most %(limit)s allowed "
-                                "(%(ratio)s of %(base)d %(award)s).", count=count, limit=number(limit),
-                                ratio=percent(ratio), base=base,
-                                award=award_type_name(session, proposal, cap["of_award"])),
-                 details=details)
+    return Check("cap", FAIL if hard else WARNING,
+                 _("Over the cap: %(count)d proposals, at most %(limit)s allowed "
+                   "(%(ratio)s of %(base)d %(award)s).", count=count, limit=number(limit),
+                   ratio=percent(ratio), base=base, award=award_type_name(session, proposal, cap["of_award"])),
+                 hard=hard, details=details)
 
 
 def number(value) -> str:

@@ -1,7 +1,7 @@
 """The annual report of an authority: what it proposed to each higher level and what it awarded.
 
-It counts what went through the workflow: a proposal under the level it was forwarded to, an award
-under the authority that decided it. Withdrawn, rejected, not recommended and revoked ones do not
+It counts what went through the workflow: a proposal under the level that decides its award type
+(else the level it was forwarded to), an award under the authority that decided it. Withdrawn, rejected, not recommended and revoked ones do not
 count; hand-entered past awards feed eligibility only.
 """
 
@@ -44,6 +44,12 @@ def annual_report(session: Session, actor, authority_code: str, year: int) -> di
         if proposal.state in NOT_COUNTED or proposal.id in seen:
             continue
         seen.add(proposal.id)
+        # the level that DECIDES the award type (the reference report's 4.1: a Bằng khen tỉnh is
+        # "đề nghị cấp tỉnh" even when it went through the district); the rule snapshot says it
+        deciding = (proposal.award_rule or {}).get("deciding_level")
+        if deciding:
+            proposed[deciding][proposal.award_type_code][proposal.nominee.kind] += 1
+            continue
         level = parent_kind or "unknown"
         if transition.data.get("to_authority"):
             target = session.scalar(select(Authority).where(Authority.code == transition.data["to_authority"]))
