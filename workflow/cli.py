@@ -187,12 +187,11 @@ def _when(value: str | None):
     from datetime import datetime
 
     from workflow.db import utcnow
-    from workflow.reminders.schedule import LOCAL_TZ
+    from workflow.vntime import localize
 
     if not value:
         return utcnow()
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+    return localize(datetime.fromisoformat(value))
 
 
 @main.group("reminders")

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.audit import services as audit
 from workflow.db import utcnow
 from workflow.decisions import policies
@@ -88,7 +89,7 @@ def _proposals_for(session: Session, actor, authority, proposal_ids: list[int]) 
 def _power(session: Session, proposal: Proposal) -> str:
     """'within' when this authority decides the award, else 'above'."""
     deciding = guards._deciding_authority(Context(proposal=proposal, actor=None, data={}, internal={},
-                                                  checks=proposals._Checks(session, proposal, date.today())))
+                                                  checks=proposals._Checks(session, proposal, vntime.today())))
     return "within" if deciding is not None and deciding.id == proposal.current_authority_id else "above"
 
 
@@ -180,7 +181,7 @@ def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: d
         raise Conflict(_("This decision is already issued (%(number)s).", number=decision.number),
                        code="already_issued")
     require_fresh(signed_in_at, fresh_minutes)
-    signed_on = check_date("date", signed_on) or date.today()
+    signed_on = check_date("date", signed_on) or vntime.today()
     try:
         if number:
             taken = session.scalar(select(Decision.id).where(Decision.authority_id == decision.authority_id,
@@ -263,7 +264,7 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
         raise Conflict(_("This submission is already sent (%(number)s).", number=submission.number),
                        code="already_sent")
     require_fresh(signed_in_at, fresh_minutes)
-    sent_on = check_date("date", sent_on) or date.today()
+    sent_on = check_date("date", sent_on) or vntime.today()
     try:
         number = _free_number(session, Submission, Submission.from_authority_id, submission.from_authority_id, "TTr",
                               sent_on.year, SUBMISSION_SUFFIX)

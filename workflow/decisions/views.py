@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from workflow import vntime
 from workflow.auth.views import check_password_or_429, safe_next
 from workflow.calendar.services import WorkCalendar
 from workflow.decisions import exchange, importing, queries, reading, services, tracking
@@ -249,7 +250,7 @@ def submission(submission_id: int):
         current_user.has_role("higher_reviewer", row.to_authority_id)
     return render_template("decisions/submission.html", submission=row, track=track,
                            answered={i.proposal_id: i for i in track.items}, can_record=can_record,
-                           state_labels=STATE_LABELS, today=date.today())
+                           state_labels=STATE_LABELS, today=vntime.today())
 
 
 @bp.post("/to-trinh/<int:submission_id>/ket-qua")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from workflow import vntime
 from workflow.documents import wording as w
 from workflow.documents.layout import (
     Document,
@@ -139,7 +140,7 @@ def decision(decision, facts: Facts, text: Wording) -> Document:
     authority = decision.authority
     items = list(decision.items)
     proposals = [i.proposal for i in items]
-    year = proposals[0].round.year if proposals else (decision.year or date.today().year)
+    year = proposals[0].round.year if proposals else (decision.year or vntime.today().year)
     number = number_or_blank(decision.number, text["symbol"])
     codes = list(dict.fromkeys(p.award_type_code for p in proposals)) or [decision.award_type_code]
     values = {**forms(authority), "year": year, "number": number, "short_date": w.short_date(decision.signed_on),
@@ -218,7 +219,7 @@ def submission(submission, facts: Facts, text: Wording) -> Document:
     """Tờ trình to the parent authority, with the list of proposals and the council's votes."""
     authority, parent = submission.from_authority, submission.to_authority
     proposals = [i.proposal for i in submission.items]
-    year = proposals[0].round.year if proposals else (submission.year or date.today().year)
+    year = proposals[0].round.year if proposals else (submission.year or vntime.today().year)
     number = number_or_blank(submission.number, text["symbol"])
     to = forms(parent)
     values = {**forms(authority), "year": year, "number": number, "short_date": w.short_date(submission.sent_on),

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.catalog.models import AwardType
 from workflow.catalog.services import rule_set_for
 from workflow.org.labels import NOMINEE_KIND_LABELS
@@ -64,7 +65,7 @@ def award_rule(session: Session, proposal: Proposal, on: date | None = None) -> 
     rule set in force for its authority today. None when the award type is not in that set."""
     if proposal.rule_set_code and proposal.award_rule:
         return proposal.rule_set_code, proposal.award_rule
-    rule_set = rule_set_for(session, proposal.current_authority, on or date.today())
+    rule_set = rule_set_for(session, proposal.current_authority, on or vntime.today())
     award_type = next((t for t in rule_set.award_types if t.code == proposal.award_type_code), None)
     if award_type is None:
         return None
@@ -243,7 +244,7 @@ def _documents(proposal: Proposal, rule: dict) -> list[Check]:
 
 def _review_deadline(proposal: Proposal, deadline: dict, year: int) -> Check:
     due = date(year, deadline["month"], deadline["day"])
-    if date.today() <= due:
+    if vntime.today() <= due:
         return Check("review_deadline", PASS, _("The review must finish by %(date)s.", date=due.strftime("%d/%m/%Y")),
                      hard=False)
     return Check("review_deadline", WARNING, _("The review deadline %(date)s has passed.",

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.audit import services as audit
 from workflow.db import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
@@ -34,8 +35,8 @@ def create_round(session: Session, actor, *, authority_code: str, year: int, kin
         raise field_error("authority_code", _("Unknown authority: %(code)s.", code=authority_code))
     if kind not in ROUND_KINDS:
         raise field_error("kind", _("Must be one of: %(values)s.", values=", ".join(ROUND_KINDS)))
-    if not 1946 <= year <= date.today().year + 1:
-        raise field_error("year", _("The year must lie between 1946 and %(y)d.", y=date.today().year + 1))
+    if not 1946 <= year <= vntime.today().year + 1:
+        raise field_error("year", _("The year must lie between 1946 and %(y)d.", y=vntime.today().year + 1))
     if not (title or "").strip():
         raise field_error("title", _("A title is required."))
     round_ = Round(authority=authority, year=year, kind=kind, title=title.strip(),
@@ -93,7 +94,7 @@ def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, 
         raise field_error("nominee_id", _("The nominee belongs to another authority."))
     from workflow.catalog.services import rule_set_for
 
-    rule_set = rule_set_for(session, round_.authority, date.today())
+    rule_set = rule_set_for(session, round_.authority, vntime.today())
     award_type = next((t for t in rule_set.award_types if t.code == award_type_code), None)
     if award_type is None:
         raise field_error("award_type_code", _("Unknown award type: %(code)s.", code=award_type_code))
@@ -223,7 +224,7 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
                          state=states.STATE_LABELS[proposal.state]), code="invalid_transition",
                        details={"state": proposal.state, "event": event,
                                 "allowed": states.allowed_events(proposal.state)})
-    today = today or date.today()
+    today = today or vntime.today()
     data = event_data.validate(event, data, comment)  # one typed model per event, no free keys
     old_state, old_version, at = proposal.state, proposal.version, proposal.current_authority
     context = states.Context(proposal=proposal, actor=actor, data=data, internal=dict(internal or {}),
