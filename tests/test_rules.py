@@ -66,7 +66,9 @@ def test_admin_edit_survives_reload(session, tmp_path):
     ldtt = session.scalar(select(AwardType).join(RuleSet).where(RuleSet.code == "vn-2024", AwardType.code == "LDTT"))
     ldtt.name_vi, ldtt.edited = "Tên do quản trị sửa", True
     session.commit()
-    text = (tmp_path / "vn-2024.toml").read_text().replace("base_salary_vnd = 2340000", "base_salary_vnd = 2500000")
+    original = (tmp_path / "vn-2024.toml").read_text()
+    text = original.replace("returned_reminder_days = 5", "returned_reminder_days = 6")
+    assert text != original  # the file really changed, so the reload really runs
     (tmp_path / "vn-2024.toml").write_text(text)
     assert "vn-2024" in load_rule_sets(session, tmp_path)
     session.commit()

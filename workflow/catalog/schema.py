@@ -121,7 +121,6 @@ class Defaults(_Strict):
     processing_days: int = Field(ge=1, le=120)
     submission_answer_days: int = Field(ge=1, le=180)
     returned_reminder_days: int = Field(ge=1, le=60)
-    base_salary_vnd: int = Field(ge=0)
 
 
 class RuleSetFile(_Strict):

@@ -7,7 +7,6 @@ per-year counter claimed inside the same transaction, so they never repeat and n
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from workflow import vntime
 from workflow.audit import services as audit
+from workflow.cash import services as cash
 from workflow.db import utcnow
 from workflow.decisions import policies
 from workflow.decisions.models import (
@@ -146,8 +146,8 @@ def create_decision(session: Session, actor, *, authority_code: str, award_type_
     decision = Decision(authority=authority, award_type_code=single, status="draft",
                         created_by_id=actor.id)
     for proposal in rows:
-        decision.items.append(DecisionItem(proposal_id=proposal.id, cash_amount=_cash(proposal)))
-    decision.cash_total = sum((i.cash_amount for i in decision.items), Decimal(0))
+        decision.items.append(DecisionItem(proposal_id=proposal.id, proposal=proposal))
+    cash.price(session, decision, vntime.today(), strict=False)  # a preview: issuing prices it again
     session.add(decision)
     try:
         session.flush()
@@ -161,14 +161,6 @@ def create_decision(session: Session, actor, *, authority_code: str, award_type_
                  object_id=decision.id, data={"award": decision.award_type_code, "proposals": proposal_ids})
     session.commit()
     return decision
-
-
-def _cash(proposal: Proposal) -> Decimal:
-    """Coefficient (by nominee kind) × base salary, both from the proposal's rule set."""
-    rule = proposal.award_rule or {}
-    coefficient = Decimal(str((rule.get("cash_coefficient") or {}).get(proposal.nominee.kind, 0)))
-    base = Decimal(str(rule.get("base_salary_vnd") or 0))
-    return (coefficient * base).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
 def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: datetime | None,
@@ -198,6 +190,9 @@ def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: d
                                   .execution_options(synchronize_session=False)).rowcount
         if claimed != 1:
             raise Conflict(_("This decision is already issued."), code="already_issued")
+        # priced on the decision date and stored on the items, once: later edits of the base
+        # salary series never change an issued decision
+        cash.price(session, decision, signed_on, strict=True, number=number)
         for item in decision.items:
             proposals.transition(session, item.proposal_id, "decide", actor, commit=False,
                                  internal={"decision_id": decision.id, "decision_number": number,

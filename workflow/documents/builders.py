@@ -180,10 +180,25 @@ def decision(decision, facts: Facts, text: Wording) -> Document:
     doc.add(foot(text, Signatory(text.lines("signature", **values), signer), values))
     doc.add(PageBreak())
     doc.add(*_list_heading(text, values))
-    cash = {i.proposal_id: i.cash_amount for i in items}
-    doc.add(_list_table(text, facts, proposals, lambda p: w.money(cash.get(p.id)),
+    by_proposal = {i.proposal_id: i for i in items}
+    doc.add(_list_table(text, facts, proposals, lambda p: cash_cell(text, by_proposal[p.id]),
                         footer_value=w.money(decision.cash_total)))
     return doc
+
+
+def cash_cell(text: Wording, item) -> str:
+    """The list's cash cell: the amount paid, with a note where another title of the same year
+    was already paid (only the highest is paid), or a dash for an award without cash."""
+    from workflow.cash.services import note_values
+
+    values = note_values(item)
+    if values is not None:
+        money = {k: w.money(values[k]) for k in ("paid", "full", "amount")}
+        key = "cash_difference" if values["amount"] else "cash_no_difference"
+        return text.text(key, **{**values, **money})
+    if not int(item.cash_amount or 0) and not int(item.cash_full or 0):
+        return text["cash_none"]
+    return w.money(item.cash_amount)
 
 
 def _list_heading(text: Wording, values: dict) -> list:

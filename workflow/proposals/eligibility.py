@@ -83,7 +83,6 @@ def snapshot(award_type: AwardType, rule_set) -> dict:
         rule.setdefault("ballot", defaults.get("ballot"))
         rule.setdefault("quorum", defaults.get("quorum"))
     rule.setdefault("processing_days", defaults.get("processing_days"))
-    rule["base_salary_vnd"] = defaults.get("base_salary_vnd")
     rule["levels"] = rule_set.content.get("levels")
     return rule
 
