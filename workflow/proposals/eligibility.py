@@ -144,6 +144,13 @@ def _prerequisite(session: Session, proposal: Proposal, pre: dict, year: int, mo
     message = message or _("Requires %(awards)s in %(years)s.", awards=", ".join(codes),
                            years=", ".join(map(str, years)))
     details = {"award": codes, "years": years, "missing_years": missing, "pending_years": pending}
+    exclusive = pre.get("window_exclusive_of") or []
+    overlapping = [y for y in years if exclusive and _held(session, proposal.nominee_id, exclusive, y)]
+    if overlapping:
+        details["overlapping_years"] = overlapping
+        return Check("prerequisite", FAIL, message + " " + _(
+            "These years already counted for an earlier award: %(years)s.",
+            years=", ".join(map(str, overlapping))), details=details)
     if missing:
         return Check("prerequisite", FAIL, message + " " + _("Missing: %(years)s.",
                                                              years=", ".join(map(str, missing))), details=details)
