@@ -1,7 +1,6 @@
 """Rule sets: every legal number in data files, chosen by date or override, validated on load."""
 
 from datetime import date
-from fractions import Fraction
 
 import pytest
 from sqlalchemy import func, select
