@@ -7,6 +7,8 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask, has_app_context
 
+from workflow import vntime
+
 
 def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
@@ -26,7 +28,7 @@ def celery_init_app(app: Flask) -> Celery:
         result_backend=None,
         task_serializer="json",
         accept_content=["json"],
-        timezone="Asia/Ho_Chi_Minh",
+        timezone=vntime.ZONE_NAME,
         enable_utc=True,
         # reliability: acknowledge after the work, requeue if the worker dies, one message at a time
         task_acks_late=True,

@@ -70,9 +70,11 @@ def app(database_url, tmp_path):
     })
     app.config["TESTING"] = True
     with app.app_context():
+        from workflow.cash.services import load_base_salary
         from workflow.catalog.services import load_rule_sets
 
         load_rule_sets(_db.session)
+        load_base_salary(_db.session)
         _db.session.commit()
     yield app
     with app.app_context():

@@ -46,7 +46,7 @@ def test_a_nominator_registers_and_corrects_a_household(app, w, session):
     assert (nominee.kind, nominee.unit.code, nominee.head_name) == ("household", "DB-NATO", "Lường Văn Hộ")
     detail = browser.get(f"/doi-tuong/{nominee.id}").get_data(as_text=True)
     assert "Lường Văn Hộ" in detail and 'data-testid="no-awards"' in detail
-    assert f"/ho-so/moi?unit=DB-NATO&amp;kind=household" in detail
+    assert "/ho-so/moi?unit=DB-NATO&amp;kind=household" in detail
     edit = browser.get(f"/doi-tuong/{nominee.id}/sua").get_data(as_text=True)
     saved = browser.post(f"/doi-tuong/{nominee.id}/sua", data={"csrf_token": csrf_of(edit), "name": "Hộ Lường Văn Hộ",
                                                                 "head_name": "Lường Văn Hộ"})

@@ -38,6 +38,7 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Migrate the schema to the newest revision and load the rule-set files."""
+    from workflow.cash.services import load_base_salary
     from workflow.catalog.services import load_rule_sets
     from workflow.migrate import upgrade
 
@@ -46,11 +47,13 @@ def db_upgrade(revision: str) -> None:
         upgrade(revision)
         try:
             changed = load_rule_sets(db.session)
+            salary = load_base_salary(db.session)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             raise click.ClickException(exc.message) from exc
-    click.echo(f"database at {revision}; rule sets loaded: {', '.join(changed) or 'unchanged'}")
+    click.echo(f"database at {revision}; rule sets loaded: {', '.join(changed) or 'unchanged'}; "
+               f"base salary: {'loaded' if salary else 'unchanged'}")
 
 
 @main.group("rules")
@@ -60,19 +63,23 @@ def rules_group() -> None:
 
 @rules_group.command("load")
 def rules_load() -> None:
-    """Validate every file under workflow/rules/ and load it (nothing is written if one is bad)."""
+    """Validate every file under workflow/rules/ and load it (nothing is written if one is bad);
+    the base salary series (workflow/rules/series/base-salary.toml) too."""
+    from workflow.cash.services import load_base_salary
     from workflow.catalog.services import load_rule_sets
 
     with _app().app_context():
         try:
             changed = load_rule_sets(db.session)
+            salary = load_base_salary(db.session)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             for field, message in exc.details.items():
                 click.echo(f"  {field}: {message}", err=True)
             raise click.ClickException(exc.message) from exc
-    click.echo(f"rule sets loaded: {', '.join(changed) or 'unchanged'}")
+    click.echo(f"rule sets loaded: {', '.join(changed) or 'unchanged'}; "
+               f"base salary: {'loaded' if salary else 'unchanged'}")
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -187,12 +194,11 @@ def _when(value: str | None):
     from datetime import datetime
 
     from workflow.db import utcnow
-    from workflow.reminders.schedule import LOCAL_TZ
+    from workflow.vntime import localize
 
     if not value:
         return utcnow()
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+    return localize(datetime.fromisoformat(value))
 
 
 @main.group("reminders")

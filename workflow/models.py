@@ -3,6 +3,7 @@
 from workflow.audit.models import AuditChain, AuditEntry  # noqa: F401
 from workflow.auth.models import ApiToken  # noqa: F401
 from workflow.calendar.models import CalendarDay  # noqa: F401
+from workflow.cash.models import BaseSalary  # noqa: F401
 from workflow.catalog.models import AwardType, RuleSet  # noqa: F401
 from workflow.council.models import (  # noqa: F401
     AgendaItem,

@@ -89,6 +89,7 @@ Day = Annotated[date, AfterValidator(_date_within(EARLIEST_DATE, LATEST_DATE))]
 HistoryDay = Annotated[date, AfterValidator(_date_within(EARLIEST_HISTORY_DATE, LATEST_DATE))]
 Moment = Annotated[datetime, AfterValidator(lambda v: _date_within(EARLIEST_DATE, LATEST_DATE)(v.date()) and v)]
 Code = Text(40, min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")  # authority, unit, award type codes
+RuleSetCode = Text(40, min_length=1, pattern=r"^[a-z0-9+-]+$")  # a period or a province's overlay
 Name = Text(200, min_length=1)
 
 

@@ -182,6 +182,7 @@ def test_cap_tie_is_refused_until_the_chair_settles_it(c, session):
     agenda make 20 (3 places: the three CSTĐCS proposals are accepted and scheduled). The council
     rejects both LĐTT proposals, so 18 remain: 2 places. One CSTĐCS has 8 yes, the other two 6
     each — a tie for the last place."""
+    c.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200)  # NĐ 91/2017's cap
     history = []
     for i in range(18):
         nominee = c.person(f"Lao động tiên tiến {i}")
@@ -229,6 +230,7 @@ def test_cap_tie_is_refused_until_the_chair_settles_it(c, session):
 
 def test_cap_without_a_tie_ranks_by_yes_votes(c, session):
     """The same 20 → 18 LĐTT, but 8, 7 and 6 yes: the last one is capped, no question asked."""
+    c.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200)  # NĐ 91/2017's cap
     history = []
     for i in range(18):
         nominee = c.person(f"Lao động tiên tiến {i}")

@@ -52,7 +52,12 @@ def text(response) -> str:
 
 def test_secretary_schedules_builds_the_agenda_and_takes_attendance(c, web, app, session):
     ldtt = c.under_review(2)
-    no_vote = c.accepted(c.household("Hộ ông Ma Văn Khen"), "GK_XA")  # no council vote under vn-2026
+    # GĐVH: no council vote (the hamlet meeting decides the list)
+    no_vote = c.propose(c.household("Hộ ông Ma Văn Khen"), "GDVH", evidence={
+        "meeting": {"held_on": "2025-11-12", "invited": 40, "present": 30, "agreed": 28},
+        "notice": {"from": "2025-11-13", "to": "2025-11-22"}})["id"]
+    c.event("nominator", no_vote, "submit")
+    c.event("secretary", no_vote, "accept")
     draft = c.propose(c.person("Hoàng Văn Nháp"))["id"]
     thuky = web("thuky")
     assert 'href="/hoi-dong/"' in text(thuky.get("/"))  # the menu entry
@@ -210,6 +215,7 @@ def test_the_chair_sees_a_count_then_the_results(c, web, app):
 
 
 def test_the_chair_settles_a_cap_tie_on_the_screen(c, web, session):
+    c.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200)  # NĐ 91/2017's cap
     history = []
     for i in range(18):
         nominee = c.person(f"Lao động tiên tiến {i}")

@@ -62,9 +62,11 @@ def district(tmp_path):
                       "RATELIMIT_STORAGE_URL": "memory://", "CELERY_ALWAYS_EAGER": True})
     app.config.update(TESTING=True, LOGIN_RATE_LIMIT="1000 per minute")
     with app.app_context():
+        from workflow.cash.services import load_base_salary
         from workflow.catalog.services import load_rule_sets
 
         load_rule_sets(db.session)
+        load_base_salary(db.session)
         db.session.commit()
         province = f.authority(db.session, "T-TN", "province", name="UBND tỉnh Thái Nguyên")
         here = f.authority(db.session, "H-NGOAI", "district", province, name="UBND huyện Định Hóa")

@@ -61,9 +61,10 @@ def test_decision_pdf_and_docx_say_the_same(d, issued):
                          "Căn cứ Luật Thi đua, khen thưởng", "Điều 1.", "Điều 3.", "Nơi nhận:", "CHỦ TỊCH",
                          "03 cá nhân", "DANH SÁCH", *NAMES):
             assert expected in text, (fmt, expected)
-        # 0.15 × 2,340,000 per person, three people: the amount and the amount in words
-        assert "351.000" in text and "1.053.000" in text
-        assert "Một triệu không trăm năm mươi ba nghìn đồng" in text
+        # Giấy khen 0.3 × 2,340,000 = 702,000, rounded up to 710,000 per person (NĐ 152 Art 54),
+        # three people: the amount and the amount in words
+        assert "710.000" in text and "2.130.000" in text
+        assert "Hai triệu một trăm ba mươi nghìn đồng" in text
         assert "Nông Thị Bích" not in text  # not in this decision
 
 
@@ -213,8 +214,8 @@ def test_one_decision_for_several_award_types_groups_its_list(d):
     assert decision["award_type_code"] is None and sorted(decision["proposal_ids"]) == sorted([gk, ldtt])
     issued = d.issue(decision["id"], date="2025-12-28")
     assert [i["state"] for i in issued["items"]] == ["awarded", "awarded"]
-    # 0.15 (Giấy khen) and 0.3 (LĐTT) × 2,340,000
-    assert issued["cash_total"] == 351_000 + 702_000
+    # 0.3 (Giấy khen, individual) and 0.3 (LĐTT) × 2,340,000 = 702,000, each rounded up to 710,000
+    assert issued["cash_total"] == 710_000 + 710_000
     text = flat(docx_text(d.download("chutich", f"/api/v1/decisions/{decision['id']}/document?format=docx").data))
     assert "Giấy khen" in text and "Lao động tiên tiến" in text
     assert "Hoàng Văn Sáu" in text and "Lường Thị Bảy" in text

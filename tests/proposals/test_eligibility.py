@@ -28,6 +28,14 @@ def w(client, session):
     return World(client, session)
 
 
+@pytest.fixture
+def old_law(w):
+    """The commune judged by vn-2017: the ratio caps (CSTĐCS ≤ 15% of LĐTT) and GĐVH tiêu biểu
+    belong to NĐ 91/2017 and NĐ 122/2018, not to the later periods."""
+    w.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200)
+    return w
+
+
 def checks(w, pid, rule=None, mode=None, who="secretary"):
     path = f"/api/v1/proposals/{pid}/eligibility" + (f"?mode={mode}" if mode else "")
     report = w.get(who, path)
@@ -232,7 +240,7 @@ def test_a_revoked_year_breaks_a_consecutive_chain(w, app):
 # --- the ratio cap: CSTĐCS ≤ 15 % of the year's LĐTT awardees -------------------------------------
 
 @pytest.mark.parametrize(("base", "count"), [(20, 3), (20, 4), (19, 3), (40, 6), (40, 7), (7, 1), (6, 1)])
-def test_cap_boundary(w, base, count):
+def test_cap_boundary(old_law, w, base, count):
     ldtt = awardees(w, "LDTT", base)
     pids = []
     for nominee_id in ldtt[:count]:
@@ -247,8 +255,8 @@ def test_cap_boundary(w, base, count):
 
 
 @pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0)], ids=["first-to-last", "last-to-first"])
-def test_cap_at_accept_warns_in_any_order_and_never_refuses(w, order):
-    """20 LĐTT awardees: at most 3 CSTĐCS. Four are submitted; all four are accepted, whatever the
+def test_cap_at_accept_warns_in_any_order_and_never_refuses(old_law, w, order):
+    """20 LĐTT awardees: at most 3 CSTĐCS (vn-2017). Four are submitted; all four are accepted, whatever the
     order — the fourth accepted carries a warning with the current count (4 of at most 3)."""
     ldtt = awardees(w, "LDTT", 20)
     pids = []
@@ -285,7 +293,7 @@ def test_cap_refuses_decide_over_the_cap(w, app):
     assert [state_of(w, p) for p in pids] == ["awarded"] * 3 + ["recommended"]
 
 
-def test_cap_counts_only_the_authoritys_awardees_of_that_year(w):
+def test_cap_counts_only_the_authoritys_awardees_of_that_year(old_law, w):
     awardees(w, "LDTT", 20, year=YEAR - 1)  # last year's do not count
     person = w.person()
     w.past_award(person, "LDTT", YEAR)
@@ -309,7 +317,7 @@ def evidence(invited, present, agreed, notice_days, start=date(2025, 11, 1)):
     (100, 60, 36, 9, "fail", "niêm yết công khai là 9 ngày; cần 10 ngày"),
     (0, 0, 0, 10, "fail", None),
 ])
-def test_gdvh_tieu_bieu_evidence_thresholds(w, invited, present, agreed, notice, status, says):
+def test_gdvh_tieu_bieu_evidence_thresholds(old_law, w, invited, present, agreed, notice, status, says):
     house = w.household()
     p = w.propose(house, "GDVH_TIEU_BIEU", evidence=evidence(invited, present, agreed, notice))
     check = one(w, p["id"], "evidence")
@@ -318,7 +326,7 @@ def test_gdvh_tieu_bieu_evidence_thresholds(w, invited, present, agreed, notice,
         assert says in check["message"], check["message"]
 
 
-def test_gdvh_evidence_edited_on_the_draft(w):
+def test_gdvh_evidence_edited_on_the_draft(old_law, w):
     house = w.household()
     p = w.propose(house, "GDVH_TIEU_BIEU", evidence=evidence(100, 60, 36, 9))
     assert one(w, p["id"], "evidence")["status"] == "fail"
@@ -327,7 +335,7 @@ def test_gdvh_evidence_edited_on_the_draft(w):
     assert one(w, p["id"], "evidence")["status"] == "pass"
 
 
-def test_failing_evidence_blocks_accept_good_evidence_passes(w):
+def test_failing_evidence_blocks_accept_good_evidence_passes(old_law, w):
     """Two households with three years of GĐVH, fourteen GĐVH households this year (15 % ≥ 2):
     only the meeting evidence differs."""
     good, bad = w.household("Hộ ông Ma Văn Tốt"), w.household("Hộ ông Ma Văn Thiếu")
@@ -345,7 +353,7 @@ def test_failing_evidence_blocks_accept_good_evidence_passes(w):
     assert w.event("secretary", ok["id"], "accept")["state"] == "under_review"
 
 
-def test_gdvh_submit_needs_the_recorded_meeting(w):
+def test_gdvh_submit_needs_the_recorded_meeting(old_law, w):
     p = w.propose(w.household(), "GDVH_TIEU_BIEU")
     err = w.event("nominator", p["id"], "submit", expect=422)["error"]
     assert "evidence" in err["details"]
@@ -389,7 +397,7 @@ def test_submit_and_accept_carry_the_missing_document_warnings(w):
             assert doc in told
 
 
-# --- the transition rule: the rule set at `accept` governs ----------------------------------------
+# --- the transition rule: the rule set at the first `submit` governs ----------------------------------------
 
 def test_accepted_proposal_keeps_its_rule_set_after_the_authority_is_pinned(w, app):
     in_force = w.get("secretary", f"/api/v1/proposals/{w.propose(w.person('Đàm Văn Mốc'))['id']}/eligibility")[
@@ -397,26 +405,26 @@ def test_accepted_proposal_keeps_its_rule_set_after_the_authority_is_pinned(w, a
     assert in_force not in (None, "vn-2017")
     ldtt = awardees(w, "LDTT", 20)
     early = w.propose(ldtt[0], "CSTDCS")
-    w.event("nominator", early["id"], "submit")
+    # the rules in force the day the dossier is received (its first submit) judge it
+    assert w.event("nominator", early["id"], "submit")["rule_set"] == in_force
     accepted = w.event("secretary", early["id"], "accept")
     assert accepted["rule_set"] == in_force
-    assert one(w, early["id"], "cap")["status"] == "pass"  # the rule set in force caps CSTĐCS
+    assert checks(w, early["id"], "cap") == []  # no cap on CSTĐCS after 2023
 
     pinned = w.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200).get_json()
     assert pinned["rule_set"] == "vn-2017"
 
-    # the accepted proposal keeps its rule set, its cap and its deciding level
+    # the received proposal keeps its rule set and its deciding level
     assert w.get("secretary", f"/api/v1/proposals/{early['id']}")["rule_set"] == in_force
-    report = checks(w, early["id"])
-    assert report["rule_set"] == in_force and [c["rule"] for c in report["checks"]].count("cap") == 1
-    # a proposal accepted now is judged by vn-2017: no cap on CSTĐCS there
+    assert checks(w, early["id"])["rule_set"] == in_force and checks(w, early["id"], "cap") == []
+    # a proposal received now is judged by vn-2017: its 15% cap applies
     late = w.propose(ldtt[1], "CSTDCS")
     assert checks(w, late["id"])["rule_set"] == "vn-2017"
-    assert checks(w, late["id"], "cap") == []
+    assert [c["status"] for c in checks(w, late["id"], "cap")] == ["pass"]
     w.event("nominator", late["id"], "submit")
     assert w.event("secretary", late["id"], "accept")["rule_set"] == "vn-2017"
 
-    # CSTĐCS is the district's under vn-2017 but the commune's under the later periods
+    # CSTĐCS is the commune's under the later periods but the district's under vn-2017
     for pid in (early["id"], late["id"]):
         internal_event(app, w, pid, "schedule", "secretary", meeting_id=1)
         internal_event(app, w, pid, "pass", "chair", meeting_id=1)
@@ -433,7 +441,7 @@ def test_accepted_proposal_keeps_its_rule_set_after_the_authority_is_pinned(w, a
 def test_cap_still_holds_after_forwarding_to_the_district(w, app):
     from tests import factories as f
 
-    w.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2024"}, expect=200)  # 3-tier
+    w.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200)  # 3-tier, capped
     f.user(w.session, "secretary", w.org["district"], username="thuky_huyen")
     ldtt = awardees(w, "LDTT", 20)
     p = w.propose(ldtt[0], "CSTDCS")

@@ -169,7 +169,10 @@ def test_submit_warns_of_missing_documents(app, w):
 def test_skip_council_only_for_an_award_without_a_council_vote(app, w):
     ldtt = submitted(w)
     w.event("secretary", ldtt["id"], "accept")
-    house = w.propose(w.household(), award="GK_XA")  # vn-2026: the commune's Giấy khen has no vote
+    # GĐVH: no council vote (the hamlet meeting's evidence instead)
+    house = w.propose(w.household(), award="GDVH", evidence={
+        "meeting": {"held_on": "2025-11-12", "invited": 40, "present": 30, "agreed": 28},
+        "notice": {"from": "2025-11-13", "to": "2025-11-22"}})
     w.event("nominator", house["id"], "submit")
     w.event("secretary", house["id"], "accept")
     browser = web(app, "secretary", w)

@@ -5,6 +5,7 @@ from workflow.api import openapi  # noqa: F401,E402
 from workflow.api.core import bp  # noqa: F401
 from workflow.auth import api as _auth_api  # noqa: F401,E402
 from workflow.calendar import api as _calendar_api  # noqa: F401,E402
+from workflow.cash import api as _cash_api  # noqa: F401,E402
 from workflow.catalog import api as _catalog_api  # noqa: F401,E402
 from workflow.council import api as _council_api  # noqa: F401,E402
 from workflow.decisions import api as _decisions_api  # noqa: F401,E402

@@ -9,6 +9,7 @@ from flask import jsonify
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from workflow import vntime
 from workflow.api.core import parse_query_int, route
 from workflow.calendar.models import CalendarDay
 from workflow.calendar.services import WorkCalendar, set_day
@@ -25,7 +26,7 @@ class DayIn(BaseModel):
 @route("/calendar", tags=("calendar",))
 def calendar(user):
     """Configured days of ``?year=`` and its number of working days."""
-    year = parse_query_int("year", date.today().year, 1946, 2200)
+    year = parse_query_int("year", vntime.today().year, 1946, 2200)
     days = db.session.scalars(select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),
                                                         CalendarDay.day <= date(year, 12, 31))
                               .order_by(CalendarDay.day)).all()

@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from workflow import vntime
 from workflow.api.core import route
 from workflow.catalog.models import RuleSet
 from workflow.catalog.services import rule_set_for
@@ -43,7 +44,7 @@ def list_award_types(user):
             raise NotFound(_("Unknown rule set: %(code)s.", code=request.args["rule_set"]))
     else:
         try:
-            on = date.fromisoformat(request.args.get("date") or date.today().isoformat())
+            on = date.fromisoformat(request.args.get("date") or vntime.today().isoformat())
         except ValueError as exc:
             raise field_error("date", _("Write the date as YYYY-MM-DD.")) from exc
         visible = policies.visible_authorities(db.session, user)

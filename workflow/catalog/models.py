@@ -32,6 +32,15 @@ class RuleSet(Base):
         back_populates="rule_set", order_by="AwardType.position", cascade="all, delete-orphan"
     )
 
+    @property
+    def kind(self) -> str:
+        """period (national), overlay (a province's rule on a period) or transition."""
+        return (self.content or {}).get("kind", "period")
+
+    @property
+    def extends(self) -> str | None:
+        return (self.content or {}).get("extends")
+
     def covers(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 

@@ -53,8 +53,7 @@ class BallotRule(_Strict):
     # over present members only: recused members leave the denominator (they cannot vote on that
     # item). Over all members every member stays in it, whatever this says.
     recused_out_of_denominator: bool = True
-    # where the threshold comes from (document and article), printed in the minutes
-    source: str | None = None
+    source: str | None = None  # document and article, or "verify"
 
 
 class Prerequisite(_Strict):
@@ -65,6 +64,10 @@ class Prerequisite(_Strict):
     ending: Literal["same_year", "previous_year"] = "same_year"
     message_vi: str | None = None
     message_en: str | None = None
+    # the window of consecutive years may not contain a year in which one of these awards was
+    # received (GĐVH tiêu biểu: a new three-year run after the last "tiêu biểu")
+    window_exclusive_of: list[str] = []
+    source: str | None = None
 
 
 class RatioCap(_Strict):
@@ -72,6 +75,7 @@ class RatioCap(_Strict):
 
     of_award: str
     ratio: Ratio
+    source: str | None = None
 
 
 class MeetingEvidence(_Strict):
@@ -80,6 +84,7 @@ class MeetingEvidence(_Strict):
     min_present_ratio: Ratio  # of invited
     min_agree_ratio: Ratio  # of present
     notice_days: int = Field(ge=0, le=NOTICE_DAYS_MAX)
+    source: str | None = None
 
 
 class RequiredDocument(_Strict):
@@ -113,24 +118,39 @@ class AwardTypeDef(_Strict):
     review_deadline: DayOfYear | None = None
     # cash award = coefficient × base salary (lương cơ sở), per nominee kind
     cash_coefficient: dict[NomineeKind, float] = {}
+    cash_source: str | None = None
     simplified: bool = False  # one-off awards without a council review
     annual: bool = True
+    # criteria the system cannot compute, declared for the secretary (e.g. a recognised initiative)
+    initiative_required: bool = False
+    min_members_ratio: Ratio | None = None  # a collective title: share of members holding LĐTT
+    min_members_strict: bool = False  # "more than" the share instead of "at least"
+    no_discipline: bool = False  # nobody disciplined at "cảnh cáo" or above
     note_vi: str | None = None
     # legal bases a decision on this award cites besides the rule set's (Decree 86/2023 for GĐVH)
     legal_basis: list[str] = []
+    # the legal basis of this award type in this period (document and article, or "verify")
+    source: str | None = None
 
 
 class Defaults(_Strict):
     quorum: Ratio
+    quorum_source: str | None = None
     ballot: BallotRule
     processing_days: int = Field(ge=1, le=120)
     submission_answer_days: int = Field(ge=1, le=180)
     returned_reminder_days: int = Field(ge=1, le=60)
-    base_salary_vnd: int = Field(ge=0)
+    source: str | None = None
 
 
 class RuleSetFile(_Strict):
-    code: str = Field(pattern=r"^[a-z0-9-]+$")
+    # a national period; a province's overlay on a period ("vn-2025+bac-ninh"); or a national
+    # transition inside a period (the old criteria kept for provinces without their own rule)
+    code: str = Field(pattern=r"^[a-z0-9+-]+$")
+    kind: Literal["period", "overlay", "transition"] = "period"
+    extends: str | None = None  # what it was built on (resolved at load; required for overlays)
+    province: str | None = None  # an overlay's province
+    source: str | None = None  # an overlay's or transition's own legal basis
     name: str
     effective_from: date
     effective_to: date | None = None
@@ -144,6 +164,10 @@ class RuleSetFile(_Strict):
     def _consistent(self):
         if self.effective_to is not None and self.effective_to < self.effective_from:
             raise ValueError("effective_to is before effective_from")
+        if self.kind != "period" and not self.extends:
+            raise ValueError(f"an {self.kind} must extend a period (extends = \"vn-…\")")
+        if self.kind == "overlay" and not self.province:
+            raise ValueError("an overlay names its province (province = \"…\")")
         codes = [t.code for t in self.award_types]
         duplicates = sorted({c for c in codes if codes.count(c) > 1})
         if duplicates:

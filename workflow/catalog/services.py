@@ -71,7 +71,9 @@ def read_rule_file(path: Path, rules_dir: Path | None = None, _seen: tuple = ())
         parent = read_rule_file(parent_path, rules_dir, _seen + (raw.get("code"),)).model_dump(
             mode="json", exclude_none=True
         )
-        raw = _merge(parent, raw)
+        raw = {**_merge(parent, raw), "extends": parent_code, "kind": raw.get("kind", "period")}
+        if raw["kind"] == "period":
+            raw.pop("province", None)
     try:
         return RuleSetFile.model_validate(raw)
     except ValidationError as exc:
@@ -90,7 +92,9 @@ def load_rule_sets(session: Session, rules_dir: Path | None = None) -> list[str]
     Every file is validated before anything is written, so a malformed file leaves the database
     as it was. An award type an admin has edited is left alone when its file changes.
     """
-    parsed = [read_rule_file(p, rules_dir) for p in rule_files(rules_dir)]
+    files = rule_files(rules_dir)
+    parsed = [read_rule_file(p, rules_dir) for p in files]
+    check_periods(list(zip(files, parsed, strict=True)))
     changed: list[str] = []
     for spec in parsed:
         content = spec.model_dump(mode="json", exclude_none=True)
@@ -122,6 +126,32 @@ def load_rule_sets(session: Session, rules_dir: Path | None = None) -> list[str]
     return changed
 
 
+def _overlaps(a: RuleSetFile, b: RuleSetFile) -> bool:
+    far = date.max
+    return a.effective_from <= (b.effective_to or far) and b.effective_from <= (a.effective_to or far)
+
+
+def check_periods(specs: list[tuple[Path, RuleSetFile]]) -> None:
+    """Refuse the whole load when two rule sets of the same scope overlap in time: two national
+    periods, two overlays of one province, two transitions; a transition outside its period."""
+    by_code = {spec.code: spec for _path, spec in specs}
+    for i, (path, spec) in enumerate(specs):
+        if spec.code in {s.code for _p, s in specs[:i]}:
+            raise RuleSetFileError(f"{path.name}: code {spec.code} is used by another file", details={"code": spec.code})
+        for other_path, other in specs[:i]:
+            same_scope = spec.kind == other.kind and (spec.kind != "overlay" or spec.province == other.province)
+            if same_scope and _overlaps(spec, other):
+                raise RuleSetFileError(
+                    f"{path.name}: effective_from: {spec.code} overlaps {other.code} ({other_path.name})",
+                    details={"effective_from": f"overlaps {other.code}"})
+        if spec.kind == "transition":
+            parent = by_code.get(spec.extends or "")
+            if parent is None or spec.effective_from < parent.effective_from or (
+                    parent.effective_to is not None and (spec.effective_to or date.max) > parent.effective_to):
+                raise RuleSetFileError(f"{path.name}: effective_from: a transition lies inside the period it extends",
+                                       details={"effective_from": "outside its period"})
+
+
 CORE_FIELDS = ("code", "name_vi", "name_en", "kind", "nominee_kinds", "deciding_level", "council_vote")
 
 
@@ -143,14 +173,18 @@ def rule_set_for(session: Session, authority, on: date) -> RuleSet:
             found = session.scalar(select(RuleSet).where(RuleSet.code == node.rule_set_code))
             if found is None:
                 raise NotFound(f"rule set {node.rule_set_code} is not loaded")
-            return found
+            # a pinned period governs always; a province's overlay from the day its rule took effect
+            if found.kind != "overlay" or found.covers(on):
+                return found
+            break
         node = node.parent
     candidates = session.scalars(
         select(RuleSet).where(RuleSet.effective_from <= on).order_by(RuleSet.effective_from.desc())
     ).all()
-    for candidate in candidates:
-        if candidate.covers(on):
-            return candidate
+    national = [c for c in candidates if c.kind in ("period", "transition") and c.covers(on)]
+    # a transition (the old criteria kept where the province has no rule yet) before its period
+    for candidate in sorted(national, key=lambda c: c.kind != "transition"):
+        return candidate
     raise NotFound(f"no rule set is in force on {on.isoformat()}")
 
 

@@ -61,10 +61,9 @@ class CloseIn(StrictBody):
 
 
 def _aware(moment: datetime) -> datetime:
-    from zoneinfo import ZoneInfo
+    from workflow.vntime import localize
 
-    # a time without zone is local time in Vietnam
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    return localize(moment)  # a time without zone is local time in Vietnam
 
 
 @route("/meetings", methods=["POST"], body=MeetingIn, tags=("council",))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from fractions import Fraction
 
 from flask_babel import gettext as _
@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.audit import services as audit
 from workflow.council import policies, sealing
 from workflow.council.models import (
@@ -36,7 +37,6 @@ from workflow.org.services import authority_by_code
 from workflow.proposals import services as proposals
 from workflow.proposals.models import Proposal
 from workflow.reminders import events as notify
-from workflow.reminders.schedule import LOCAL_TZ
 
 
 def get_meeting(session: Session, actor, meeting_id: int) -> Meeting:
@@ -248,13 +248,12 @@ def quorum_needed(meeting: Meeting, size: int) -> int:
 
 def meeting_day(meeting: Meeting):
     """The meeting's date in Vietnam."""
-    at = meeting.scheduled_at if meeting.scheduled_at.tzinfo else meeting.scheduled_at.replace(tzinfo=UTC)
-    return at.astimezone(LOCAL_TZ).date()
+    return vntime.local_date(meeting.scheduled_at)
 
 
 def opens_early(meeting: Meeting) -> bool:
     """Whether opening the vote now would be before the meeting's day (Vietnam date)."""
-    return datetime.now(LOCAL_TZ).date() < meeting_day(meeting)
+    return vntime.today() < meeting_day(meeting)
 
 
 def open_vote(session: Session, actor, meeting_id: int, *, early_reason: str | None = None) -> Meeting:

@@ -7,7 +7,6 @@ A refused action rolls back, shows the service's message and changes nothing."""
 from __future__ import annotations
 
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_percent, get_locale
@@ -22,12 +21,13 @@ from workflow.extensions import db
 from workflow.proposals.states import STATE_LABELS
 from workflow.validation import form_ids
 from workflow.views import confirm_page, confirmed, nav_item
+from workflow.vntime import VN_TZ
 
 bp = Blueprint("council", __name__, url_prefix="/hoi-dong")
 
 nav_item("council.meetings", _l("Council meetings"), roles=("secretary", "chair", "council_member"), order=40)
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL = VN_TZ
 STATUS_LABELS = {"scheduled": _l("Scheduled"), "voting": _l("Voting open"), "closed": _l("Closed")}
 CHOICES = ("yes", "no")
 

@@ -29,6 +29,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.audit import services as audit
 from workflow.catalog.models import RuleSet
 from workflow.catalog.services import rule_set_for
@@ -192,9 +193,7 @@ def _rule(session: Session, parent: Authority, p: ProposalM) -> tuple[str | None
         award_type = next((t for t in rule_set.award_types if t.code == code), None)
         if award_type is not None:
             return rule_set.code, snapshot(award_type, rule_set)
-    from datetime import date
-
-    in_force = rule_set_for(session, parent, date.today())
+    in_force = rule_set_for(session, parent, vntime.today())
     if not any(t.code == code for t in in_force.award_types):
         raise BadPackage(_("Award type %(code)s is not known here.", code=code), details={"award_type": code})
     return None, None  # snapshot taken at ``accept``, from the rule set in force then

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -62,6 +63,8 @@ class Decision(Base):
     cash_total: Mapped[float] = mapped_column(Numeric(14, 0), default=0)
     # the legal bases (Căn cứ…) the secretary set on the draft; None = the rule set's
     legal_bases: Mapped[list | None] = mapped_column(JSON)
+    # the base salary (VND) that priced the items: the one in force on the decision date
+    base_salary_vnd: Mapped[int | None] = mapped_column(BigInteger)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -80,7 +83,13 @@ class DecisionItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id", ondelete="CASCADE"), index=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="RESTRICT"))
+    # what this item pays (VND), fixed at issue: a later base-salary edit does not change it
     cash_amount: Mapped[float] = mapped_column(Numeric(14, 0), default=0)
+    # the award's own amount; above cash_amount when the nominee was already paid for another
+    # title of the same year (cash_paid_before, under the decisions cash_paid_under)
+    cash_full: Mapped[float | None] = mapped_column(Numeric(14, 0))
+    cash_paid_before: Mapped[float | None] = mapped_column(Numeric(14, 0))
+    cash_paid_under: Mapped[str | None] = mapped_column(String(300))
 
     decision: Mapped[Decision] = relationship(back_populates="items")
     proposal: Mapped[Proposal] = relationship()

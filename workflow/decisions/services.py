@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -17,7 +16,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.audit import services as audit
+from workflow.cash import services as cash
 from workflow.db import utcnow
 from workflow.decisions import policies
 from workflow.decisions.models import (
@@ -115,7 +116,7 @@ def _proposals_for(session: Session, actor, authority, proposal_ids: list[int]) 
 def _power(session: Session, proposal: Proposal) -> str:
     """'within' when this authority decides the award, else 'above'."""
     deciding = guards._deciding_authority(Context(proposal=proposal, actor=None, data={}, internal={},
-                                                  checks=proposals._Checks(session, proposal, date.today())))
+                                                  checks=proposals._Checks(session, proposal, vntime.today())))
     return "within" if deciding is not None and deciding.id == proposal.current_authority_id else "above"
 
 
@@ -172,8 +173,8 @@ def create_decision(session: Session, actor, *, authority_code: str, award_type_
     decision = Decision(authority=authority, award_type_code=single, status="draft",
                         created_by_id=actor.id)
     for proposal in rows:
-        decision.items.append(DecisionItem(proposal_id=proposal.id, cash_amount=_cash(proposal)))
-    decision.cash_total = sum((i.cash_amount for i in decision.items), Decimal(0))
+        decision.items.append(DecisionItem(proposal_id=proposal.id, proposal=proposal))
+    cash.price(session, decision, vntime.today(), strict=False)  # a preview: issuing prices it again
     session.add(decision)
     try:
         session.flush()
@@ -189,14 +190,6 @@ def create_decision(session: Session, actor, *, authority_code: str, award_type_
     return decision
 
 
-def _cash(proposal: Proposal) -> Decimal:
-    """Coefficient (by nominee kind) × base salary, both from the proposal's rule set."""
-    rule = proposal.award_rule or {}
-    coefficient = Decimal(str((rule.get("cash_coefficient") or {}).get(proposal.nominee.kind, 0)))
-    base = Decimal(str(rule.get("base_salary_vnd") or 0))
-    return (coefficient * base).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-
-
 def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: datetime | None,
                    fresh_minutes: int, number: str | None = None, signed_on: date | None = None) -> Decision:
     """Issue (sign) a decision: number it, award every listed proposal, write the award history."""
@@ -207,7 +200,7 @@ def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: d
         raise Conflict(_("This decision is already issued (%(number)s).", number=decision.number),
                        code="already_issued")
     require_fresh(signed_in_at, fresh_minutes)
-    signed_on = check_date("date", signed_on) or date.today()
+    signed_on = check_date("date", signed_on) or vntime.today()
     try:
         number = _register_number(session, Decision, Decision.authority_id, decision.authority_id, "QD",
                                   signed_on.year, DECISION_SUFFIX, number)
@@ -217,6 +210,9 @@ def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: d
                                   .execution_options(synchronize_session=False)).rowcount
         if claimed != 1:
             raise Conflict(_("This decision is already issued."), code="already_issued")
+        # priced on the decision date and stored on the items, once: later edits of the base
+        # salary series never change an issued decision
+        cash.price(session, decision, signed_on, strict=True, number=number)
         for item in decision.items:
             proposals.transition(session, item.proposal_id, "decide", actor, commit=False,
                                  internal={"decision_id": decision.id, "decision_number": number,
@@ -263,7 +259,7 @@ def create_submission(session: Session, actor, *, from_authority_code: str, prop
         raise field_error("from_authority_code", _("Unknown authority: %(code)s.", code=from_authority_code))
     if authority.parent is None:
         raise field_error("from_authority_code", _("This authority has no parent to submit to."))
-    _parent_exists(authority.parent, date.today())
+    _parent_exists(authority.parent, vntime.today())
     rows = _proposals_for(session, actor, authority, proposal_ids)
     for proposal in rows:
         if _power(session, proposal) != "above":
@@ -296,8 +292,8 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
         raise Conflict(_("This submission is already sent (%(number)s).", number=submission.number),
                        code="already_sent")
     require_fresh(signed_in_at, fresh_minutes)
-    sent_on = check_date("date", sent_on) or date.today()
-    _parent_exists(submission.to_authority, max(sent_on, date.today()))
+    sent_on = check_date("date", sent_on) or vntime.today()
+    _parent_exists(submission.to_authority, max(sent_on, vntime.today()))
     try:
         number = _register_number(session, Submission, Submission.from_authority_id, submission.from_authority_id,
                                   "TTr", sent_on.year, SUBMISSION_SUFFIX, number)

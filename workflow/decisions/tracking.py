@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from workflow import vntime
 from workflow.calendar.services import WorkCalendar
 from workflow.catalog.services import rule_set_for
 from workflow.decisions.models import Submission, SubmissionItem
@@ -49,7 +50,7 @@ class Track:
 def answer_limit(session: Session, submission: Submission) -> int | None:
     """Working days the rule set gives the higher level to answer (None when it sets none)."""
     try:
-        rule_set = rule_set_for(session, submission.from_authority, submission.sent_on or date.today())
+        rule_set = rule_set_for(session, submission.from_authority, submission.sent_on or vntime.today())
     except NotFound:
         return None
     value = (rule_set.content.get("defaults") or {}).get("submission_answer_days")
@@ -60,16 +61,16 @@ def _answered_on(item: SubmissionItem) -> date | None:
     """When the higher level answered this item: a recorded outcome, or (in-system) the proposal's
     last move into a final state."""
     if item.outcome is not None:
-        return item.recorded_at.date() if item.recorded_at else None
+        return vntime.local_date(item.recorded_at) if item.recorded_at else None
     proposal = item.proposal
     if proposal.state in TERMINAL:
         last = proposal.history[-1] if proposal.history else None
-        return last.created_at.date() if last else None
+        return vntime.local_date(last.created_at) if last else None
     return None
 
 
 def track(session: Session, submission: Submission, calendar: WorkCalendar, today: date | None = None) -> Track:
-    today = today or date.today()
+    today = today or vntime.today()
     limit = answer_limit(session, submission)
     if submission.status != "sent" or submission.sent_on is None:
         return Track(0, limit, len(submission.items), False, None,

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from workflow import vntime
 from workflow.auth.views import check_password_or_429, safe_next
 from workflow.calendar.services import WorkCalendar
 from workflow.decisions import bases, exchange, importing, policies, queries, reading, services, tracking
@@ -276,7 +277,7 @@ def submission(submission_id: int):
         else url_for("decisions.submissions")
     return render_template("decisions/submission.html", submission=row, track=track,
                            answered={i.proposal_id: i for i in track.items}, answerable=answerable,
-                           back=back, state_label=state_label, today=date.today())
+                           back=back, state_label=state_label, today=vntime.today())
 
 
 @bp.post("/to-trinh/<int:submission_id>/ket-qua")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from workflow import vntime
 from workflow.documents import wording as w
 from workflow.documents.layout import (
     Document,
@@ -144,7 +145,7 @@ def decision(decision, facts: Facts, text: Wording) -> Document:
     authority = decision.authority
     items = list(decision.items)
     proposals = [i.proposal for i in items]
-    year = proposals[0].round.year if proposals else (decision.year or date.today().year)
+    year = proposals[0].round.year if proposals else (decision.year or vntime.today().year)
     number = number_or_blank(decision.number, text["symbol"])
     codes = list(dict.fromkeys(p.award_type_code for p in proposals)) or [decision.award_type_code]
     values = {**forms(authority), "year": year, "number": number, "short_date": w.short_date(decision.signed_on),
@@ -188,9 +189,9 @@ def decision(decision, facts: Facts, text: Wording) -> Document:
     doc.add(foot(text, Signatory(facts.signature_lines(text, values), signer), values))
     doc.add(PageBreak())
     doc.add(*_list_heading(text, values))
-    if int(decision.cash_total or 0):
-        cash = {i.proposal_id: i.cash_amount for i in items}
-        doc.add(_list_table(text, facts, proposals, lambda p: w.money(cash.get(p.id)),
+    if int(decision.cash_total or 0) or any(int(i.cash_full or 0) for i in items):
+        by_proposal = {i.proposal_id: i for i in items}
+        doc.add(_list_table(text, facts, proposals, lambda p: cash_cell(text, by_proposal[p.id]),
                             footer_value=w.money(decision.cash_total)))
     else:  # no cash award (GĐVH…): no cash column
         doc.add(_list_table(text, facts, proposals, None, footer_value=""))
@@ -214,6 +215,21 @@ def hamlet_meetings(proposals) -> list[str]:
         if line not in seen:
             seen.append(line)
     return seen
+
+
+def cash_cell(text: Wording, item) -> str:
+    """The list's cash cell: the amount paid, with a note where another title of the same year
+    was already paid (only the highest is paid), or a dash for an award without cash."""
+    from workflow.cash.services import note_values
+
+    values = note_values(item)
+    if values is not None:
+        money = {k: w.money(values[k]) for k in ("paid", "full", "amount")}
+        key = "cash_difference" if values["amount"] else "cash_no_difference"
+        return text.text(key, **{**values, **money})
+    if not int(item.cash_amount or 0) and not int(item.cash_full or 0):
+        return text["cash_none"]
+    return w.money(item.cash_amount)
 
 
 def _list_heading(text: Wording, values: dict) -> list:
@@ -253,7 +269,7 @@ def submission(submission, facts: Facts, text: Wording) -> Document:
     """Tờ trình to the parent authority, with the list of proposals and the council's votes."""
     authority, parent = submission.from_authority, submission.to_authority
     proposals = [i.proposal for i in submission.items]
-    year = proposals[0].round.year if proposals else (submission.year or date.today().year)
+    year = proposals[0].round.year if proposals else (submission.year or vntime.today().year)
     number = number_or_blank(submission.number, text["symbol"])
     to = forms(parent)
     values = {**forms(authority), "year": year, "number": number, "short_date": w.short_date(submission.sent_on),

@@ -6,13 +6,12 @@ the meeting's rows (attendance, seats, recusals); they never read a ballot.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from workflow.documents import wording as w
 from workflow.documents.builders import Facts, foot, forms, header, title_block
 from workflow.documents.layout import Document, Group, Para, Signatory, Signature, Spacer, Table
+from workflow.vntime import VN_TZ
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL = VN_TZ  # the meeting happens on Vietnam's clock
 
 
 def _share(value) -> str:

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.catalog.models import AwardType, RuleSet
 from workflow.catalog.services import rule_set_for
 from workflow.documents import builders, layout, minutes, render_docx, render_pdf, wording
@@ -68,7 +69,7 @@ def award_names(session: Session, proposals, authority=None, on: date | None = N
             names.setdefault(p.award_type_code, (rule["name_vi"], rule.get("kind", "commendation")))
     if authority is not None:
         try:
-            for t in rule_set_for(session, authority, on or date.today()).award_types:
+            for t in rule_set_for(session, authority, on or vntime.today()).award_types:
                 names.setdefault(t.code, (t.name_vi, t.kind))
         except NotFound:  # no rule set in force that day: any loaded type below will do
             pass
@@ -83,7 +84,7 @@ def legal_bases(session: Session, proposals, authority, on: date | None) -> list
     code = next((p.rule_set_code for p in proposals if p.rule_set_code), None)
     rule_set = session.scalar(select(RuleSet).where(RuleSet.code == code)) if code else None
     if rule_set is None:
-        rule_set = rule_set_for(session, authority, on or date.today())
+        rule_set = rule_set_for(session, authority, on or vntime.today())
     lines = list(rule_set.content.get("legal_basis", []))
     for p in proposals:  # an award's own bases (GĐVH: Decree 86/2023), once each
         lines += [b for b in (p.award_rule or {}).get("legal_basis") or [] if b not in lines]
@@ -123,7 +124,7 @@ def council_votes(session: Session, proposal_ids: list[int], authority_id: int) 
         for row in (meeting.results or {}).get("items", []):
             if row["proposal_id"] in proposal_ids:
                 votes[row["proposal_id"]] = row
-        last = meeting.scheduled_at.astimezone(minutes.LOCAL).date()
+        last = vntime.local_date(meeting.scheduled_at)
     return votes, last
 
 
@@ -196,10 +197,10 @@ def render_minutes(session: Session, meeting, fmt: str, instance_path: str) -> R
     if meeting.status != "closed":
         raise Conflict(_("Results are available only after the vote closes."), code="not_closed")
     proposals = [i.proposal for i in meeting.items]
-    facts = Facts(award_names(session, proposals, meeting.authority, meeting.scheduled_at.date()))
+    facts = Facts(award_names(session, proposals, meeting.authority, vntime.local_date(meeting.scheduled_at)))
     doc = minutes.minutes(meeting, council.seats(session, meeting.authority_id), facts,
                           wording.load("minutes", instance_path))
-    day = meeting.scheduled_at.astimezone(minutes.LOCAL).date()
+    day = vntime.local_date(meeting.scheduled_at)
     return render(doc, fmt, f"bien-ban-hop-hoi-dong-{meeting.id}-{day.isoformat()}")
 
 

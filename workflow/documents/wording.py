@@ -15,6 +15,7 @@ import tomllib
 from datetime import date
 from pathlib import Path
 
+from workflow import vntime
 from workflow.documents.layout import nfc
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -102,7 +103,7 @@ def long_date(day: date | None, year_hint: int | None = None) -> str:
     """``ngày 05 tháng 02 năm 2026``; with no date, blanks for the hand to fill
     (``ngày     tháng     năm 2026``) as a draft carries them."""
     if day is None:
-        year = year_hint or date.today().year
+        year = year_hint or vntime.today().year
         return f"ngày {' ' * 5} tháng {' ' * 5} năm {year}"
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)  # "tháng 01", "tháng 02" (Decree 30)
     return f"ngày {day.day:02d} tháng {month} năm {day.year}"

@@ -15,7 +15,7 @@ from workflow.extensions import db
 from workflow.org import policies, services
 from workflow.org.models import Authority
 from workflow.org.serializers import authority_json, award_record_json, nominee_json, unit_json, user_json
-from workflow.validation import Code, HistoryDay, Name, Text, Year
+from workflow.validation import Code, HistoryDay, Name, RuleSetCode, Text, Year
 
 Username = Text(80, min_length=1, pattern=r"^[A-Za-z0-9_.@-]+$")
 
@@ -25,13 +25,13 @@ class AuthorityIn(StrictBody):
     name: Name
     kind: Literal["commune", "district", "province", "central"]
     parent_code: Code | None = None
-    rule_set: Code | None = None
+    rule_set: RuleSetCode | None = None
 
 
 class AuthorityPatch(StrictBody):
     name: Name | None = None
     parent_code: Code | None = None
-    rule_set: Code | None = None
+    rule_set: RuleSetCode | None = None
 
 
 class UnitIn(StrictBody):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.audit import services as audit
 from workflow.auth.services import MIN_PASSWORD_LENGTH, hash_password
 from workflow.catalog.models import AwardType
@@ -269,8 +270,8 @@ def _check_nominee_fields(name: str | None, gender: str | None, birth_year: int 
         raise field_error("name", _("A name is required."))
     if gender is not None and gender not in GENDERS:
         raise field_error("gender", _("Must be one of: %(values)s.", values=", ".join(GENDERS)))
-    if birth_year is not None and not 1900 < birth_year <= date.today().year:
-        raise field_error("birth_year", _("The birth year must lie between 1901 and %(y)d.", y=date.today().year))
+    if birth_year is not None and not 1900 < birth_year <= vntime.today().year:
+        raise field_error("birth_year", _("The birth year must lie between 1901 and %(y)d.", y=vntime.today().year))
 
 
 def create_nominee(session: Session, actor: User, *, kind: str, name: str, authority_code: str,
@@ -362,7 +363,7 @@ def add_past_award(session: Session, actor: User, nominee_id: int, *, award_type
     if nominee.kind not in known.nominee_kinds:
         raise field_error("award_type_code", _("This award cannot be given to a %(kind)s.",
                                                kind=NOMINEE_KIND_LABELS[nominee.kind]))
-    this_year = date.today().year
+    this_year = vntime.today().year
     if not 1945 < year <= this_year:
         raise field_error("year", _("The year must lie between 1946 and %(y)d.", y=this_year))
     if not (decision_number or "").strip():

@@ -21,7 +21,19 @@ from workflow.proposals.serializers import (
     round_json,
     transition_json,
 )
-from workflow.validation import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, Code, Count, Day, Id, LongText, Text, Year
+from workflow.validation import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    MAX_ID,
+    Code,
+    Count,
+    Day,
+    Id,
+    LongText,
+    RuleSetCode,
+    Text,
+    Year,
+)
 
 
 class RoundIn(StrictBody):
@@ -201,6 +213,19 @@ def fire_event(user, proposal_id: int, data: EventIn):
     # the missing declared documents, said on submit and accept (warnings never block)
     answer["warnings"] = proposal.history[-1].data.get("warnings", []) if proposal.history else []
     return jsonify(answer)
+
+
+class RuleSetChoiceIn(StrictBody):
+    rule_set: RuleSetCode
+    comment: LongText(2000) | None = None
+
+
+@route("/proposals/<int:proposal_id>/rule-set", methods=["POST"], body=RuleSetChoiceIn, tags=("proposals",))
+def apply_rule_set(user, proposal_id: int, data: RuleSetChoiceIn):
+    """Apply the newer rule set in force to an undecided proposal when it favours the nominee
+    (secretary; NĐ 152/2025 Art 60(3)); 422 when the set is not in force or not newer."""
+    proposal = services.apply_rule_set(db.session, user, proposal_id, data.rule_set, comment=data.comment)
+    return jsonify(proposal_json(proposal, user, _calendar(), session=db.session))
 
 
 @route("/proposals/<int:proposal_id>/attachments", methods=["POST"], tags=("proposals",))

@@ -13,6 +13,7 @@ from flask_babel import get_locale
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.catalog.services import rule_set_for
 from workflow.org.models import Authority, Nominee, Unit
 from workflow.proposals import eligibility, policies, states
@@ -34,7 +35,7 @@ def award_name(rule: dict | None, code: str) -> str:
 
 def rules_in_force(session: Session, authority: Authority, on: date | None = None) -> dict[str, dict]:
     """``{code: award-type snapshot}`` of the rule set governing ``authority`` on ``on``."""
-    rule_set = rule_set_for(session, authority, on or date.today())
+    rule_set = rule_set_for(session, authority, on or vntime.today())
     return {t.code: eligibility.snapshot(t, rule_set) for t in rule_set.award_types}
 
 

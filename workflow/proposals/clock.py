@@ -4,23 +4,16 @@ authority, paused while returned, against the award type's limit."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
+from workflow import vntime
 from workflow.calendar.services import WorkCalendar
 from workflow.proposals.models import Proposal
 
 RUNNING = {"submitted", "under_review", "public_notice", "in_council", "recommended"}
 # working days are days of the Vietnamese calendar, whatever the server's zone
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(LOCAL).date()
-
-
-def local_today() -> date:
-    return datetime.now(LOCAL).date()
+local_day = vntime.local_date
+local_today = vntime.today
 
 
 @dataclass

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.catalog.models import AwardType
 from workflow.catalog.services import rule_set_for
 from workflow.org.labels import NOMINEE_KIND_LABELS
@@ -65,7 +66,7 @@ def award_rule(session: Session, proposal: Proposal, on: date | None = None) -> 
     rule set in force for its authority today. None when the award type is not in that set."""
     if proposal.rule_set_code and proposal.award_rule:
         return proposal.rule_set_code, proposal.award_rule
-    rule_set = rule_set_for(session, proposal.current_authority, on or date.today())
+    rule_set = rule_set_for(session, proposal.current_authority, on or vntime.today())
     award_type = next((t for t in rule_set.award_types if t.code == proposal.award_type_code), None)
     if award_type is None:
         return None
@@ -83,7 +84,6 @@ def snapshot(award_type: AwardType, rule_set) -> dict:
         rule.setdefault("ballot", defaults.get("ballot"))
         rule.setdefault("quorum", defaults.get("quorum"))
     rule.setdefault("processing_days", defaults.get("processing_days"))
-    rule["base_salary_vnd"] = defaults.get("base_salary_vnd")
     rule["levels"] = rule_set.content.get("levels")
     return rule
 
@@ -145,6 +145,13 @@ def _prerequisite(session: Session, proposal: Proposal, pre: dict, year: int, mo
     message = message or _("Requires %(awards)s in %(years)s.", awards=", ".join(codes),
                            years=", ".join(map(str, years)))
     details = {"award": codes, "years": years, "missing_years": missing, "pending_years": pending}
+    exclusive = pre.get("window_exclusive_of") or []
+    overlapping = [y for y in years if exclusive and _held(session, proposal.nominee_id, exclusive, y)]
+    if overlapping:
+        details["overlapping_years"] = overlapping
+        return Check("prerequisite", FAIL, message + " " + _(
+            "These years already counted for an earlier award: %(years)s.",
+            years=", ".join(map(str, overlapping))), details=details)
     if missing:
         return Check("prerequisite", FAIL, message + " " + _("Missing: %(years)s.",
                                                              years=", ".join(map(str, missing))), details=details)
@@ -235,7 +242,7 @@ def award_type_name(session: Session, proposal: Proposal, code: str) -> str:
         query = query.join(RuleSet).where(RuleSet.code == rule_set)
     else:
         query = query.where(AwardType.rule_set_id == rule_set_for(session, proposal.current_authority,
-                                                                   date.today()).id)
+                                                                   vntime.today()).id)
     found = session.scalars(query.limit(1)).first()
     return found.name(str(get_locale() or "vi")) if found else code
 
@@ -288,7 +295,7 @@ def _documents(proposal: Proposal, rule: dict) -> list[Check]:
 
 def _review_deadline(proposal: Proposal, deadline: dict, year: int) -> Check:
     due = date(year, deadline["month"], deadline["day"])
-    if date.today() <= due:
+    if vntime.today() <= due:
         return Check("review_deadline", PASS, _("The review must finish by %(date)s.", date=due.strftime("%d/%m/%Y")),
                      hard=False)
     return Check("review_deadline", WARNING, _("The review deadline %(date)s has passed.",

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from workflow import vntime
 from workflow.audit import services as audit
 from workflow.db import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
@@ -84,4 +85,4 @@ def resolve_objection(session: Session, actor, objection_id: int, resolution: st
 def days_left(proposal: Proposal, today: date | None = None) -> int | None:
     if proposal.notice_until is None:
         return None
-    return max(0, (proposal.notice_until - (today or date.today())).days + 1)
+    return max(0, (proposal.notice_until - (today or vntime.today())).days + 1)

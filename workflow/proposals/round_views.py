@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from workflow import vntime
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db
 from workflow.org.models import Authority
 from workflow.proposals import policies, queries, services
 from workflow.proposals.models import ROUND_KINDS, Proposal, Round
 from workflow.proposals.screen import ROUND_KIND_LABELS, screen_globals
-from workflow.reminders.schedule import LOCAL_TZ
 from workflow.views import confirm_page, confirmed, nav_item
 
 bp = Blueprint("rounds", __name__, url_prefix="/dot-xet")
@@ -78,9 +78,7 @@ def create():
     form = RoundForm()
     form.authority_code.choices = [(a.code, a.name) for a in authorities]
     if request.method == "GET":
-        from datetime import datetime
-
-        today = datetime.now(LOCAL_TZ).date()
+        today = vntime.today()
         form.year.data = today.year
         form.title.data = _("Emulation and commendation review of %(year)d", year=today.year)
     if form.validate_on_submit():

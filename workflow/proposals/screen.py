@@ -35,6 +35,8 @@ RULE_LABELS = {
     "review_deadline": _l("Review deadline"),
 }
 KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Collective"), "household": _l("Household")}
+# the history shows the machine's events and the recorded acts beside them
+HISTORY_LABELS = {**EVENT_LABELS, "apply_rule_set": _l("Apply the newer rule set")}
 ROUND_KIND_LABELS = {"annual": _l("Annual"), "campaign": _l("Campaign"), "ad_hoc": _l("Ad hoc")}
 FIELD_LABELS = {"achievements": _l("Achievements"), "evidence": _l("Meeting and notice (evidence)")}
 
@@ -100,7 +102,7 @@ def vn_datetime(value: datetime | None) -> str:
 
 def screen_globals() -> dict:
     """Template context of the proposal and public-notice pages."""
-    return {"STATE_LABELS": STATE_LABELS, "state_label": state_label, "EVENT_LABELS": EVENT_LABELS,
+    return {"STATE_LABELS": STATE_LABELS, "state_label": state_label, "EVENT_LABELS": HISTORY_LABELS,
             "STATE_STYLE": STATE_STYLE,
             "CHECK_STYLE": CHECK_STYLE, "CHECK_LABELS": CHECK_LABELS, "RULE_LABELS": RULE_LABELS,
             "KIND_LABELS": KIND_LABELS, "ROUND_KIND_LABELS": ROUND_KIND_LABELS, "FIELD_LABELS": FIELD_LABELS,

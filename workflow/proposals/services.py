@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.audit import services as audit
 from workflow.db import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
@@ -34,8 +35,8 @@ def create_round(session: Session, actor, *, authority_code: str, year: int, kin
     if not policies.can_create_round(actor, authority.id):
         raise field_error("authority_code", _("Unknown authority: %(code)s.", code=authority_code))
     _check_round_fields(kind, title or "")
-    if not 1946 <= year <= date.today().year + 1:
-        raise field_error("year", _("The year must lie between 1946 and %(y)d.", y=date.today().year + 1))
+    if not 1946 <= year <= vntime.today().year + 1:
+        raise field_error("year", _("The year must lie between 1946 and %(y)d.", y=vntime.today().year + 1))
     round_ = Round(authority=authority, year=year, kind=kind, title=title.strip(),
                    nomination_deadline=nomination_deadline, created_by_id=actor.id)
     session.add(round_)
@@ -143,7 +144,7 @@ def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, 
         raise field_error("nominee_id", _("The nominee belongs to another authority."))
     from workflow.catalog.services import rule_set_for
 
-    rule_set = rule_set_for(session, round_.authority, date.today())
+    rule_set = rule_set_for(session, round_.authority, vntime.today())
     award_type = next((t for t in rule_set.award_types if t.code == award_type_code), None)
     if award_type is None:
         raise field_error("award_type_code", _("Unknown award type: %(code)s.", code=award_type_code))
@@ -273,7 +274,7 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
                          state=states.STATE_LABELS[proposal.state]), code="invalid_transition",
                        details={"state": proposal.state, "event": event,
                                 "allowed": states.allowed_events(proposal.state)})
-    today = today or date.today()
+    today = today or vntime.today()
     data = event_data.validate(event, data, comment)  # one typed model per event, no free keys
     old_state, old_version, at = proposal.state, proposal.version, proposal.current_authority
     context = states.Context(proposal=proposal, actor=actor, data=data, internal=dict(internal or {}),
@@ -324,12 +325,18 @@ def _effects(session: Session, proposal: Proposal, event: str, new_state: str, c
     """Column changes that go with an event (besides state and version)."""
     data = context.data
     if event in ("submit", "resubmit"):
-        return {"missing_items": None, "fields_changed": None}
+        values = {"missing_items": None, "fields_changed": None}
+        if event == "submit" and proposal.rule_set_code is None:
+            # the rules in force the day the dossier was received (its first submit) judge it
+            code, rule = eligibility.award_rule(session, proposal, today)
+            values.update(rule_set_code=code, award_rule=rule)
+        return values
     if event == "return_for_changes":
         items = [{k: str(v) for k, v in item.items() if k in ("doc_type", "field", "message")}
                  for item in data.get("items") or data.get("missing_items")]
         return {"missing_items": items, "fields_changed": []}
     if event == "accept" and proposal.rule_set_code is None:
+        # a proposal submitted before the snapshot moved to the first submit takes it now
         code, rule = eligibility.award_rule(session, proposal, today)
         return {"rule_set_code": code, "award_rule": rule}
     if event in ("reject", "revoke") or (event == "record_outcome" and new_state == "rejected"):
@@ -407,3 +414,64 @@ def units_for(session: Session, actor, authority: Authority) -> list[Unit]:
     """The units ``actor`` may propose for at ``authority``."""
     units = session.scalars(select(Unit).where(Unit.authority_id == authority.id).order_by(Unit.name)).all()
     return [u for u in units if policies.can_propose(actor, authority.id, u.id)]
+
+
+def newer_rule_set(session: Session, proposal: Proposal, today: date | None = None):
+    """The rule set in force today for the proposal's authority when it is newer than the one that
+    judges the proposal (a new period began before the decision), else None."""
+    from workflow.catalog.models import RuleSet
+    from workflow.catalog.services import rule_set_for
+
+    if not proposal.rule_set_code or proposal.state not in states.BEFORE_DECISION:
+        return None
+    current = session.scalar(select(RuleSet).where(RuleSet.code == proposal.rule_set_code))
+    in_force = rule_set_for(session, proposal.current_authority, today or vntime.today())
+    if current is None or in_force.code == current.code or in_force.effective_from <= current.effective_from:
+        return None
+    return in_force
+
+
+def apply_rule_set(session: Session, actor, proposal_id: int, rule_set_code: str, *, comment: str | None = None,
+                   today: date | None = None) -> Proposal:
+    """The secretary applies the newer rule set in force to a proposal not yet decided, when it
+    favours the nominee (NĐ 152/2025 Art 60(3)): a recorded act — a history row and an audit entry
+    say who chose which set. 422 when the set is not the one in force now, or not newer; 409 after
+    the decision or on a concurrent change. The state does not change."""
+    from workflow.catalog.services import rule_set_for
+
+    proposal = get_proposal(session, actor, proposal_id)
+    if not policies.can_screen(actor, proposal):
+        raise Forbidden(_("Only the secretary screening the proposal chooses its rule set."))
+    if proposal.state not in states.BEFORE_DECISION or proposal.state == "draft":
+        raise Conflict(_("The rule set can be changed only between the dossier's receipt and the decision."),
+                       code="invalid_transition", details={"state": proposal.state})
+    today = today or vntime.today()
+    newer = newer_rule_set(session, proposal, today)
+    in_force = rule_set_for(session, proposal.current_authority, today)
+    if newer is None or newer.code != rule_set_code:
+        reason = (_("%(code)s is not the rule set in force today (%(in_force)s).", code=rule_set_code,
+                    in_force=in_force.code) if rule_set_code != in_force.code else
+                  _("%(code)s is not newer than the rule set that judges this proposal (%(current)s).",
+                    code=rule_set_code, current=proposal.rule_set_code))
+        raise field_error("rule_set", reason)
+    award_type = next((t for t in newer.award_types if t.code == proposal.award_type_code), None)
+    if award_type is None:
+        raise field_error("rule_set", _("The award type %(code)s is not in %(rule_set)s.",
+                                        code=proposal.award_type_code, rule_set=newer.code))
+    old_code, old_version, at = proposal.rule_set_code, proposal.version, proposal.current_authority
+    claimed = session.execute(update(Proposal).where(
+        Proposal.id == proposal.id, Proposal.version == old_version, Proposal.state == proposal.state,
+    ).values(rule_set_code=newer.code, award_rule=eligibility.snapshot(award_type, newer), version=old_version + 1,
+             updated_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        session.rollback()
+        raise _conflict(session, proposal_id, _("Someone else changed this proposal just now."))
+    data = {"from_rule_set": old_code, "to_rule_set": newer.code}
+    session.add(ProposalTransition(proposal_id=proposal.id, event="apply_rule_set", from_state=proposal.state,
+                                   to_state=proposal.state, actor_id=actor.id, actor_name=actor.username,
+                                   authority_id=at.id, comment=comment, data=data))
+    audit.record(session, chain=at.code, actor=actor, action="proposal.apply_rule_set", object_type="proposal",
+                 object_id=proposal.id, data={**data, "comment": comment})
+    session.commit()
+    session.refresh(proposal)
+    return proposal

@@ -264,7 +264,24 @@ def detail(proposal_id: int):
         can_attach=policies.can_attach(current_user, proposal),
         can_screen=policies.can_screen(current_user, proposal),
         can_see_objector=policies.can_see_objector(db.session, current_user, proposal),
-        names=award_names(db.session, [proposal]), days_left=notice.days_left(proposal))
+        names=award_names(db.session, [proposal]), days_left=notice.days_left(proposal),
+        newer_rule_set=services.newer_rule_set(db.session, proposal)
+        if policies.can_screen(current_user, proposal) else None)
+
+
+@bp.post("/<int:proposal_id>/bo-quy-tac")
+@login_required
+def apply_rule_set(proposal_id: int):
+    """The screening secretary applies the newer rule set in force (recorded in the history)."""
+    proposal = _load(proposal_id)
+    try:
+        services.apply_rule_set(db.session, current_user, proposal.id, request.form.get("rule_set", "")[:40],
+                                comment=(request.form.get("comment") or "").strip()[:2000] or None)
+    except DomainError as exc:
+        _refused(exc)
+    else:
+        flash(_("The newer rule set now judges this proposal."), "success")
+    return redirect(url_for(".detail", proposal_id=proposal.id))
 
 
 @bp.post("/<int:proposal_id>/thao-tac")

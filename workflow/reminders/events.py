@@ -18,10 +18,10 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow import vntime
 from workflow.db import after_commit, utcnow
 from workflow.org.models import CouncilMember, RoleAssignment, User
 from workflow.reminders.models import Reminder
-from workflow.reminders.schedule import LOCAL_TZ
 
 # proposal event (and the state it reached, where one event has several ends) → notification kind
 PROPOSAL_KINDS = {
@@ -50,7 +50,7 @@ def _write(session: Session, kind: str, subject_type: str, subject_id: int, reci
     if not recipients:
         return []
     now = utcnow()
-    rows = [{"kind": kind, "subject_type": subject_type, "subject_id": subject_id, "due_on": now.astimezone(LOCAL_TZ).date(),
+    rows = [{"kind": kind, "subject_type": subject_type, "subject_id": subject_id, "due_on": vntime.local_date(now),
              "recipient_id": user_id, "level": "remind", "action": action, "authority_id": authority_id,
              "params": params, "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
             for user_id in recipients]

@@ -10,24 +10,16 @@ therefore send each stage once, and a scan after an outage sends only the most r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from workflow.calendar.services import WorkCalendar
 from workflow.reminders.config import Policy
+from workflow.vntime import VN_TZ, local_date, local_midnight  # noqa: F401  (re-exported)
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# Vietnam's dates come from the one helper (re-exported here for the reminder modules)
+LOCAL_TZ = VN_TZ
 LATE_DAYS = 30  # a last "after" reminder still goes out this long after it fell due (missed scans)
 LATE_HOURS = 24
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TZ).date()
-
-
-def local_midnight(day: date) -> datetime:
-    """The UTC moment at which ``day`` starts in Vietnam."""
-    return datetime.combine(day, time.min, LOCAL_TZ).astimezone(UTC)
 
 
 @dataclass(frozen=True)
