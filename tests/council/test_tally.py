@@ -252,6 +252,7 @@ def test_cap_base_counts_the_ldtt_passing_in_the_same_close_not_those_still_unde
     """18 LĐTT awardees, 2 LĐTT proposals passing in this close: a base of 20, 3 CSTĐCS places.
     Seven more LĐTT proposals under review elsewhere do not count (27 would give 4 places). The
     fourth CSTĐCS by yes votes is capped; the chair's recorded choice is not asked for (no tie)."""
+    c.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200)  # NĐ 91/2017's cap
     history = []
     for i in range(18):
         nominee = c.person(f"Lao động tiên tiến {i}")

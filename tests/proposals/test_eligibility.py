@@ -272,9 +272,10 @@ def test_cap_at_accept_warns_in_any_order_and_never_refuses(old_law, w, order):
     assert [state_of(w, p) for p in pids] == ["under_review"] * 4
 
 
-def test_cap_refuses_decide_over_the_cap(w, app):
-    """Four CSTĐCS recommended against 20 LĐTT awardees: the first three are decided, the fourth is
-    refused (3 awarded + this one over 15% of 20) and stays recommended."""
+def test_cap_refuses_forward_over_the_cap(old_law, w, app):
+    """Four CSTĐCS recommended against 20 LĐTT awardees (vn-2017: the district decides them): the
+    first three are sent up, the fourth is refused (3 sent + this one over 15% of 20) and stays
+    recommended."""
     ldtt = awardees(w, "LDTT", 20)
     pids = []
     for nominee_id in ldtt[:4]:
@@ -285,12 +286,12 @@ def test_cap_refuses_decide_over_the_cap(w, app):
         internal_event(app, w, pid, "pass", "chair", meeting_id=1)
         pids.append(pid)
     for pid in pids[:3]:
-        internal_event(app, w, pid, "decide", "chair", decision_id=1, decision_number="7/QĐ-UBND")
+        internal_event(app, w, pid, "forward", "chair", submission_id=1)
     with pytest.raises(GuardFailed) as refused:
-        internal_event(app, w, pids[3], "decide", "chair", decision_id=1, decision_number="7/QĐ-UBND")
+        internal_event(app, w, pids[3], "forward", "chair", submission_id=1)
     w.session.rollback()
     assert "cap" in refused.value.details and "4" in refused.value.details["cap"]
-    assert [state_of(w, p) for p in pids] == ["awarded"] * 3 + ["recommended"]
+    assert [state_of(w, p) for p in pids] == ["submitted"] * 3 + ["recommended"]  # at the district
 
 
 def test_cap_counts_only_the_authoritys_awardees_of_that_year(old_law, w):
