@@ -48,8 +48,11 @@ def _sent_to_the_district(app) -> tuple[int, int, int]:
             proposal = proposals.create_proposal(session, secretary, round_id=round_.id, nominee_id=nominee.id,
                                                  award_type_code=award, unit_code=unit.code,
                                                  achievements="Hoàn thành xuất sắc nhiệm vụ năm.")
-            for event in ("submit", "accept", "skip_council"):
+            for event in ("submit", "accept"):
                 proposals.transition(session, proposal.id, event, secretary)
+            # the council recommends it (as a meeting's close does; these awards take a vote)
+            proposals.transition(session, proposal.id, "schedule", secretary, internal={"meeting_id": 1})
+            proposals.transition(session, proposal.id, "pass", chair, internal={"meeting_id": 1})
             ids.append(proposal.id)
         submission = decisions.create_submission(session, secretary, from_authority_code="DB", proposal_ids=ids)
         decisions.send_submission(session, chair, submission.id, signed_in_at=utcnow(), fresh_minutes=15)

@@ -207,7 +207,8 @@ def test_a_council_meeting_from_agenda_to_results(page, phone_page, app):
     expect(row(toan).get_by_test_id("passed")).to_be_visible()
     expect(row(hoa).get_by_test_id("yes")).to_have_text("3")
     expect(row(hoa).get_by_test_id("failed")).to_be_visible()
-    expect(row(own).get_by_test_id("denominator")).to_have_text("8")  # mttq recused
+    # mttq recused: still counted among all members (SPEC §3), not a "yes"
+    expect(row(own).get_by_test_id("denominator")).to_have_text("9")
     expect(row(own)).to_contain_text(t(_l("Recused: %(member)s (%(reason)s)"), member=_full_name(app, "mttq"),
                                        reason=t(_l("is the nominee"))))
     expect(page.get_by_test_id("minutes-pdf")).to_have_attribute(

@@ -36,8 +36,12 @@ def _draft_decision(app) -> tuple[int, str]:
         proposal = proposals.create_proposal(session, secretary, round_id=round_.id, nominee_id=nominee.id,
                                              award_type_code="GK_XA", unit_code=unit.code,
                                              achievements="Hoàn thành xuất sắc nhiệm vụ năm.")
-        for event in ("submit", "accept", "skip_council"):
+        chair = session.scalar(select(User).where(User.username == "chutich"))
+        for event in ("submit", "accept"):
             proposals.transition(session, proposal.id, event, secretary)
+        # the council recommends it (as a meeting's close does: the Giấy khen takes a council review)
+        proposals.transition(session, proposal.id, "schedule", secretary, internal={"meeting_id": 1})
+        proposals.transition(session, proposal.id, "pass", chair, internal={"meeting_id": 1})
         decision = decisions.create_decision(session, secretary, authority_code="DB", award_type_code="GK_XA",
                                              proposal_ids=[proposal.id])
         ids = decision.id, proposal.id
