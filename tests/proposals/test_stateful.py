@@ -62,10 +62,13 @@ EVENT_DATA = {
 
 
 # the four proposals of each example and the usual path each takes
+# the hamlet meeting and its posted list, recorded before a household's GĐVH is submitted
+HAMLET_MEETING = {"meeting": {"held_on": "2025-11-12", "invited": 40, "present": 30, "agreed": 28},
+                  "notice": {"from": "2025-11-13", "to": "2025-11-22"}}
 PROPOSALS = (
     ("LDTT", ("submit", "accept", "schedule", "pass", "decide")),
     ("CSTDCS", ("submit", "accept", "schedule", "pass")),  # its decision needs the LĐTT awarded first
-    ("GK_XA", ("submit", "accept", "skip_council", "decide")),  # no council vote under the rule set in force
+    ("GDVH", ("submit", "accept", "skip_council", "decide")),  # no council vote: the hamlet meeting decides
     ("BK_TINH", ("submit", "accept", "schedule", "pass", "forward")),  # the province decides (outside)
 )
 
@@ -124,12 +127,13 @@ class ProposalMachine(RuleBasedStateMachine):
         other_person = f.nominee(self.s, commune, hamlet, name="Lường Thị Hai")
         house = f.nominee(self.s, commune, hamlet, kind="household", name="Hộ ông Đàm Văn Ba")
         self.pids = []
-        nominees = {"LDTT": person, "CSTDCS": person, "GK_XA": house, "BK_TINH": other_person}
+        nominees = {"LDTT": person, "CSTDCS": person, "GDVH": house, "BK_TINH": other_person}
         for award, _path in PROPOSALS:
             nominee = nominees[award]
             p = services.create_proposal(self.s, nominator, round_id=round_.id, nominee_id=nominee.id,
                                          award_type_code=award, unit_code="DB-NATO",
-                                         achievements="Hoàn thành xuất sắc nhiệm vụ.")
+                                         achievements="Hoàn thành xuất sắc nhiệm vụ.",
+                                         evidence=HAMLET_MEETING if award == "GDVH" else None)
             self.pids.append(p.id)
         self.states = {pid: "draft" for pid in self.pids}
         self.history = {pid: 0 for pid in self.pids}
