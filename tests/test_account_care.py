@@ -39,7 +39,7 @@ def _user(session, username: str) -> User:
 def _actions(session, username: str) -> list[str]:
     target = _user(session, username)
     return list(a for a in session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "user",
-                                                                 AuditEntry.object_id == target.id)
+                                                                 AuditEntry.object_id == str(target.id))
                                 .order_by(AuditEntry.id)) if a != "user.create")
 
 

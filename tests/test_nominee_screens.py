@@ -25,7 +25,7 @@ def w(app, client, session):
 def _audit(session, nominee_id: int) -> list[str]:
     session.expire_all()
     return list(session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "nominee",
-                                                                 AuditEntry.object_id == nominee_id)
+                                                                 AuditEntry.object_id == str(nominee_id))
                                 .order_by(AuditEntry.id)))
 
 

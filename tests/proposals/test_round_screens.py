@@ -25,7 +25,7 @@ def w(app, client, session):
 def _actions(session, round_id: int) -> list[str]:
     session.expire_all()
     return list(session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "round",
-                                                                 AuditEntry.object_id == round_id)
+                                                                 AuditEntry.object_id == str(round_id))
                                 .order_by(AuditEntry.id)))
 
 
