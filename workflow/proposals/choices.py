@@ -51,6 +51,30 @@ def award_types_for_kind(in_force: dict[str, dict], kind: str | None) -> list[di
     return [rule for rule in in_force.values() if kind in rule["nominee_kinds"]]
 
 
+LEVELS = ("commune", "district", "province", "central")  # lowest first, as the authority tree
+
+
+def award_rank(rule: dict, kind: str) -> tuple[int, float]:
+    """How high an award stands for a nominee of ``kind``: the level that decides it, then its cash
+    coefficient (the law's own measure of an award's weight)."""
+    level = rule.get("deciding_level")
+    return (LEVELS.index(level) if level in LEVELS else 0,
+            float((rule.get("cash_coefficient") or {}).get(kind, 0)))
+
+
+def lower_award_types(in_force: dict[str, dict], rule: dict, kind: str) -> list[dict]:
+    """The awards a not-recommended proposal may be re-proposed for (SPEC §4): those a nominee of
+    ``kind`` may receive that rank below ``rule``, or that ``rule`` itself requires as a
+    prerequisite (LĐTT below CSTĐCS), in the rule set's order. An award whose weight the rules do
+    not state (no cash coefficient for ``kind``, e.g. a thematic award) is not called lower."""
+    required = {code for pre in rule.get("prerequisites") or [] for code in pre.get("award", [])}
+    rank = award_rank(rule, kind)
+    return [other for other in award_types_for_kind(in_force, kind)
+            if other["code"] != rule.get("code")
+            and (other["code"] in required
+                 or (kind in (other.get("cash_coefficient") or {}) and award_rank(other, kind) < rank))]
+
+
 @dataclass
 class NomineePage:
     items: list[Nominee]

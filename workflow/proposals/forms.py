@@ -100,6 +100,14 @@ class CreateProposalForm(EvidenceMixin, FlaskForm):
     achievements = TextAreaField(**ACHIEVEMENTS)
 
 
+class LowerAwardForm(FlaskForm):
+    """Re-propose a not-recommended proposal for a lower award (a new linked draft)."""
+
+    award_type_code = RadioField(_l("Lower award"), validate_choice=True,
+                                 validators=[InputRequired(message=_l("Choose the award type."))])
+    achievements = TextAreaField(**ACHIEVEMENTS)
+
+
 class EditProposalForm(EvidenceMixin, FlaskForm):
     # the version the editor read: a stale one changes nothing (409 from the service)
     version = HiddenField(validators=[DataRequired()])

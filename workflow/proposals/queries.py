@@ -111,3 +111,12 @@ def rounds_for(session: Session, user) -> list[Round]:
         unit_authorities = {r.unit.authority_id for r in user.roles if r.role == "nominator" and r.unit}
         query = query.where(Round.authority_id.in_(ids | unit_authorities))
     return list(session.scalars(query))
+
+
+def linked_proposals(session: Session, proposal: Proposal) -> list[Proposal]:
+    """The proposal ``proposal`` re-proposes and those that re-propose it (a lower award after a
+    failed vote), oldest first; the caller filters them by what its user may see."""
+    clauses = [Proposal.linked_proposal_id == proposal.id]
+    if proposal.linked_proposal_id is not None:
+        clauses.append(Proposal.id == proposal.linked_proposal_id)
+    return list(session.scalars(select(Proposal).where(or_(*clauses)).order_by(Proposal.id)))

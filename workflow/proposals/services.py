@@ -128,7 +128,7 @@ def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, 
     """A draft proposal: one nominee × one award type × one round. 409 on a duplicate, 422 when the
     nominee's kind may not receive the award."""
     round_ = get_round(session, actor, round_id)
-    if not round_.is_open:
+    if not round_.is_open and not _lower_reproposal(session, linked_proposal_id, round_.id):
         raise Conflict(_("The round “%(title)s” is closed: it takes no new proposals.", title=round_.title),
                        code="round_closed", details={"round_id": round_.id})
     try:
@@ -151,7 +151,7 @@ def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, 
     if nominee.kind not in award_type.nominee_kinds:
         raise field_error("award_type_code", _("This award cannot be given to a %(kind)s.", kind=NOMINEE_KIND_LABELS[nominee.kind]))
     if linked_proposal_id is not None:
-        _check_linked(session, actor, linked_proposal_id, nominee.id)
+        _check_linked(session, actor, linked_proposal_id, nominee.id, round_id=round_.id, award_type=award_type)
     duplicate = session.scalar(select(Proposal.id).where(
         Proposal.round_id == round_.id, Proposal.nominee_id == nominee.id,
         Proposal.award_type_code == award_type_code))
@@ -176,7 +176,8 @@ def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, 
     return proposal
 
 
-def _check_linked(session: Session, actor, linked_id: int, nominee_id: int) -> None:
+def _check_linked(session: Session, actor, linked_id: int, nominee_id: int, *, round_id: int | None = None,
+                  award_type=None) -> None:
     """A linked proposal (the one this re-proposes, e.g. for a lower award) exists, is in the
     actor's scope and is about the same nominee; 422 naming ``linked_proposal_id`` otherwise
     (the same answer for unknown and out of scope)."""
@@ -186,6 +187,26 @@ def _check_linked(session: Session, actor, linked_id: int, nominee_id: int) -> N
         raise field_error("linked_proposal_id", _("Unknown proposal: %(id)s.", id=linked_id))
     if linked.nominee_id != nominee_id:
         raise field_error("linked_proposal_id", _("The linked proposal is about another nominee."))
+    if award_type is not None and _lower_reproposal(session, linked_id, round_id):
+        from workflow.proposals.choices import award_name, lower_award_types, rule_of, rules_in_force
+
+        in_force = rules_in_force(session, linked.round.authority)
+        failed = rule_of(linked, in_force) or {"code": linked.award_type_code}
+        lower = lower_award_types(in_force, failed, linked.nominee.kind)
+        if award_type.code not in {rule["code"] for rule in lower}:
+            raise field_error("award_type_code", _(
+                "A proposal the council did not recommend is re-proposed for a lower award only: %(awards)s.",
+                awards=", ".join(award_name(rule, rule["code"]) for rule in lower)
+                or _("none in the rules in force")))
+
+
+def _lower_reproposal(session: Session, linked_id: int | None, round_id: int) -> bool:
+    """Is this the re-proposal of a not-recommended proposal of the same round for a lower award
+    (SPEC §4)? It may be made after the round closed: the council met after the deadline."""
+    if linked_id is None or not isinstance(linked_id, int) or isinstance(linked_id, bool):
+        return False
+    linked = session.get(Proposal, linked_id)
+    return linked is not None and linked.round_id == round_id and linked.state == "not_recommended"
 
 
 def edit_proposal(session: Session, actor, proposal_id: int, *, version: int, **changes) -> Proposal:

@@ -19,6 +19,7 @@ from workflow.proposals.forms import (
     CreateProposalForm,
     EditProposalForm,
     EventForm,
+    LowerAwardForm,
     ReturnForm,
     UploadForm,
 )
@@ -235,6 +236,47 @@ def edit(proposal_id: int):
                            names=award_names(db.session, [proposal]))
 
 
+def _lower_awards(proposal) -> list[dict]:
+    """The lower awards this user may re-propose a not-recommended proposal for (none otherwise)."""
+    if proposal.state != "not_recommended" or not policies.can_propose(
+            current_user, proposal.round.authority_id, proposal.unit_id):
+        return []
+    in_force = choices.rules_in_force(db.session, proposal.round.authority)
+    failed = choices.rule_of(proposal, in_force) or {"code": proposal.award_type_code}
+    return choices.lower_award_types(in_force, failed, proposal.nominee.kind)
+
+
+@bp.route("/<int:proposal_id>/de-nghi-thap-hon", methods=["GET", "POST"])
+@login_required
+def propose_lower(proposal_id: int):
+    """The council did not recommend it: the unit (or the secretary) proposes the same nominee for
+    a lower award in the same round, as a new draft linked to this one (SPEC §4)."""
+    proposal = _load(proposal_id)
+    lower = _lower_awards(proposal)
+    if not lower:
+        flash(_("Only a proposal the council did not recommend can be re-proposed for a lower award."), "warning")
+        return redirect(url_for(".detail", proposal_id=proposal.id))
+    form = LowerAwardForm()
+    form.award_type_code.choices = [(rule["code"], choices.award_name(rule, rule["code"])) for rule in lower]
+    if request.method == "GET":
+        form.achievements.data = proposal.achievements
+    if form.validate_on_submit():
+        try:
+            draft = services.create_proposal(
+                db.session, current_user, round_id=proposal.round_id, nominee_id=proposal.nominee_id,
+                award_type_code=form.award_type_code.data, unit_code=proposal.unit.code,
+                achievements=form.achievements.data or "", linked_proposal_id=proposal.id)
+        except DomainError as exc:
+            db.session.rollback()
+            _field_errors(form, exc)
+        else:
+            flash(_("The new draft for a lower award was saved. Check it, add its documents, then submit it."),
+                  "success")
+            return redirect(url_for(".detail", proposal_id=draft.id))
+    return render_template("proposals/lower.html", proposal=proposal, form=form,
+                           names=award_names(db.session, [proposal]))
+
+
 # --- detail and actions ---------------------------------------------------------------------------
 
 @bp.get("/<int:proposal_id>")
@@ -265,8 +307,17 @@ def detail(proposal_id: int):
         can_screen=policies.can_screen(current_user, proposal),
         can_see_objector=policies.can_see_objector(db.session, current_user, proposal),
         names=award_names(db.session, [proposal]), days_left=notice.days_left(proposal),
+        lower_awards=_lower_awards(proposal), linked=_linked(proposal),
         newer_rule_set=services.newer_rule_set(db.session, proposal)
         if policies.can_screen(current_user, proposal) else None)
+
+
+def _linked(proposal) -> dict:
+    """The proposal this one re-proposes, and those re-proposing it, that the user may see."""
+    visible = [p for p in queries.linked_proposals(db.session, proposal)
+               if policies.can_view(db.session, current_user, p)]
+    return {"from": next((p for p in visible if p.id == proposal.linked_proposal_id), None),
+            "to": [p for p in visible if p.linked_proposal_id == proposal.id]}
 
 
 @bp.post("/<int:proposal_id>/bo-quy-tac")
