@@ -117,6 +117,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     def healthz():
         return jsonify({"status": "ok"})
 
+    from workflow.dates import show_date, show_moment
+
+    app.add_template_filter(show_date, "day")
+    app.add_template_filter(show_moment, "moment")
+
     @app.context_processor
     def _template_globals():
         from flask_babel import get_locale

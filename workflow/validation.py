@@ -20,6 +20,7 @@ from typing import Annotated
 from flask_babel import gettext as _
 from pydantic import AfterValidator, Field
 
+from workflow.dates import show_date
 from workflow.errors import field_error
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer
@@ -99,7 +100,7 @@ def check_date(field: str, value: date | None, *, history: bool = False) -> date
     low = EARLIEST_HISTORY_DATE if history else EARLIEST_DATE
     if value is not None and not low <= value <= LATEST_DATE:
         raise field_error(field, _("The date must lie between %(low)s and %(high)s.",
-                                   low=low.strftime("%d/%m/%Y"), high=LATEST_DATE.strftime("%d/%m/%Y")))
+                                   low=show_date(low), high=show_date(LATEST_DATE)))
     return value
 
 

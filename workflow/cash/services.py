@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from workflow.audit import services as audit
 from workflow.cash.models import BaseSalary
+from workflow.dates import show_date
 from workflow.errors import Forbidden, Invalid
 
 SERIES_FILE = Path(__file__).resolve().parent.parent / "rules" / "series" / "base-salary.toml"
@@ -247,7 +248,7 @@ def price(session: Session, decision, on: date, *, strict: bool, number: str | N
     step = base_salary_on(session, on)
     if step is None and strict:
         raise SeriesError(_("No base salary is in force on %(date)s: an administrator completes the series.",
-                            date=on.strftime("%d/%m/%Y")), details={"date": on.isoformat()})
+                            date=show_date(on)), details={"date": on.isoformat()})
     base = step.amount_vnd if step else 0
     decision.base_salary_vnd = base or None
     paid_in_this: dict[tuple[int, int], int] = {}  # (nominee, year) → paid by earlier items of this decision

@@ -30,6 +30,7 @@ from workflow.council.models import (
     Recusal,
 )
 from workflow.council.tally import count_sealed_ballots, tally_meeting
+from workflow.dates import show_date
 from workflow.db import utcnow
 from workflow.errors import Conflict, Forbidden, NotFound, field_error
 from workflow.org.models import CouncilMember, Nominee, RoleAssignment, User
@@ -268,7 +269,7 @@ def open_vote(session: Session, actor, meeting_id: int, *, early_reason: str | N
         if opens_early(meeting) and early_reason is None:
             day = meeting_day(meeting)
             raise Conflict(_("The meeting is on %(day)s: the vote opens on that day. To open it earlier, give "
-                             "the reason.", day=day.strftime("%d/%m/%Y")), code="before_meeting_day",
+                             "the reason.", day=show_date(day)), code="before_meeting_day",
                            details={"meeting_day": day.isoformat(), "early_reason": _("required before that day")})
         _open(session, actor, meeting, early_reason if opens_early(meeting) else None)
         session.commit()

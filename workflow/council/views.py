@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from workflow.council import ballots, policies, queries, services
 from workflow.council.forms import MeetingForm
+from workflow.dates import show_date, show_moment
 from workflow.errors import Conflict, DomainError, NotFound
 from workflow.extensions import db
 from workflow.proposals.states import STATE_LABELS
@@ -32,8 +33,7 @@ STATUS_LABELS = {"scheduled": _l("Scheduled"), "voting": _l("Voting open"), "clo
 CHOICES = ("yes", "no")
 
 
-def vn_time(moment) -> str:
-    return moment.astimezone(LOCAL).strftime("%H:%M, %d/%m/%Y") if moment else ""
+vn_time = show_moment  # the meeting's time, in the reader's language
 
 
 def percent(value) -> str:
@@ -210,7 +210,7 @@ def open_vote(meeting_id: int):
         if early:
             message = _("The meeting is on %(day)s. Opening the vote before that day needs a reason, which is "
                         "recorded. Once open, the agenda and the attendance are fixed.",
-                        day=services.meeting_day(meeting).strftime("%d/%m/%Y"))
+                        day=show_date(services.meeting_day(meeting)))
         else:
             message = _("Once open, the agenda and the attendance are fixed and members can cast their ballots.")
         return confirm_page(title=_("Open the vote?"), message=message, button=_("Open the vote"), back=back,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from workflow import vntime
 from workflow.audit import services as audit
 from workflow.cash import services as cash
+from workflow.dates import show_date
 from workflow.db import utcnow
 from workflow.decisions import policies
 from workflow.decisions.models import (
@@ -247,7 +248,7 @@ def _parent_exists(parent: Authority, day: date) -> None:
     if not parent.active_on(day):
         raise Conflict(_("%(name)s no longer exists (dissolved on %(date)s): the administrative tree must be "
                          "updated before submitting.", name=parent.name,
-                         date=parent.dissolved_on.strftime("%d/%m/%Y")),
+                         date=show_date(parent.dissolved_on)),
                        code="authority_dissolved",
                        details={"authority": parent.code, "dissolved_on": parent.dissolved_on.isoformat()})
 

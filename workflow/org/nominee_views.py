@@ -101,6 +101,9 @@ def create():
         abort(404)
     form = NomineeForm()
     form.unit_code.choices = [("", "—")] + [(u.code, f"{u.name} — {u.authority.name}") for u in units]
+    nominating = [u for u in units if any(r.role == "nominator" and r.unit_id == u.id for r in current_user.roles)]
+    if request.method == "GET" and len(nominating) == 1:  # a hamlet head registers for the one hamlet
+        form.unit_code.data = nominating[0].code
     if form.validate_on_submit():
         unit = next((u for u in units if u.code == form.unit_code.data), None)
         authority = unit.authority if unit else next(

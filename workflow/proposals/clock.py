@@ -11,6 +11,8 @@ from workflow.calendar.services import WorkCalendar
 from workflow.proposals.models import Proposal
 
 RUNNING = {"submitted", "under_review", "public_notice", "in_council", "recommended"}
+# the authority's work on it is over: the clock shows the time it took
+FINISHED = {"awarded", "rejected", "withdrawn", "revoked", "not_recommended"}
 # working days are days of the Vietnamese calendar, whatever the server's zone
 local_day = vntime.local_date
 local_today = vntime.today
@@ -22,9 +24,13 @@ class Clock:
     limit: int | None
     running: bool
     overdue: bool
+    finished: bool = False
+    finished_on: date | None = None  # the Vietnam date of the finishing act
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["finished_on"] = self.finished_on.isoformat() if self.finished_on else None
+        return data
 
 
 def processing_clock(proposal: Proposal, calendar: WorkCalendar, today: date | None = None,
@@ -48,7 +54,9 @@ def processing_clock(proposal: Proposal, calendar: WorkCalendar, today: date | N
         total += calendar.working_days_between(started, today)
     rule = proposal.award_rule or {}
     limit = rule.get("processing_days") or default_limit
-    return Clock(total, limit, running, bool(limit and total > limit))
+    finished = proposal.state in FINISHED and bool(proposal.history)
+    return Clock(total, limit, running, bool(limit and total > limit), finished,
+                 local_day(proposal.history[-1].created_at) if finished else None)
 
 
 def clock_for(session, proposal: Proposal, calendar: WorkCalendar, today: date | None = None) -> Clock:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from workflow import vntime
 from workflow.catalog.models import AwardType
 from workflow.catalog.services import rule_set_for
+from workflow.dates import show_date
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import AwardRecord, Nominee
 from workflow.proposals.models import Proposal, Round
@@ -296,10 +297,10 @@ def _documents(proposal: Proposal, rule: dict) -> list[Check]:
 def _review_deadline(proposal: Proposal, deadline: dict, year: int) -> Check:
     due = date(year, deadline["month"], deadline["day"])
     if vntime.today() <= due:
-        return Check("review_deadline", PASS, _("The review must finish by %(date)s.", date=due.strftime("%d/%m/%Y")),
+        return Check("review_deadline", PASS, _("The review must finish by %(date)s.", date=show_date(due)),
                      hard=False)
     return Check("review_deadline", WARNING, _("The review deadline %(date)s has passed.",
-                                               date=due.strftime("%d/%m/%Y")), hard=False)
+                                               date=show_date(due)), hard=False)
 
 
 def _locale() -> str:

@@ -9,6 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from workflow.catalog.schema import NOTICE_DAYS_MAX
+from workflow.dates import show_date
 from workflow.proposals import eligibility
 from workflow.proposals.states import Context, GuardFailed
 
@@ -98,7 +99,7 @@ def notice_period(ctx: Context) -> bool:
 def notice_over(ctx: Context) -> bool:
     until = ctx.proposal.notice_until
     if until is not None and ctx.checks.today() <= until:
-        raise GuardFailed(_("The notice runs until %(date)s.", date=until.strftime("%d/%m/%Y")),
+        raise GuardFailed(_("The notice runs until %(date)s.", date=show_date(until)),
                           details={"notice_until": until.isoformat()})
     return True
 

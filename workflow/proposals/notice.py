@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from workflow import vntime
@@ -23,6 +23,17 @@ def notice_authority(session: Session, code: str) -> Authority:
     if authority is None:
         raise NotFound(_("Unknown authority: %(code)s.", code=code))
     return authority
+
+
+def notice_index(session: Session) -> list[tuple[Authority, int]]:
+    """Every authority in office with the number of proposals it has on notice (the public index,
+    linked from the sign-in page): those with notices first, then by name."""
+    counts = dict(session.execute(
+        select(Proposal.current_authority_id, func.count()).where(Proposal.state == "public_notice")
+        .group_by(Proposal.current_authority_id)).all())
+    today = vntime.today()
+    authorities = [a for a in session.scalars(select(Authority).order_by(Authority.name)) if a.active_on(today)]
+    return sorted(((a, counts.get(a.id, 0)) for a in authorities), key=lambda pair: pair[1] == 0)
 
 
 def public_notices(session: Session, authority: Authority) -> list[Proposal]:

@@ -25,6 +25,12 @@ def _reading() -> bool:
     return request.method != "POST"
 
 
+@bp.get("/")
+def index():
+    """Which authority has proposals on public notice (linked from the sign-in page)."""
+    return render_template("public/index.html", authorities=notice.notice_index(db.session))
+
+
 @bp.route("/<code>", methods=["GET", "POST"])
 @limiter.limit(objection_limit, exempt_when=_reading)
 def notices(code: str):

@@ -120,3 +120,20 @@ def linked_proposals(session: Session, proposal: Proposal) -> list[Proposal]:
     if proposal.linked_proposal_id is not None:
         clauses.append(Proposal.id == proposal.linked_proposal_id)
     return list(session.scalars(select(Proposal).where(or_(*clauses)).order_by(Proposal.id)))
+
+
+def authority_names(session: Session, codes) -> dict[str, str]:
+    """``{code: name}`` of the authorities named by code in history rows (a move up the tree)."""
+    codes = {c for c in codes if isinstance(c, str)}
+    if not codes:
+        return {}
+    return dict(session.execute(select(Authority.code, Authority.name).where(Authority.code.in_(codes))).all())
+
+
+def rule_set_name(session: Session, code: str | None) -> str | None:
+    """The title of a rule set (its period's law), for screens that would otherwise show the code."""
+    if not code:
+        return None
+    from workflow.catalog.models import RuleSet
+
+    return session.scalar(select(RuleSet.name).where(RuleSet.code == code)) or code

@@ -14,6 +14,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from workflow import vntime
+from workflow.dates import show_date
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db
 from workflow.org.models import Authority
@@ -91,7 +92,7 @@ def create():
             _field_errors(form, exc)
         else:
             flash(_("The round “%(title)s” is open: units can nominate until %(deadline)s.", title=round_.title,
-                    deadline=round_.nomination_deadline.strftime("%d/%m/%Y")), "success")
+                    deadline=show_date(round_.nomination_deadline)), "success")
             return redirect(url_for("rounds.index"))
     return render_template("rounds/form.html", form=form, round_=None)
 

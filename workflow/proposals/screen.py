@@ -4,17 +4,14 @@ award-type names, and how a refused action reads. No writes; the only query is t
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from workflow.dates import show_date, show_moment
 from workflow.errors import DomainError
 from workflow.proposals import choices
 from workflow.proposals.states import EVENT_LABELS, STATE_LABELS, state_label
 
-# Vietnam keeps UTC+7 all year (no daylight saving): timestamps are stored in UTC, shown local.
-VIETNAM = timezone(timedelta(hours=7), "ICT")
 OTHER_DOCUMENT = "other"
 
 STATE_STYLE = {
@@ -80,30 +77,10 @@ def award_names(session: Session, proposals) -> dict[int, str]:
     return names
 
 
-def vn_date(value) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
-
-
-def vn_iso_date(value) -> str:
-    """A date stored as ISO text (evidence JSON) in the dd/mm/yyyy form."""
-    try:
-        return vn_date(date.fromisoformat(str(value)))
-    except ValueError:
-        return str(value or "")
-
-
-def vn_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
-
-
 def screen_globals() -> dict:
     """Template context of the proposal and public-notice pages."""
     return {"STATE_LABELS": STATE_LABELS, "state_label": state_label, "EVENT_LABELS": HISTORY_LABELS,
             "STATE_STYLE": STATE_STYLE,
             "CHECK_STYLE": CHECK_STYLE, "CHECK_LABELS": CHECK_LABELS, "RULE_LABELS": RULE_LABELS,
             "KIND_LABELS": KIND_LABELS, "ROUND_KIND_LABELS": ROUND_KIND_LABELS, "FIELD_LABELS": FIELD_LABELS,
-            "vn_date": vn_date, "vn_iso_date": vn_iso_date, "vn_datetime": vn_datetime}
+            "vn_date": show_date, "vn_iso_date": show_date, "vn_datetime": show_moment}

@@ -308,6 +308,9 @@ def detail(proposal_id: int):
         can_see_objector=policies.can_see_objector(db.session, current_user, proposal),
         names=award_names(db.session, [proposal]), days_left=notice.days_left(proposal),
         lower_awards=_lower_awards(proposal), linked=_linked(proposal),
+        rule_set_name=queries.rule_set_name(db.session, report.get("rule_set")),
+        authority_names=queries.authority_names(
+            db.session, [(t.data or {}).get("to_authority") for t in proposal.history if isinstance(t.data, dict)]),
         newer_rule_set=services.newer_rule_set(db.session, proposal)
         if policies.can_screen(current_user, proposal) else None)
 
