@@ -94,7 +94,7 @@ def test_login_rate_limit_per_username(app, org):
 
 
 def test_login_rate_limit_per_ip(app, org):
-    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    app.config["TDKT_LOGIN_ADDRESS_RATE_LIMIT"] = "3 per minute"
     client = app.test_client()
     statuses = [client.post("/api/v1/auth/token", json={"username": f"user{i}", "password": "x"}).status_code
                 for i in range(4)]

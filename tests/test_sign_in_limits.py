@@ -40,6 +40,7 @@ def org(session):
 
 def test_failures_on_web_api_and_reauth_share_one_limit_per_username(app, org):
     app.config["LOGIN_RATE_LIMIT"] = "20 per minute"
+    app.config["TDKT_LOGIN_DELAY_AFTER"] = 0  # the window's count alone (the growing delay: below)
     desk = app.test_client()  # the chair's own browser, signed in before the attack
     assert web_login(desk, "chutich", f.PASSWORD, "10.0.0.1").status_code == 302
     attacker = app.test_client()
@@ -67,7 +68,7 @@ def test_failures_on_web_api_and_reauth_share_one_limit_per_username(app, org):
 
 
 def test_failures_from_one_address_are_limited_too(app, org):
-    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    app.config["TDKT_LOGIN_ADDRESS_RATE_LIMIT"] = "3 per minute"
     client = app.test_client()
     codes = [web_login(client, "thuky", "x", "10.2.0.1").status_code,
              api_login(client, "chutich", "x", "10.2.0.1").status_code,
@@ -167,7 +168,7 @@ def test_the_address_behind_a_trusted_proxy(database_url, tmp_path, session, hop
     f.commune_setup(session)
     app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40,
                       "BROKER_URL": "memory://", "RATELIMIT_STORAGE_URL": "memory://",
-                      "LOGIN_RATE_LIMIT": "2 per minute", "PROXY_HOPS": hops})
+                      "LOGIN_ADDRESS_RATE_LIMIT": "2 per minute", "PROXY_HOPS": hops})
     try:
         client = app.test_client()
         codes = [client.post("/api/v1/auth/token", json={"username": name, "password": "x"},

@@ -23,7 +23,10 @@ DEFAULTS: dict[str, object] = {
     "MAIL_FROM": "tdkt@localhost",
     "PUBLIC_URL": None,  # e.g. https://tdkt.example.gov.vn — links in e-mails
     "RATELIMIT_STORAGE_URL": None,  # default: memory://, or the broker when it is Redis
-    "LOGIN_RATE_LIMIT": "10 per minute",
+    "LOGIN_RATE_LIMIT": "10 per minute",  # failed sign-ins per username
+    "LOGIN_ADDRESS_RATE_LIMIT": None,  # failed sign-ins per address; default: ten times the above
+    "LOGIN_DELAY_AFTER": 5,  # failures in a row of one username before each next try waits 1, 2, 4 … s
+    "LOGIN_DELAY_MAX_SECONDS": 60,
     "OBJECTION_RATE_LIMIT": "5 per hour",
     "TOKEN_TTL_HOURS": 12,
     "FRESH_LOGIN_MINUTES": 15,
@@ -43,7 +46,7 @@ DEFAULTS: dict[str, object] = {
 
 INT_KEYS = {"TOKEN_TTL_HOURS", "FRESH_LOGIN_MINUTES", "SESSION_IDLE_MINUTES", "PROXY_HOPS", "UPLOAD_MAX_MB",
             "BEAT_SCAN_SECONDS", "PACKAGE_UNPACK_RATIO", "PACKAGE_UNPACK_MIN_MB", "PACKAGE_UNPACK_MAX_MB",
-            "PACKAGE_MAX_MEMBERS"}
+            "PACKAGE_MAX_MEMBERS", "LOGIN_DELAY_AFTER", "LOGIN_DELAY_MAX_SECONDS"}
 BOOL_KEYS = {"CELERY_ALWAYS_EAGER"}
 
 

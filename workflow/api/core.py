@@ -124,7 +124,10 @@ def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, a
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError):
     db.session.rollback()
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    response = error_response(exc.status, exc.code, exc.message, exc.details)
+    if exc.status == 429 and isinstance(exc.details.get("retry_after"), int):
+        response.headers["Retry-After"] = str(exc.details["retry_after"])
+    return response
 
 
 @bp.errorhandler(HTTPException)

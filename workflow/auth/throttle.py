@@ -2,13 +2,25 @@
 the web sign-in, the API token sign-in and the re-sign-in before signing a decision.
 
 The counters live in the rate-limit storage (memory, or Redis shared by every worker), in fixed
-windows of ``TDKT_LOGIN_RATE_LIMIT`` (e.g. ``10 per minute``). An attempt first reserves a slot on
-both counters — atomically, so concurrent guesses cannot slip past the limit — and a successful
-sign-in gives its slots back: only failures count.
+windows: ``TDKT_LOGIN_RATE_LIMIT`` per username (e.g. ``10 per minute``) and the more generous
+``TDKT_LOGIN_ADDRESS_RATE_LIMIT`` per address (a commune office, its council in the meeting room,
+signs in from one address behind the same NAT; by default ten times the username's). An attempt
+first reserves a slot on both counters — atomically, so concurrent guesses cannot slip past the
+limit — and a successful sign-in gives its slots back: only failures count, and a colleague's
+success never locks anybody out.
+
+On top, a username's run of failures makes it wait longer each time: after
+``TDKT_LOGIN_DELAY_AFTER`` failures in a row the next try must wait 1 s, then 2, 4, … up to
+``TDKT_LOGIN_DELAY_MAX_SECONDS`` (429 with ``retry_after``); a success ends the run, and a run
+forgotten after 15 minutes without a failure.
 """
 
 from __future__ import annotations
 
+import math
+import time
+
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from limits import RateLimitItem, parse
 from limits.strategies import FixedWindowRateLimiter
@@ -20,6 +32,12 @@ from workflow.extensions import limiter
 from workflow.org.models import User
 
 NAMESPACE = "sign-in-failures"
+STREAK_SECONDS = 15 * 60  # a run of failures is forgotten after this long without one
+
+
+def _now() -> float:
+    """Wall-clock seconds (shared by every worker through the storage; tests move it)."""
+    return time.time()
 
 
 class TooManyAttempts(DomainError):
@@ -42,20 +60,71 @@ def authenticate_throttled(session: Session, username: str, password: str, *, ad
     when the username's or the address's counter is spent; returns the user or None like
     ``authenticate``. A failure keeps its reserved slots, a success returns them.
     """
-    item = parse(limit)
-    strategy = FixedWindowRateLimiter(limiter.storage)
-    reserved: list[tuple[str, ...]] = []
-    for identifiers in ((NAMESPACE, "user", username_counter(username)), (NAMESPACE, "address", address or "-")):
+    name = username_counter(username)
+    storage = limiter.storage
+    wait = _delay_left(storage, name)
+    if wait > 0:
+        raise TooManyAttempts(_("Too many failed sign-ins for this account. Please wait %(seconds)d seconds "
+                                "before trying again.", seconds=wait), details={"retry_after": wait})
+    by_user = parse(limit)
+    by_address = parse(_setting("LOGIN_ADDRESS_RATE_LIMIT") or _ten_times(by_user))
+    strategy = FixedWindowRateLimiter(storage)
+    reserved: list[tuple[RateLimitItem, tuple[str, ...]]] = []
+    for item, identifiers in ((by_user, (NAMESPACE, "user", name)),
+                              (by_address, (NAMESPACE, "address", address or "-"))):
         if not strategy.hit(item, *identifiers):
-            _give_back(strategy, item, reserved)
+            _give_back(strategy, reserved)
             raise TooManyAttempts(_("Too many failed sign-ins. Please wait a minute before trying again."))
-        reserved.append(identifiers)
+        reserved.append((item, identifiers))
     user = authenticate(session, username, password)
     if user is not None:
-        _give_back(strategy, item, reserved)
+        _give_back(strategy, reserved)
+        storage.clear(_streak_key(name))
+    else:
+        _note_failure(storage, name)
     return user
 
 
-def _give_back(strategy: FixedWindowRateLimiter, item: RateLimitItem, reserved: list[tuple[str, ...]]) -> None:
-    for identifiers in reserved:
+def _setting(name: str):
+    return current_app.config.get(f"TDKT_{name}") if has_app_context() else None
+
+
+def _ten_times(item: RateLimitItem) -> str:
+    return f"{item.amount * 10} per {item.multiples} {item.GRANULARITY.name}"
+
+
+def _streak_key(name: str) -> str:
+    return f"{NAMESPACE}/streak/{name}"
+
+
+def _last_key(name: str) -> str:
+    return f"{NAMESPACE}/last/{name}"
+
+
+def delay_for(failures: int, after: int, cap: int) -> int:
+    """Seconds a username waits after ``failures`` failures in a row: none up to ``after``, then
+    1, 2, 4, … never more than ``cap``."""
+    if after <= 0 or failures < after:
+        return 0
+    return min(cap, 2 ** (failures - after))
+
+
+def _delay_left(storage, name: str) -> int:
+    after, cap = int(_setting("LOGIN_DELAY_AFTER") or 0), int(_setting("LOGIN_DELAY_MAX_SECONDS") or 60)
+    delay = delay_for(int(storage.get(_streak_key(name)) or 0), after, cap)
+    if not delay:
+        return 0
+    left = int(storage.get(_last_key(name)) or 0) + delay - _now()
+    return math.ceil(left) if left > 0 else 0
+
+
+def _note_failure(storage, name: str) -> None:
+    storage.incr(_streak_key(name), STREAK_SECONDS)
+    # the time of the last failure (the storage keeps counters: reset, then count up to it)
+    storage.clear(_last_key(name))
+    storage.incr(_last_key(name), STREAK_SECONDS, amount=int(_now()))
+
+
+def _give_back(strategy: FixedWindowRateLimiter, reserved: list[tuple[RateLimitItem, tuple[str, ...]]]) -> None:
+    for item, identifiers in reserved:
         strategy.storage.incr(item.key_for(*identifiers), item.get_expiry(), amount=-1)

@@ -6,7 +6,7 @@ import importlib
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -38,13 +38,24 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _too_many(exc: TooManyAttempts):
+    """The "too many attempts" page, saying how long to wait (and Retry-After when it is known)."""
+    from werkzeug.exceptions import TooManyRequests
+
+    error = TooManyRequests(description=exc.message)
+    error.tdkt_message = exc.message  # the page says it in the reader's language
+    if exc.details.get("retry_after"):
+        error.retry_after = exc.details["retry_after"]
+    raise error
+
+
 def check_password_or_429(username: str, password: str):
     """``check_password`` for the screens: the "too many attempts" page (429) when throttled."""
     try:
         user = check_password(username, password)
-    except TooManyAttempts:
+    except TooManyAttempts as exc:
         db.session.rollback()
-        abort(429)
+        _too_many(exc)
     db.session.commit()
     return user
 
@@ -88,9 +99,9 @@ def password():
             services.change_password(db.session, current_user, current_password=form.current_password.data,
                                      new_password=form.new_password.data, address=get_remote_address(),
                                      limit=current_app.config["LOGIN_RATE_LIMIT"])
-        except TooManyAttempts:
+        except TooManyAttempts as exc:
             db.session.rollback()
-            abort(429)
+            _too_many(exc)
         except Invalid as exc:
             db.session.rollback()
             for name, message in exc.details.items():
