@@ -28,9 +28,33 @@ def _children(pid: int) -> list[int]:
 
 def _serve(env: dict, port: int):
     """Start ``tdkt serve`` on ``port``; (the process, a function giving its output at the end)."""
+    # its own process group: whatever happens to the test, the whole group (serve, its worker and
+    # beat) is killed at the end — never a worker left behind consuming the broker
     serve = subprocess.Popen(TDKT + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
+                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     return serve, _drain(serve)
+
+
+def _kill_group(serve: subprocess.Popen) -> None:
+    """Kill every process left in serve's group (serve itself, a worker, beat), then reap serve."""
+    try:
+        os.killpg(serve.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    serve.wait(timeout=10)
+
+
+def _group_left(pgid: int) -> list[int]:
+    """Live processes still in the process group ``pgid``."""
+    left = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            left.append(int(stat.parent.name))
+    return left
 
 
 def _drain(process: subprocess.Popen):
@@ -93,10 +117,9 @@ def test_serve_runs_web_worker_and_beat_and_stops_them(tmp_path):
         serve.wait(timeout=30)
         time.sleep(0.5)
         assert not [c for c in children if _alive(c)], "worker or beat left running"
+        assert _group_left(serve.pid) == [], "a process of serve's group is still running"
     finally:
-        if serve.poll() is None:
-            serve.kill()
-        serve.wait(timeout=10)
+        _kill_group(serve)
         output = output_of()
     assert "celery" in output.lower()
 
@@ -129,10 +152,10 @@ def test_serve_creates_a_missing_instance_folder_so_beat_runs(tmp_path):
         # should beat die later all the same, serve stops loudly instead of serving on without it
         os.kill(children[1], signal.SIGKILL)
         assert serve.wait(timeout=30) == 1
+        time.sleep(0.5)
+        assert _group_left(serve.pid) == [], "the worker was left running"
     finally:
-        if serve.poll() is None:
-            serve.kill()
-        serve.wait(timeout=10)
+        _kill_group(serve)
         output = output_of()
     assert "No such file or directory" not in output, output[-2000:]
     assert "beat stopped unexpectedly" in output, output[-2000:]
