@@ -27,6 +27,7 @@ class RouteDoc:
     body: type[BaseModel] | None = None
     response: str = "object"
     tags: list[str] = field(default_factory=list)
+    status: int = 200  # the answer on success (201 created, 204 nothing to say)
 
 
 ROUTES: dict[str, RouteDoc] = {}
@@ -99,7 +100,7 @@ def parse_query_int(name: str, default, low: int, high: int):
 
 
 def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, auth: bool = True,
-          tags: tuple[str, ...] = ()) -> Callable:
+          tags: tuple[str, ...] = (), status: int = 200) -> Callable:
     """Register an API endpoint. The view receives ``user`` (when auth) and ``data`` (when body)."""
 
     def decorator(view: Callable) -> Callable:
@@ -115,7 +116,8 @@ def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, a
         endpoint = view.__name__
         bp.add_url_rule(rule, endpoint, wrapper, methods=list(methods))
         summary = (view.__doc__ or endpoint).strip().splitlines()[0]
-        ROUTES[f"{bp.name}.{endpoint}"] = RouteDoc(rule, list(methods), summary, auth, body, tags=list(tags))
+        ROUTES[f"{bp.name}.{endpoint}"] = RouteDoc(rule, list(methods), summary, auth, body, tags=list(tags),
+                                                   status=status)
         return wrapper
 
     return decorator

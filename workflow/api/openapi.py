@@ -28,6 +28,26 @@ def _path(rule: str) -> tuple[str, list[dict]]:
     return re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
 
 
+SUCCESS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}
+# every refusal the API gives, always as the Error body (workflow.api.core.error_response)
+ERRORS = {400: "Bad request", 401: "Not signed in, or the token expired", 403: "Not allowed for this role",
+          404: "Unknown, or outside the caller's scope", 405: "Method not allowed",
+          409: "Conflict with the current state", 413: "Too large", 415: "Unsupported media type",
+          422: "Invalid input (details name the fields)", 429: "Too many attempts",
+          503: "A service (the database) is unavailable"}
+
+
+def _responses(doc) -> dict:
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    responses: dict = {str(doc.status): {"description": SUCCESS.get(doc.status, "OK")}}
+    for status, description in ERRORS.items():
+        if status == 401 and not doc.auth:
+            continue
+        responses[str(status)] = {"description": description, **error}
+    responses["default"] = {"description": "Error", **error}
+    return responses
+
+
 def build_document(app) -> dict:
     paths: dict = {}
     components: dict = {"schemas": {"Error": ERROR_SCHEMA},
@@ -43,11 +63,7 @@ def build_document(app) -> dict:
                 "summary": doc.summary,
                 "tags": doc.tags,
                 "parameters": params,
-                "responses": {
-                    "200": {"description": "OK"},
-                    "default": {"description": "Error",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                },
+                "responses": _responses(doc),
             }
             if doc.auth:
                 operation["security"] = [{"bearer": []}]

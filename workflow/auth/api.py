@@ -56,7 +56,7 @@ def me(user):
     return jsonify(user_json(user))
 
 
-@route("/auth/logout", methods=["POST"], tags=("auth",))
+@route("/auth/logout", methods=["POST"], tags=("auth",), status=204)
 def logout(user):
     """Sign out: the calling token is revoked at once (other tokens of the user stay valid)."""
     services.revoke_token(db.session, g.api_token)

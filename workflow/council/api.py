@@ -66,7 +66,7 @@ def _aware(moment: datetime) -> datetime:
     return localize(moment)  # a time without zone is local time in Vietnam
 
 
-@route("/meetings", methods=["POST"], body=MeetingIn, tags=("council",))
+@route("/meetings", methods=["POST"], body=MeetingIn, tags=("council",), status=201)
 def create_meeting(user, data: MeetingIn):
     """Schedule a council meeting (secretary)."""
     meeting = services.create_meeting(db.session, user, authority_code=data.authority_code,
@@ -111,7 +111,7 @@ def open_vote(user, meeting_id: int):
     return jsonify(meeting_json(meeting, services.progress(db.session, meeting)))
 
 
-@route("/meetings/<int:meeting_id>/ballots", methods=["POST"], body=BallotIn, tags=("council",))
+@route("/meetings/<int:meeting_id>/ballots", methods=["POST"], body=BallotIn, tags=("council",), status=201)
 def cast_ballot(user, meeting_id: int, data: BallotIn):
     """Cast a secret ballot (council member present); 409 on a second ballot for an item."""
     progress = ballots.cast_ballot(db.session, user, meeting_id, [v.model_dump() for v in data.votes])

@@ -61,7 +61,7 @@ def _optional(model):
     return parse_body(model) if request.get_data().strip() else model()
 
 
-@route("/decisions", methods=["POST"], body=DecisionIn, tags=("decisions",))
+@route("/decisions", methods=["POST"], body=DecisionIn, tags=("decisions",), status=201)
 def create_decision(user, data: DecisionIn):
     """Draft a decision from recommended proposals within the authority's power (secretary)."""
     return jsonify(decision_json(services.create_decision(db.session, user, **data.model_dump()))), 201
@@ -83,7 +83,7 @@ def issue_decision(user, decision_id: int):
     return jsonify(decision_json(decision))
 
 
-@route("/submissions", methods=["POST"], body=SubmissionIn, tags=("decisions",))
+@route("/submissions", methods=["POST"], body=SubmissionIn, tags=("decisions",), status=201)
 def create_submission(user, data: SubmissionIn):
     """Draft a submission to the parent authority (secretary)."""
     return jsonify(submission_json(services.create_submission(db.session, user, **data.model_dump()))), 201
@@ -132,7 +132,7 @@ def export_package(user, submission_id: int):
     return send_download(content, "application/zip", filename)
 
 
-@route("/dossiers/import", methods=["POST"], tags=("decisions",))
+@route("/dossiers/import", methods=["POST"], tags=("decisions",), status=201)
 def import_dossier(user):
     """Import a dossier package (multipart ``file``) at the parent authority it is addressed to
     (secretary or higher reviewer there, or an admin of its scope): its proposals arrive in
@@ -161,14 +161,14 @@ def list_decisions(user):
     return jsonify({"items": [decision_json(d) for d in rows], "total": len(rows)})
 
 
-@route("/decisions/<int:decision_id>", methods=["DELETE"], tags=("decisions",))
+@route("/decisions/<int:decision_id>", methods=["DELETE"], tags=("decisions",), status=204)
 def discard_decision(user, decision_id: int):
     """Discard a draft decision (secretary)."""
     services.discard_decision(db.session, user, decision_id)
     return "", 204
 
 
-@route("/submissions/<int:submission_id>", methods=["DELETE"], tags=("decisions",))
+@route("/submissions/<int:submission_id>", methods=["DELETE"], tags=("decisions",), status=204)
 def discard_submission(user, submission_id: int):
     """Discard a draft submission (secretary)."""
     services.discard_submission(db.session, user, submission_id)

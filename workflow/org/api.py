@@ -94,7 +94,7 @@ class PastAwardIn(StrictBody):
     decision_date: HistoryDay | None = None
 
 
-@route("/authorities", methods=["POST"], body=AuthorityIn, tags=("organisation",))
+@route("/authorities", methods=["POST"], body=AuthorityIn, tags=("organisation",), status=201)
 def create_authority(user, data: AuthorityIn):
     """Create an authority (admin of the parent, or of the deployment)."""
     authority = services.create_authority(db.session, user, **data.model_dump())
@@ -123,14 +123,14 @@ def _authority_in_scope(user, code: str):
     return authority
 
 
-@route("/units", methods=["POST"], body=UnitIn, tags=("organisation",))
+@route("/units", methods=["POST"], body=UnitIn, tags=("organisation",), status=201)
 def create_unit(user, data: UnitIn):
     """Create a unit under an authority (admin)."""
     unit = services.create_unit(db.session, user, **data.model_dump())
     return jsonify(unit_json(unit)), 201
 
 
-@route("/users", methods=["POST"], body=UserIn, tags=("organisation",))
+@route("/users", methods=["POST"], body=UserIn, tags=("organisation",), status=201)
 def create_user(user, data: UserIn):
     """Create a user with roles scoped to authorities (and units for nominators)."""
     payload = data.model_dump()
@@ -164,7 +164,7 @@ def set_council(user, code: str, data: CouncilIn):
         {"username": s.user.username, "full_name": s.user.full_name, "position": s.position} for s in seats]})
 
 
-@route("/nominees", methods=["POST"], body=NomineeIn, tags=("nominees",))
+@route("/nominees", methods=["POST"], body=NomineeIn, tags=("nominees",), status=201)
 def create_nominee(user, data: NomineeIn):
     """Register a nominee (individual, collective or household)."""
     nominee = services.create_nominee(db.session, user, **data.model_dump())
@@ -183,7 +183,7 @@ def link_account(user, nominee_id: int, data: AccountLinkIn):
     return jsonify(nominee_json(services.link_account(db.session, user, nominee_id, data.username)))
 
 
-@route("/nominees/<int:nominee_id>/awards", methods=["POST"], body=PastAwardIn, tags=("nominees",))
+@route("/nominees/<int:nominee_id>/awards", methods=["POST"], body=PastAwardIn, tags=("nominees",), status=201)
 def add_past_award(user, nominee_id: int, data: PastAwardIn):
     """Enter a past award into the nominee's history (secretary)."""
     record = services.add_past_award(db.session, user, nominee_id, **data.model_dump())

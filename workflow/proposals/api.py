@@ -116,7 +116,7 @@ def _calendar() -> WorkCalendar:
     return WorkCalendar.load(db.session)
 
 
-@route("/rounds", methods=["POST"], body=RoundIn, tags=("proposals",))
+@route("/rounds", methods=["POST"], body=RoundIn, tags=("proposals",), status=201)
 def create_round(user, data: RoundIn):
     """Open a round (annual, campaign or ad hoc) at an authority (secretary)."""
     round_ = services.create_round(db.session, user, **data.model_dump())
@@ -147,7 +147,7 @@ def list_rounds(user):
     return jsonify([round_json(r) for r in queries.rounds_for(db.session, user)])
 
 
-@route("/proposals", methods=["POST"], body=ProposalIn, tags=("proposals",))
+@route("/proposals", methods=["POST"], body=ProposalIn, tags=("proposals",), status=201)
 def create_proposal(user, data: ProposalIn):
     """Create a draft proposal (nominator of the unit, or secretary)."""
     payload = data.model_dump(exclude={"evidence"})
@@ -228,7 +228,7 @@ def apply_rule_set(user, proposal_id: int, data: RuleSetChoiceIn):
     return jsonify(proposal_json(proposal, user, _calendar(), session=db.session))
 
 
-@route("/proposals/<int:proposal_id>/attachments", methods=["POST"], tags=("proposals",))
+@route("/proposals/<int:proposal_id>/attachments", methods=["POST"], tags=("proposals",), status=201)
 def upload_attachment(user, proposal_id: int):
     """Upload a document (multipart ``file`` and ``doc_type``): PDF, DOCX, JPEG or PNG up to 20 MB."""
     upload = request.files.get("file")
@@ -249,7 +249,7 @@ def download_attachment(user, attachment_id: int):
     return send_download(path, attachment.content_type, attachment.filename, no_store=False)
 
 
-@route("/proposals/<int:proposal_id>/paper-receipts", methods=["POST"], body=PaperIn, tags=("proposals",))
+@route("/proposals/<int:proposal_id>/paper-receipts", methods=["POST"], body=PaperIn, tags=("proposals",), status=201)
 def paper_received(user, proposal_id: int, data: PaperIn):
     """Tick that the paper copy of a required document was received (secretary)."""
     attachments.mark_paper_received(db.session, user, proposal_id, data.doc_type)
@@ -278,7 +278,7 @@ def objection_limit() -> str:
     return current_app.config["TDKT_OBJECTION_RATE_LIMIT"]
 
 
-@route("/public/notices/<code>/objections", methods=["POST"], body=ObjectionIn, auth=False, tags=("notice",))
+@route("/public/notices/<code>/objections", methods=["POST"], body=ObjectionIn, auth=False, tags=("notice",), status=201)
 @limiter.limit(objection_limit)
 def file_objection(code: str, data: ObjectionIn):
     """File an objection against a proposal on notice (no sign-in; rate-limited)."""
