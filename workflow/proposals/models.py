@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base, UTCDateTime, enum_check, utcnow
@@ -60,6 +60,8 @@ class Proposal(Base):
         CheckConstraint("state NOT IN ('under_review', 'public_notice', 'in_council', 'recommended', "
                         "'not_recommended', 'forwarded', 'awarded') OR rule_set_code IS NOT NULL",
                         name="rule_set"),
+        # lists sort newest first and cut a page (a top-N read of this index at wide scopes)
+        Index("ix_proposal_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +69,7 @@ class Proposal(Base):
     nominee_id: Mapped[int] = mapped_column(ForeignKey("nominee.id", ondelete="RESTRICT"), index=True)
     award_type_code: Mapped[str] = mapped_column(String(40))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
-    origin_authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"))
+    origin_authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"), index=True)
     current_authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"),
                                                       index=True)
     state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
@@ -106,6 +108,8 @@ class ProposalTransition(Base):
     """One fired event: the history a proposal keeps across levels."""
 
     __tablename__ = "proposal_transition"
+    # "handled at this authority" is one way into a reader's scope (proposals.queries.scope_clause)
+    __table_args__ = (Index("ix_proposal_transition_authority_id_proposal_id", "authority_id", "proposal_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)

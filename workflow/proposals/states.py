@@ -142,9 +142,14 @@ for _event, _sources, _dest, _guards in TRANSITIONS:
     machine.add_transition(_event, _sources, _dest, conditions=[_guard(g) for g in _guards])
 
 
+_ALLOWED = {state: tuple(e for e in EVENTS if any(state in sources for ev, sources, _d, _g in TRANSITIONS if ev == e))
+            for state in STATES}
+
+
 def allowed_events(state: str) -> list[str]:
-    """Events the machine accepts from ``state`` (before guards and policies)."""
-    return [e for e in EVENTS if any(state in sources for ev, sources, _d, _g in TRANSITIONS if ev == e)]
+    """Events the machine accepts from ``state`` (before guards and policies); worked out once
+    per state, since every row of a list asks."""
+    return list(_ALLOWED.get(state, ()))
 
 
 def fire(event: str, context: Context) -> str | None:
