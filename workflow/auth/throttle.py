@@ -9,8 +9,11 @@ sign-in gives its slots back: only failures count.
 
 from __future__ import annotations
 
+import logging
+
 from flask_babel import gettext as _
 from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.orm import Session
 
@@ -20,6 +23,8 @@ from workflow.extensions import limiter
 from workflow.org.models import User
 
 NAMESPACE = "sign-in-failures"
+log = logging.getLogger("workflow.auth")
+_FALLBACK = FixedWindowRateLimiter(MemoryStorage())  # while the shared storage is unreachable
 
 
 class TooManyAttempts(DomainError):
@@ -43,17 +48,36 @@ def authenticate_throttled(session: Session, username: str, password: str, *, ad
     ``authenticate``. A failure keeps its reserved slots, a success returns them.
     """
     item = parse(limit)
-    strategy = FixedWindowRateLimiter(limiter.storage)
+    counters = ((NAMESPACE, "user", username_counter(username)), (NAMESPACE, "address", address or "-"))
+    try:
+        strategy = FixedWindowRateLimiter(limiter.storage)
+        reserved = _reserve(strategy, item, counters)
+    except TooManyAttempts:
+        raise
+    except Exception:  # noqa: BLE001 — the shared storage (Redis) is unreachable
+        # sign-in keeps working, still limited: this process's own counters stand in until the
+        # storage answers again (each attempt tries it first)
+        log.warning("rate-limit storage unreachable: counting failed sign-ins in memory", exc_info=True)
+        strategy = _FALLBACK
+        reserved = _reserve(strategy, item, counters)
+    user = authenticate(session, username, password)
+    if user is not None:
+        try:
+            _give_back(strategy, item, reserved)
+        except Exception:  # noqa: BLE001 — the storage went away since: the slots expire with the window
+            log.warning("rate-limit storage unreachable: the sign-in's slots were not given back", exc_info=True)
+    return user
+
+
+def _reserve(strategy: FixedWindowRateLimiter, item: RateLimitItem, counters) -> list[tuple[str, ...]]:
+    """Take a slot on each counter, or give back those taken and refuse (429)."""
     reserved: list[tuple[str, ...]] = []
-    for identifiers in ((NAMESPACE, "user", username_counter(username)), (NAMESPACE, "address", address or "-")):
+    for identifiers in counters:
         if not strategy.hit(item, *identifiers):
             _give_back(strategy, item, reserved)
             raise TooManyAttempts(_("Too many failed sign-ins. Please wait a minute before trying again."))
         reserved.append(identifiers)
-    user = authenticate(session, username, password)
-    if user is not None:
-        _give_back(strategy, item, reserved)
-    return user
+    return reserved
 
 
 def _give_back(strategy: FixedWindowRateLimiter, item: RateLimitItem, reserved: list[tuple[str, ...]]) -> None:
