@@ -83,6 +83,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     _init_input_limits(app)
     db.init_app(app)
+    _init_session_end(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
@@ -159,6 +160,23 @@ def _engine_options(url: str) -> dict:
         # pragmas are set per connection in workflow.db; the timeout covers the driver's own lock wait
         return {"connect_args": {"timeout": 15, "check_same_thread": False}}
     return {"pool_pre_ping": True}
+
+
+def _init_session_end(app: Flask) -> None:
+    """End the request's session first (teardowns run last-registered first), forgiving a
+    connection that died after the answer was made: the ROLLBACK that releases it fails, and
+    Flask-SQLAlchemy's own teardown would turn an answered request into a bare 500."""
+
+    @app.teardown_appcontext
+    def _end_session(_exc):
+        try:
+            db.session.remove()
+        except SQLAlchemyError as error:
+            if not database_unavailable(error):
+                raise
+            logging.getLogger("workflow").warning("database connection lost after the request: %s",
+                                                  getattr(error, "orig", None) or error)
+            db.session.registry.clear()  # the connection is invalidated: the pool drops it
 
 
 def _ratelimit_options(url: str) -> dict:
