@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, make_response, render_template, request, session
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from workflow.config import PROJECT_ROOT, load_settings
+from workflow.db import RETRY_AFTER_SECONDS, database_unavailable, note_database_unavailable
 from workflow.extensions import babel, csrf, db, limiter, login_manager
 from workflow.headers import init_security_headers
 
@@ -51,6 +53,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings["DATABASE_URL"]),
         MAX_CONTENT_LENGTH=int(settings["UPLOAD_MAX_MB"]) * 1024 * 1024,
         RATELIMIT_STORAGE_URI=settings["RATELIMIT_STORAGE_URL"],
+        # Redis down: the limits go on in this process's memory (and back to Redis once it answers)
+        # instead of failing every limited request; a dead Redis answers within a second
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_STORAGE_OPTIONS=_ratelimit_options(settings["RATELIMIT_STORAGE_URL"]),
         RATELIMIT_HEADERS_ENABLED=True,
         LOGIN_RATE_LIMIT=settings["LOGIN_RATE_LIMIT"],
         TOKEN_TTL_HOURS=settings["TOKEN_TTL_HOURS"],
@@ -77,6 +83,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     _init_input_limits(app)
     db.init_app(app)
+    _init_session_end(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
@@ -155,6 +162,29 @@ def _engine_options(url: str) -> dict:
     return {"pool_pre_ping": True}
 
 
+def _init_session_end(app: Flask) -> None:
+    """End the request's session first (teardowns run last-registered first), forgiving a
+    connection that died after the answer was made: the ROLLBACK that releases it fails, and
+    Flask-SQLAlchemy's own teardown would turn an answered request into a bare 500."""
+
+    @app.teardown_appcontext
+    def _end_session(_exc):
+        try:
+            db.session.remove()
+        except SQLAlchemyError as error:
+            if not database_unavailable(error):
+                raise
+            logging.getLogger("workflow").warning("database connection lost after the request: %s",
+                                                  getattr(error, "orig", None) or error)
+            db.session.registry.clear()  # the connection is invalidated: the pool drops it
+
+
+def _ratelimit_options(url: str) -> dict:
+    if url.startswith(("redis://", "rediss://")):
+        return {"socket_connect_timeout": 1, "socket_timeout": 1}
+    return {}
+
+
 def _init_login(app: Flask) -> None:
     from workflow.auth.services import load_session_user
 
@@ -172,6 +202,17 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def database_unavailable_response(exc: BaseException):
+    """The API's answer while the database is unreachable: 503 ``database_unavailable``, to retry."""
+    from workflow.api.core import error_response
+
+    note_database_unavailable(exc)
+    response = error_response(503, "database_unavailable",
+                              _("The database is unavailable for a moment. Nothing was changed; please try again."))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -183,6 +224,20 @@ def _init_errors(app: Flask) -> None:
         code = exc.code or 500
         template = f"errors/{code}.html" if code in (403, 404, 429) else "errors/generic.html"
         return render_template(template, code=code, error=exc), code
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database(exc: SQLAlchemyError):
+        if not database_unavailable(exc):
+            return _unexpected(exc)
+        if wants_json():
+            return database_unavailable_response(exc)
+        # the page is drawn as for a visitor: the signed-in menu and the bell would ask the
+        # database again (and so would a user not yet loaded), and it is not there
+        g._login_user = login_manager.anonymous_user()
+        note_database_unavailable(exc)
+        response = make_response(render_template("errors/503.html", code=503, error=None), 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -45,6 +47,39 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+# --- the database gone ------------------------------------------------------------------------
+
+def is_disconnect(exc: BaseException) -> bool:
+    """The connection died under the statement (server restarted, backend terminated, network):
+    SQLAlchemy has invalidated it, and a pre-pinged checkout will give the next request a new one.
+    Never a conflict to report as such: the caller re-raises it."""
+    return bool(getattr(exc, "connection_invalidated", False))
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Is ``exc`` the database being unreachable or gone for a moment (answered 503, try again),
+    rather than a bug (500)? A lost connection, a refused or failed connect, a pool exhausted
+    past its timeout, a lock wait given up (SQLite busy)."""
+    return isinstance(exc, OperationalError | PoolTimeout) or (isinstance(exc, SQLAlchemyError) and is_disconnect(exc))
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def note_database_unavailable(exc: BaseException) -> None:
+    """Log the outage in one line (no stack: it is not a bug) and drop what the request's session
+    held; the rollback of a dead connection only releases it."""
+    import logging
+
+    from workflow.extensions import db
+
+    logging.getLogger("workflow").warning("database unavailable: %s", getattr(exc, "orig", None) or exc)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # nothing more to release
+        logging.getLogger("workflow").debug("rollback after the outage failed", exc_info=True)
 
 
 # --- side effects after commit ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from workflow.errors import DomainError, Forbidden, Invalid, Unauthorized
@@ -138,6 +139,18 @@ def _http_error(exc: HTTPException):
     codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
              405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "rate_limited"}
     return error_response(exc.code or 500, codes.get(exc.code, "http_error"), exc.description or exc.name)
+
+
+@bp.errorhandler(SQLAlchemyError)
+def _database_error(exc: SQLAlchemyError):
+    """The database gone for a moment (a lost connection, a restart): 503 ``database_unavailable``,
+    the request changed nothing. Any other database error is a bug: 500."""
+    from workflow import database_unavailable_response
+    from workflow.db import database_unavailable
+
+    if database_unavailable(exc):
+        return database_unavailable_response(exc)
+    return _unexpected(exc)
 
 
 @bp.errorhandler(Exception)

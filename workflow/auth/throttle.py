@@ -17,12 +17,14 @@ forgotten after 15 minutes without a failure.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,8 @@ from workflow.org.models import User
 
 NAMESPACE = "sign-in-failures"
 STREAK_SECONDS = 15 * 60  # a run of failures is forgotten after this long without one
+log = logging.getLogger("workflow.auth")
+_FALLBACK = FixedWindowRateLimiter(MemoryStorage())  # this process's own counters while the shared storage is away
 
 
 def _now() -> float:
@@ -61,28 +65,52 @@ def authenticate_throttled(session: Session, username: str, password: str, *, ad
     ``authenticate``. A failure keeps its reserved slots, a success returns them.
     """
     name = username_counter(username)
-    storage = limiter.storage
+    by_user = parse(limit)
+    by_address = parse(_setting("LOGIN_ADDRESS_RATE_LIMIT") or _ten_times(by_user))
+    counters = ((by_user, (NAMESPACE, "user", name)), (by_address, (NAMESPACE, "address", address or "-")))
+    try:
+        storage = limiter.storage
+        _check_delay(storage, name)
+        strategy = FixedWindowRateLimiter(storage)
+        reserved = _reserve(strategy, counters)
+    except TooManyAttempts:
+        raise
+    except Exception:  # noqa: BLE001 — the shared storage (Redis) is unreachable
+        # sign-in keeps working, still limited: this process's own counters stand in until the
+        # storage answers again (each attempt tries it first)
+        log.warning("rate-limit storage unreachable: counting failed sign-ins in memory", exc_info=True)
+        strategy = _FALLBACK
+        storage = strategy.storage
+        _check_delay(storage, name)
+        reserved = _reserve(strategy, counters)
+    user = authenticate(session, username, password)
+    try:
+        if user is not None:
+            _give_back(strategy, reserved)
+            storage.clear(_streak_key(name))
+        else:
+            _note_failure(storage, name)
+    except Exception:  # noqa: BLE001 — the storage went away since: the slots expire with the window
+        log.warning("rate-limit storage unreachable: the sign-in's counters were not updated", exc_info=True)
+    return user
+
+
+def _check_delay(storage, name: str) -> None:
     wait = _delay_left(storage, name)
     if wait > 0:
         raise TooManyAttempts(_("Too many failed sign-ins for this account. Please wait %(seconds)d seconds "
                                 "before trying again.", seconds=wait), details={"retry_after": wait})
-    by_user = parse(limit)
-    by_address = parse(_setting("LOGIN_ADDRESS_RATE_LIMIT") or _ten_times(by_user))
-    strategy = FixedWindowRateLimiter(storage)
+
+
+def _reserve(strategy: FixedWindowRateLimiter, counters) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+    """Take a slot on each counter, or give back those taken and refuse (429)."""
     reserved: list[tuple[RateLimitItem, tuple[str, ...]]] = []
-    for item, identifiers in ((by_user, (NAMESPACE, "user", name)),
-                              (by_address, (NAMESPACE, "address", address or "-"))):
+    for item, identifiers in counters:
         if not strategy.hit(item, *identifiers):
             _give_back(strategy, reserved)
             raise TooManyAttempts(_("Too many failed sign-ins. Please wait a minute before trying again."))
         reserved.append((item, identifiers))
-    user = authenticate(session, username, password)
-    if user is not None:
-        _give_back(strategy, reserved)
-        storage.clear(_streak_key(name))
-    else:
-        _note_failure(storage, name)
-    return user
+    return reserved
 
 
 def _setting(name: str):

@@ -16,6 +16,7 @@ from workflow.audit import services as audit
 from workflow.council import policies, sealing
 from workflow.council.models import AgendaItem, BallotReceipt, BallotTally, Meeting, SealedBallot
 from workflow.council.services import claim_meeting, get_meeting, meeting_for, progress, require_status, seats
+from workflow.db import is_disconnect
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 
 
@@ -52,6 +53,8 @@ def cast_ballot(session: Session, actor, meeting_id: int, votes: list[dict]) -> 
         session.rollback()
         raise Conflict(_("You have already voted on this item."), code="already_voted") from exc
     except OperationalError as exc:
+        if is_disconnect(exc):  # the database went away: a 503 for the error handler, not a busy box
+            raise
         # a lock wait gave up (SQLite busy, PostgreSQL lock timeout or deadlock): nothing was stored
         session.rollback()
         raise Conflict(_("The ballot box is busy; nothing was recorded. Please cast your ballot again."),

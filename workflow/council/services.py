@@ -31,7 +31,7 @@ from workflow.council.models import (
 )
 from workflow.council.tally import count_sealed_ballots, tally_meeting
 from workflow.dates import show_date
-from workflow.db import utcnow
+from workflow.db import is_disconnect, utcnow
 from workflow.errors import Conflict, Forbidden, NotFound, field_error
 from workflow.org.models import CouncilMember, Nominee, RoleAssignment, User
 from workflow.org.services import authority_by_code
@@ -110,6 +110,8 @@ def claim_meeting(session: Session, meeting_id: int, status: str) -> Iterator[Me
                                   .values(lock_version=Meeting.lock_version + 1)
                                   .execution_options(synchronize_session=False)).rowcount
     except OperationalError as exc:  # SQLite: another operation held the lock past the timeout
+        if is_disconnect(exc):  # the database went away: a 503 for the error handler, not a conflict
+            raise
         session.rollback()
         raise Conflict(_("The meeting is busy; nothing was recorded. Please try again."), code="busy") from exc
     if claimed != 1:

@@ -20,7 +20,7 @@ from workflow import vntime
 from workflow.audit import services as audit
 from workflow.cash import services as cash
 from workflow.dates import show_date
-from workflow.db import utcnow
+from workflow.db import is_disconnect, utcnow
 from workflow.decisions import policies
 from workflow.decisions.models import (
     Decision,
@@ -180,6 +180,8 @@ def create_decision(session: Session, actor, *, authority_code: str, award_type_
     try:
         session.flush()
     except (IntegrityError, OperationalError) as exc:  # OperationalError: SQLite's lock, same race
+        if is_disconnect(exc):  # the database went away: a 503 for the error handler, not a conflict
+            raise
         # a concurrent draft took a proposal between the check above and this insert: the unique
         # key on decision_item.proposal_id keeps a proposal in one decision, this draft loses
         session.rollback()

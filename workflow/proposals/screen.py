@@ -4,6 +4,7 @@ award-type names, and how a refused action reads. No writes; the only query is t
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -59,6 +60,9 @@ def error_text(exc: DomainError) -> str:
             continue
         if value.strip() and value not in exc.message and value not in extra:
             extra.append(value)
+    if exc.code == "conflict" and (exc.details or {}).get("state") in STATE_LABELS:
+        # a stale page or a second click: say where the proposal stands now
+        extra.append(_("The proposal is now “%(state)s”.", state=state_label(exc.details["state"])))
     return " ".join([exc.message, *extra])
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from workflow import vntime
 from workflow.audit import services as audit
-from workflow.db import utcnow
+from workflow.db import is_disconnect, utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import Authority, AwardRecord, RoleAssignment, Unit
@@ -310,6 +310,8 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
             Proposal.id == proposal.id, Proposal.state == old_state, Proposal.version == old_version,
         ).values(**values).execution_options(synchronize_session=False)).rowcount
     except OperationalError as exc:  # SQLite: the other writer holds the lock past the timeout
+        if is_disconnect(exc):  # the database went away: a 503 for the error handler, not a conflict
+            raise
         session.rollback()
         raise _conflict(session, proposal_id, _("Someone else changed this proposal just now.")) from exc
     if claimed != 1:
