@@ -201,6 +201,7 @@ def test_error_pages_are_translated_and_never_show_a_trace(app):
 
 
 def test_rate_limited_login_shows_the_translated_page(app):
+    app.config["TDKT_LOGIN_DELAY_AFTER"] = 0  # the window's limit (the growing delay has its own tests)
     client = app.test_client()
     page = client.get("/dang-nhap").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -211,3 +212,14 @@ def test_rate_limited_login_shows_the_translated_page(app):
     assert statuses[-1] == 429
     body = client.post("/dang-nhap", data=form).get_data(as_text=True)
     assert "Quá nhiều lần thử" in body and "Traceback" not in body
+
+
+def test_the_catalogues_hold_no_merge_leftovers():
+    """A merge conflict left in a .po file compiles with warnings and silently drops messages."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "workflow" / "translations"
+    for po in folder.glob("*/LC_MESSAGES/messages.po"):
+        lines = po.read_text(encoding="utf-8").splitlines()
+        bad = [n for n, line in enumerate(lines, 1) if line.startswith(("<<<<<<<", ">>>>>>>", "======="))]
+        assert bad == [], f"{po}: merge markers on lines {bad}"
