@@ -5,6 +5,7 @@ menu, and the public notice lists one click from the sign-in page."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -100,3 +101,25 @@ def test_the_sign_in_page_leads_to_the_public_notice_lists(app, client, w, sessi
     html = index.get_data(as_text=True)
     assert org["commune"].name in html and f'href="/cong-khai/{org["commune"].code}"' in html
     assert html.index(org["commune"].name) < html.index(org["district"].name)  # the one with notices first
+
+
+def test_long_lists_are_paged_with_their_total(app, w, session):
+    """No silent cut: 120 proposals make three pages of 50, every one reachable, the total shown."""
+    org = w.org
+    round_ = session.get(Round, w.round["id"])
+    made = [rows.proposal_in_state(session, round_=round_, unit=org["hamlet"], state="submitted").id
+            for _ in range(120)]
+    session.commit()
+    browser = web(app, "secretary", w)
+    seen: set[int] = set()
+    for page in (1, 2, 3):
+        html = browser.get(f"/ho-so/?page={page}").get_data(as_text=True)
+        ids = {int(i) for i in re.findall(r'data-testid="proposal-(\d+)"', html)}
+        assert len(ids) == (50 if page < 3 else 20)
+        seen |= ids
+        assert f"Trang {page} / 3 · tổng cộng 120" in html
+    assert seen == set(made)
+    assert 'rel="next"' not in browser.get("/ho-so/?page=3").get_data(as_text=True)
+    # the hamlet head's own list pages the same way
+    mine = web(app, "nominator", w).get("/ho-so/don-vi?page=2").get_data(as_text=True)
+    assert "Trang 2 / 3" in mine

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, false, func, or_, select, union_all
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from workflow.org.models import Authority, Nominee, Unit
 from workflow.org.policies import scope_authority_ids, subtree_ids
@@ -71,8 +71,10 @@ def is_visible(session: Session, user, proposal_id: int) -> bool:
 
 
 def list_proposals(session: Session, user, *, state=None, year=None, award_type=None, unit=None,
-                   authority=None, q=None, round_id=None, page: int = 1, per_page: int = 50):
-    """(items, total) for the filters, newest first."""
+                   authority=None, q=None, round_id=None, page: int = 1, per_page: int = 50,
+                   with_history: bool = False):
+    """(items, total) for the filters, newest first; ``with_history`` loads each row's history
+    with the page (one more select, not one per row: the inbox's processing clocks read it)."""
     query = select(Proposal)
     clause = scope_clause(session, user)
     if clause is not None:
@@ -85,8 +87,9 @@ def list_proposals(session: Session, user, *, state=None, year=None, award_type=
         query = query.where(Proposal.round_id == int(round_id))
     if award_type:
         query = query.where(Proposal.award_type_code == award_type)
-    if unit:
-        query = query.where(Proposal.unit_id.in_(select(Unit.id).where(Unit.code == unit)))
+    if unit:  # a code, or several (a nominator of more than one unit)
+        codes = [unit] if isinstance(unit, str) else list(unit)
+        query = query.where(Proposal.unit_id.in_(select(Unit.id).where(Unit.code.in_(codes))))
     if authority:
         query = query.where(Proposal.current_authority_id.in_(select(Authority.id).where(Authority.code == authority)))
     if q:
@@ -103,7 +106,8 @@ def list_proposals(session: Session, user, *, state=None, year=None, award_type=
     items = list(session.scalars(
         select(Proposal).where(Proposal.id.in_(ids))
         .options(joinedload(Proposal.nominee), joinedload(Proposal.unit), joinedload(Proposal.round),
-                 joinedload(Proposal.current_authority), joinedload(Proposal.origin_authority))
+                 joinedload(Proposal.current_authority), joinedload(Proposal.origin_authority),
+                 *([selectinload(Proposal.history)] if with_history else []))
         .order_by(*order))) if ids else []
     return items, total
 

@@ -40,7 +40,8 @@ from workflow.views import nav_item
 bp = Blueprint("proposals", __name__, url_prefix="/ho-so")
 bp.context_processor(screen_globals)
 
-LIST_LIMIT = 200  # rows on one list page; the search narrows the rest
+LIST_LIMIT = 200  # rows of the inbox's screening states (the longest wait first)
+PER_PAGE = 50  # rows on one page of a proposal list; the pager leads to the rest
 SCREENING = ("submitted", "under_review", "public_notice", "returned")
 
 nav_item("proposals.mine", _l("My unit's proposals"), roles=("nominator",), order=20)
@@ -72,6 +73,14 @@ def _search() -> str:
     return (request.args.get("q") or "").strip()[:100]
 
 
+def _page() -> int:
+    return max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PER_PAGE))
+
+
 # --- lists ----------------------------------------------------------------------------------------
 
 @bp.get("/don-vi")
@@ -81,13 +90,12 @@ def mine():
     units = [r.unit for r in current_user.roles if r.role == "nominator" and r.unit is not None]
     if not units:
         return redirect(url_for(".index"))
-    q, items, total = _search(), [], 0
-    for unit in units:
-        found, count = queries.list_proposals(db.session, current_user, unit=unit.code, q=q, per_page=LIST_LIMIT)
-        items += found
-        total += count
+    q, page = _search(), _page()
+    # one list over every unit the user nominates for, paged
+    items, total = queries.list_proposals(db.session, current_user, unit=[u.code for u in units], q=q, page=page,
+                                          per_page=PER_PAGE)
     return render_template("proposals/list.html", title=_("My unit's proposals"), units=units, q=q,
-                           groups=_grouped(items), total=total, shown=len(items),
+                           groups=_grouped(items), total=total, page=page, pages=_pages(total),
                            names=award_names(db.session, items), can_create=True, endpoint=".mine")
 
 
@@ -98,11 +106,12 @@ def index():
     q, state = _search(), request.args.get("state") or None
     if state not in STATES:
         state = None
-    items, total = queries.list_proposals(db.session, current_user, q=q, state=state, per_page=LIST_LIMIT)
+    page = _page()
+    items, total = queries.list_proposals(db.session, current_user, q=q, state=state, page=page, per_page=PER_PAGE)
     counts = queries.counts_by_state(db.session, current_user)
     can_create = any(r.role in ("nominator", "secretary") for r in current_user.roles)
     return render_template("proposals/list.html", title=_("All proposals"), q=q, state=state, counts=counts,
-                           groups=_grouped(items), total=total, shown=len(items),
+                           groups=_grouped(items), total=total, page=page, pages=_pages(total),
                            names=award_names(db.session, items), can_create=can_create, endpoint=".index")
 
 
@@ -120,7 +129,8 @@ def inbox():
     for authority in authorities:
         in_force = choices.rules_in_force(db.session, authority)
         items, _total = queries.list_proposals(db.session, current_user, state=",".join(SCREENING),
-                                               authority=authority.code, q=q, per_page=LIST_LIMIT)
+                                               authority=authority.code, q=q, per_page=LIST_LIMIT,
+                                               with_history=True)
         for proposal in items:
             rule = choices.rule_of(proposal, in_force) or {}
             clock = processing_clock(proposal, calendar, default_limit=rule.get("processing_days"))
