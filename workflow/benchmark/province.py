@@ -28,6 +28,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from workflow import vntime
+from workflow.auth.services import hash_password
 from workflow.catalog.services import rule_set_for
 from workflow.council.sealing import meeting_key, seal
 from workflow.db import Base
@@ -158,9 +159,6 @@ def build(session: Session, proposals: int, *, secret_key: str, today: date | No
     now = _at(today, 8)
     communes = max(1, round(proposals / PER_COMMUNE))
     out = _Writer(session)
-    t = Base.metadata.tables
-    from workflow.auth.services import hash_password
-
     password_hash = hash_password(PASSWORD)  # one argon2 hash for every bench user: a real sign-in cost
 
     # --- the tree, units, users, roles, councils (small: written first) -----------------------------------
@@ -220,7 +218,6 @@ def build(session: Session, proposals: int, *, secret_key: str, today: date | No
     out.write("role_assignment", roles)
     out.write("council_member", seats)
     names = {u["id"]: u["username"] for u in users}
-    del units, users, roles, seats
 
     # --- the rules each year's proposals were submitted under ---------------------------------------------
     commune0 = session.get(Authority, 100)
