@@ -34,6 +34,21 @@ test: $(STAMP)
 	$(BIN)/pybabel compile -d workflow/translations >/dev/null
 	$(BIN)/pytest
 
+## make bench: the HTTP benchmark (tdkt bench http): 10,000 and 100,000 proposals on SQLite, and on
+## PostgreSQL (TDKT_BENCH_DATABASE_URL, else the local `bench` database when it answers); prints a table
+## and writes BENCH_OUT (default bench/results.json). QUICK=1: 10,000 on SQLite only, shorter runs
+## (under 5 minutes). SIZES=1000000 for the big one; DATABASES=sqlite,postgresql to choose.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/pybabel compile -d workflow/translations >/dev/null
+	$(BIN)/tdkt bench http $(if $(QUICK),--quick) $(if $(SIZES),--sizes $(SIZES)) \
+		$(if $(DATABASES),--databases $(DATABASES)) $(if $(DURATION),--duration $(DURATION)) \
+		--out $(or $(BENCH_OUT),bench/results.json)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 

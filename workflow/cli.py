@@ -275,6 +275,46 @@ def bench_reminders(proposals: int, due: int, waiting: int | None, scaling: bool
         click.echo(figures.line())
 
 
+@bench_group.command("http")
+@click.option("--sizes", default="10000,100000", show_default=True, help="proposals per dataset, comma-separated")
+@click.option("--databases", default=None,
+              help="sqlite,postgresql (default: sqlite, and postgresql when TDKT_BENCH_DATABASE_URL is set or "
+                   "the local bench database answers)")
+@click.option("--quick", is_flag=True, help="10,000 proposals on SQLite, shorter runs (under 5 minutes)")
+@click.option("--duration", default=None, type=float, help="seconds of load per endpoint (default 8; quick 4)")
+@click.option("--out", "out_path", default=None, help="the JSON file (default: $BENCH_OUT or bench/results.json)")
+def bench_http(sizes: str, databases: str | None, quick: bool, duration: float | None, out_path: str | None) -> None:
+    """Requests per second, p50/p95 and SQL statements of the main endpoints over a province-sized
+    dataset, served by gunicorn and loaded by locust; memory of a web and a Celery worker."""
+    from workflow.benchmark import http
+
+    pg_url = os.environ.get("TDKT_BENCH_DATABASE_URL") or http.DEFAULT_PG
+    if quick:
+        size_list, database_list = [10000], ["sqlite"]
+    else:
+        try:
+            size_list = [int(s.replace("_", "")) for s in sizes.split(",") if s.strip()]
+        except ValueError as exc:
+            raise click.BadParameter(f"not a list of numbers: {sizes}", param_hint="--sizes") from exc
+        if databases:
+            database_list = [d.strip() for d in databases.split(",") if d.strip()]
+        else:
+            database_list = ["sqlite"]
+            if os.environ.get("TDKT_BENCH_DATABASE_URL") or http.postgres_reachable(pg_url):
+                database_list.append("postgresql")
+            else:
+                click.echo(f"PostgreSQL not reachable at {pg_url}: SQLite only")
+    unknown = set(database_list) - {"sqlite", "postgresql"}
+    if unknown:
+        raise click.BadParameter(f"unknown: {', '.join(sorted(unknown))}", param_hint="--databases")
+    duration = duration if duration is not None else (4.0 if quick else 8.0)
+    out = Path(out_path or os.environ.get("BENCH_OUT") or "bench/results.json")
+    result = http.matrix(size_list, database_list, duration, pg_url, out, echo=click.echo)
+    click.echo("")
+    click.echo(http.table(result["runs"]))
+    click.echo(f"\nJSON written to {out}")
+
+
 # --- worker -------------------------------------------------------------------------------------
 
 @main.group("worker")

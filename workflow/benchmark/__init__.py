@@ -1,0 +1,1 @@
+"""``tdkt bench http``: a province-sized dataset, served by gunicorn, loaded by locust (commands, not tests)."""
