@@ -48,6 +48,8 @@ def scope_clause(session: Session, user):
                      .where(Submission.to_authority_id.in_(ids), Submission.status == "sent")]
         for authority in session.scalars(select(Authority).where(Authority.id.in_(ids))):
             below = subtree_ids(session, authority.id)
+            if set(below) <= ids:  # a commune: what it decides comes from itself, read above already
+                continue
             codes = select(AwardType.code).where(AwardType.deciding_level == authority.kind)
             branches.append(select(Proposal.id).where(Proposal.state != "draft", Proposal.award_type_code.in_(codes),
                                                       Proposal.origin_authority_id.in_(below)))
@@ -96,13 +98,17 @@ def list_proposals(session: Session, user, *, state=None, year=None, award_type=
         like = f"%{q.strip()}%"
         query = query.where(Proposal.nominee_id.in_(select(Nominee.id).where(
             or_(Nominee.name.ilike(like), and_(Nominee.head_name.is_not(None), Nominee.head_name.ilike(like))))))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    # the page's ids first (the scope's indexes, then a top-N sort), then those rows with their
-    # nominee, unit, round and authorities in one select: joined into the first query, the
-    # planner would join the whole table before cutting the page
+    # the page's ids and the total in one select (count(*) over the whole filtered set, before the
+    # limit), then those rows with their nominee, unit, round and authorities in one more: joined
+    # into the first, the planner would join the whole table before cutting the page
     order = (Proposal.updated_at.desc(), Proposal.id.desc())
-    ids = list(session.scalars(query.with_only_columns(Proposal.id).order_by(*order)
-                               .limit(per_page).offset((page - 1) * per_page)))
+    found = session.execute(query.with_only_columns(Proposal.id, func.count().over()).order_by(*order)
+                            .limit(per_page).offset((page - 1) * per_page)).all()
+    ids = [row[0] for row in found]
+    if found:
+        total = found[0][1]
+    else:  # past the last page (or nothing at all): the count alone
+        total = session.scalar(select(func.count()).select_from(query.with_only_columns(Proposal.id).subquery())) or 0
     items = list(session.scalars(
         select(Proposal).where(Proposal.id.in_(ids))
         .options(joinedload(Proposal.nominee), joinedload(Proposal.unit), joinedload(Proposal.round),
