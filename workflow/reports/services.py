@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session, aliased
 
 from workflow.errors import NotFound
-from workflow.org.models import Authority
+from workflow.org.models import Authority, Nominee
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.reports import policies
 
@@ -32,41 +32,54 @@ def annual_report(session: Session, actor, authority_code: str, year: int) -> di
     authority = session.scalar(select(Authority).where(Authority.code == authority_code))
     if authority is None or not policies.can_read_report(session, actor, authority):
         raise NotFound(_("Unknown authority: %(code)s.", code=authority_code))
+    # only the columns the counts need, never whole rows: a province's year is tens of thousands
+    # of proposals, and each row's rule snapshot is a JSON document (EXPLAIN + profile, issue 12)
+    deciding_level = Proposal.award_rule["deciding_level"].as_string()
+    holder = aliased(Authority)
     forwarded = session.execute(
-        select(ProposalTransition, Proposal).join(Proposal, ProposalTransition.proposal_id == Proposal.id)
+        select(Proposal.id, Proposal.state, Proposal.award_type_code, Nominee.kind, deciding_level,
+               Proposal.current_authority_id, holder.kind, ProposalTransition.data)
+        .join(Proposal, ProposalTransition.proposal_id == Proposal.id)
         .join(Round, Proposal.round_id == Round.id)
+        .join(Nominee, Proposal.nominee_id == Nominee.id)
+        .join(holder, Proposal.current_authority_id == holder.id)
         .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == "forward",
-               Round.year == year).options(selectinload(Proposal.nominee))).all()
+               Round.year == year, Proposal.state.not_in(NOT_COUNTED))
+        .order_by(ProposalTransition.id)).all()
     proposed: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     seen = set()
     parent_kind = authority.parent.kind if authority.parent else None
-    for transition, proposal in forwarded:
-        if proposal.state in NOT_COUNTED or proposal.id in seen:
+    targets: dict[str, str | None] = {}
+    for pid, _state, award, kind, deciding, current_id, current_kind, data in forwarded:
+        if pid in seen:
             continue
-        seen.add(proposal.id)
+        seen.add(pid)
         # the level that DECIDES the award type (the reference report's 4.1: a Bằng khen tỉnh is
         # "đề nghị cấp tỉnh" even when it went through the district); the rule snapshot says it
-        deciding = (proposal.award_rule or {}).get("deciding_level")
         if deciding:
-            proposed[deciding][proposal.award_type_code][proposal.nominee.kind] += 1
+            proposed[deciding][award][kind] += 1
             continue
         level = parent_kind or "unknown"
-        if transition.data.get("to_authority"):
-            target = session.scalar(select(Authority).where(Authority.code == transition.data["to_authority"]))
-            level = target.kind if target else level
-        if proposal.current_authority_id != authority.id:
+        code = (data or {}).get("to_authority") if isinstance(data, dict) else None
+        if code:
+            if code not in targets:
+                targets[code] = session.scalar(select(Authority.kind).where(Authority.code == code))
+            level = targets[code] or level
+        if current_id != authority.id:
             # forwarded on in the system (district → province): it counts under the level that holds it
-            level = proposal.current_authority.kind
-        proposed[level][proposal.award_type_code][proposal.nominee.kind] += 1
+            level = current_kind
+        proposed[level][award][kind] += 1
     decided = session.execute(
-        select(ProposalTransition, Proposal).join(Proposal, ProposalTransition.proposal_id == Proposal.id)
+        select(Proposal.award_type_code, Nominee.kind, func.count(distinct(Proposal.id)))
+        .join(ProposalTransition, ProposalTransition.proposal_id == Proposal.id)
         .join(Round, Proposal.round_id == Round.id)
+        .join(Nominee, Proposal.nominee_id == Nominee.id)
         .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == "decide",
-               Round.year == year).options(selectinload(Proposal.nominee))).all()
+               Round.year == year, Proposal.state == "awarded")
+        .group_by(Proposal.award_type_code, Nominee.kind)).all()
     awarded: dict = defaultdict(lambda: defaultdict(int))
-    for _transition, proposal in decided:
-        if proposal.state == "awarded":
-            awarded[proposal.award_type_code][proposal.nominee.kind] += 1
+    for award, kind, count in decided:
+        awarded[award][kind] += count
     return {
         "authority": authority.code,
         "authority_name": authority.name,
