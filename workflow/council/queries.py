@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.council.models import AgendaItem, BallotReceipt, Meeting
 from workflow.org.models import CouncilMember
@@ -66,16 +67,21 @@ class BallotLine:
 def load_agenda(session: Session, meeting: Meeting) -> list[AgendaItem]:
     """The meeting's items with their recusals, proposals, nominees and units in three selects
     (the ballot, the meeting page and the results read all of them; one by one it was ~100)."""
-    return list(session.scalars(
+    items = list(session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
         .options(selectinload(AgendaItem.recusals),
                  joinedload(AgendaItem.proposal).joinedload(Proposal.nominee),
                  joinedload(AgendaItem.proposal).joinedload(Proposal.unit))
-        .order_by(AgendaItem.position)))
+        .order_by(AgendaItem.position, AgendaItem.id)))
+    # the meeting keeps these very objects (the session holds them weakly: dropped, they would be
+    # loaded again one by one through ``meeting.items``)
+    set_committed_value(meeting, "items", items)
+    return items
 
 
 def ballot_lines(session: Session, meeting: Meeting, user) -> list[BallotLine]:
-    load_agenda(session, meeting)
+    if "items" in inspect(meeting).unloaded:
+        load_agenda(session, meeting)
     voted = set(session.scalars(select(BallotReceipt.agenda_item_id).where(
         BallotReceipt.user_id == user.id,
         BallotReceipt.agenda_item_id.in_([i.id for i in meeting.items]))))

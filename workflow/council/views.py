@@ -60,9 +60,11 @@ def _helpers() -> dict:
 def _load(meeting_id: int):
     """The meeting if the user may see it, else 404 (never 403 for an object out of scope)."""
     try:
-        return services.get_meeting(db.session, current_user, meeting_id)
+        meeting = services.get_meeting(db.session, current_user, meeting_id)
     except NotFound:
         abort(404)
+    queries.load_agenda(db.session, meeting)  # every meeting page reads its items
+    return meeting
 
 
 def _refused(exc: DomainError) -> None:
