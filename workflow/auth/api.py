@@ -18,6 +18,8 @@ from workflow.validation import Text
 
 
 class TokenIn(BaseModel):
+    # like every body: an unknown field is refused, not ignored; passwords are taken as typed
+    model_config = ConfigDict(extra="forbid")
     # no control character reaches the user lookup (PostgreSQL refuses a NUL: a 500)
     username: Text(80, min_length=1)
     password: Text(200, min_length=1)
