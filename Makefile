@@ -36,6 +36,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r workflow tasks -c pyproject.toml
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
