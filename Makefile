@@ -51,6 +51,7 @@ bench: $(BENCH_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r workflow tasks -c pyproject.toml
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -146,6 +146,8 @@ def test_the_reset_through_the_api(client, org, session):
     uid = _user(session, "thuky").id
     short = client.post(f"/api/v1/users/{uid}/password", json={"password": "ngan"}, headers=admin)
     assert short.status_code == 422 and "password" in short.get_json()["error"]["details"]
+    common = client.post(f"/api/v1/users/{uid}/password", json={"password": "Sunshine1"}, headers=admin)
+    assert common.status_code == 422 and "phổ biến" in common.get_json()["error"]["details"]["password"]
     done = client.post(f"/api/v1/users/{uid}/password", json={"password": TEMPORARY}, headers=admin)
     assert done.status_code == 200 and done.get_json()["must_change_password"] is True
     token = f.token(client, "thuky", TEMPORARY)

@@ -124,6 +124,7 @@ def test_unit_under_a_unit_names_the_problem(client, admin):
 @pytest.mark.parametrize("patch,field", [
     ({"username": "thuky"}, "username"),
     ({"password": "short"}, "password"),
+    ({"password": "Password123"}, "password"),  # long enough, but among the most common
     ({"roles": []}, "roles"),
     ({"roles": [{"role": "pope", "authority_code": "X-DB"}]}, "roles.0.role"),
     ({"roles": [{"role": "secretary"}]}, "roles.0.authority_code"),

@@ -84,6 +84,7 @@ def test_password_change_over_the_api_ends_every_session_and_token(app, client, 
 @pytest.mark.parametrize("body,field", [
     ({"current_password": "sai-mat-khau", "new_password": NEW_PASSWORD}, "current_password"),
     ({"current_password": f.PASSWORD, "new_password": "short"}, "new_password"),
+    ({"current_password": f.PASSWORD, "new_password": "QWERTYUIOP"}, "new_password"),  # a common one
     ({"current_password": f.PASSWORD, "new_password": f.PASSWORD}, "new_password"),
     ({"current_password": f.PASSWORD}, "new_password"),
     ({"current_password": f.PASSWORD, "new_password": NEW_PASSWORD, "username": "chutich"}, "username"),

@@ -4,6 +4,7 @@ migrations and no network I/O."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, jsonify, make_response, render_template, request, session
@@ -67,6 +68,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["ENV"] == "production",
+        # the sign-in form offers no "remember me"; should a sign-in ever ask for it, its cookie is
+        # as guarded as the session's and lasts two weeks at most
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings["ENV"] == "production",
+        REMEMBER_COOKIE_DURATION=timedelta(days=14),
         WTF_CSRF_TIME_LIMIT=None,
         JSON_SORT_KEYS=False,
     )

@@ -368,9 +368,11 @@ def serve(host: str, port: int, no_worker: bool) -> None:
             raise click.ClickException(f"cannot create the instance folder {instance}: {exc}") from exc
         celery = [sys.executable, "-m", "celery", "-A", "tasks.worker"]
         schedule = str(instance / "celerybeat-schedule")
-        children.append(subprocess.Popen(celery + ["worker", "--pool", "solo", "--concurrency", "1",
-                                                   "--loglevel", "INFO"]))
-        children.append(subprocess.Popen(celery + ["beat", "--loglevel", "INFO", "-s", schedule]))
+        # this interpreter running Celery with fixed arguments, no shell (the schedule path is the
+        # instance folder's): nothing from a user reaches these command lines
+        worker = [*celery, "worker", "--pool", "solo", "--concurrency", "1", "--loglevel", "INFO"]
+        beat = [*celery, "beat", "--loglevel", "INFO", "-s", schedule]
+        children.extend(subprocess.Popen(command) for command in (worker, beat))  # nosec B603
         threading.Thread(target=_watch_children, args=(children, ("worker", "beat"), died, stopping), daemon=True,
                          name="serve-watch").start()
 

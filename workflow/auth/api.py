@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from workflow.api.core import route
 from workflow.auth import services
+from workflow.auth.passwords import MIN_PASSWORD_LENGTH
 from workflow.auth.throttle import authenticate_throttled
 from workflow.errors import Unauthorized
 from workflow.extensions import db
@@ -17,6 +18,8 @@ from workflow.validation import Text
 
 
 class TokenIn(BaseModel):
+    # like every body: an unknown field is refused, not ignored; passwords are taken as typed
+    model_config = ConfigDict(extra="forbid")
     # no control character reaches the user lookup (PostgreSQL refuses a NUL: a 500)
     username: Text(80, min_length=1)
     password: Text(200, min_length=1)
@@ -26,7 +29,7 @@ class PasswordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")  # passwords are taken as typed: no stripping
 
     current_password: Text(200, min_length=1)
-    new_password: Text(200, min_length=services.MIN_PASSWORD_LENGTH)
+    new_password: Text(200, min_length=MIN_PASSWORD_LENGTH)
 
 
 def check_password(username: str, password: str):

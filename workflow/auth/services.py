@@ -14,15 +14,24 @@ from sqlalchemy.orm import Session, joinedload
 
 from workflow.audit import services as audit
 from workflow.auth.models import ApiToken
+from workflow.auth.passwords import check_new_password
 from workflow.db import utcnow
 from workflow.errors import field_error
 from workflow.org.models import User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# verified against when the username is unknown, so both paths cost the same time
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_dummy: dict[int, str] = {}
 
-MIN_PASSWORD_LENGTH = 8
+
+def _dummy_hash() -> str:
+    """A hash made with the current hasher's parameters, verified against when the username is
+    unknown so that both paths cost the same time (made once per hasher: a hash made at import
+    with other parameters would cost something else)."""
+    key = id(_hasher)
+    if key not in _dummy:
+        _dummy.clear()
+        _dummy[key] = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy[key]
 
 
 def hash_password(password: str) -> str:
@@ -32,7 +41,7 @@ def hash_password(password: str) -> str:
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this username and password, or None (same cost either way)."""
     user = session.scalar(select(User).where(User.username == (username or "").strip()))
-    stored = user.password_hash if user is not None else _DUMMY_HASH
+    stored = user.password_hash if user is not None else _dummy_hash()
     try:
         _hasher.verify(stored, password or "")
     except (VerificationError, InvalidHashError):
@@ -83,14 +92,13 @@ def change_password(session: Session, user: User, *, current_password: str, new_
                     address: str | None, limit: str) -> None:
     """Change the user's own password (đổi mật khẩu), then end every session and token.
 
-    The new password is checked first (422 ``new_password``: at least ``MIN_PASSWORD_LENGTH``
-    characters, not the current one); the current password is checked behind the failed
+    The new password is checked first (422 ``new_password``: the rule of ``auth.passwords``, not
+    the current one); the current password is checked behind the failed
     sign-in limits (422 ``current_password`` when wrong, 429 when throttled). Commits.
     """
     from workflow.auth.throttle import authenticate_throttled  # it builds on this module
 
-    if len(new_password or "") < MIN_PASSWORD_LENGTH:
-        raise field_error("new_password", _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    check_new_password(new_password, "new_password")
     if new_password == current_password:
         raise field_error("new_password", _("Choose a password different from the current one."))
     if authenticate_throttled(session, user.username, current_password, address=address, limit=limit) is None:

@@ -69,8 +69,19 @@ def _fresh() -> bool:
 
 def _fail(exc: DomainError, back: str):
     db.session.rollback()
+    if exc.status == 404:  # unknown or out of scope: the same 404 as a GET, never a flash
+        abort(404)
     flash(exc.message, "danger")
     return redirect(back)
+
+
+def _in_scope(getter, doc_id: int):
+    """The decision or submission the caller may see, or 404 — before any other answer (a
+    confirmation page, a sign-in-again redirect) could tell an outsider that the id exists."""
+    try:
+        return getter(db.session, current_user, doc_id)
+    except DomainError:
+        abort(404)
 
 
 def _ids(name: str = "proposal_ids") -> list[int]:
@@ -125,6 +136,7 @@ def reauth():
 @login_required
 def issue(decision_id: int):
     """Issue (sign) a draft decision: needs a sign-in within the last minutes."""
+    _in_scope(services.get_decision, decision_id)
     back = url_for("decisions.sign")
     if not _fresh():
         flash(_("Sign in again to sign."), "warning")
@@ -147,6 +159,7 @@ def issue(decision_id: int):
 @login_required
 def send(submission_id: int):
     """Sign and send a draft submission to the parent authority."""
+    _in_scope(services.get_submission, submission_id)
     back = url_for("decisions.sign")
     if not _fresh():
         flash(_("Sign in again to sign."), "warning")
@@ -205,6 +218,7 @@ def draft_decision():
 @bp.post("/quyet-dinh/<int:decision_id>/huy")
 @login_required
 def discard_decision(decision_id: int):
+    _in_scope(services.get_decision, decision_id)
     if not confirmed():
         return confirm_page(title=_("Discard the draft decision?"),
                             message=_("The draft is deleted and its proposals go back to the list awaiting a "
@@ -250,6 +264,7 @@ def draft_submission():
 @bp.post("/to-trinh/<int:submission_id>/huy")
 @login_required
 def discard_submission(submission_id: int):
+    _in_scope(services.get_submission, submission_id)
     if not confirmed():
         return confirm_page(title=_("Discard the draft submission?"),
                             message=_("The draft is deleted and its proposals go back to the list to submit."),
@@ -284,6 +299,7 @@ def submission(submission_id: int):
 @login_required
 def record_outcome(submission_id: int):
     """Record the higher level's answer for one proposal (from the paper, or by its reviewer)."""
+    _in_scope(services.get_submission, submission_id)
     back = url_for("decisions.submission", submission_id=submission_id)
     form = request.form
     try:
@@ -307,6 +323,7 @@ def record_outcome(submission_id: int):
 @login_required
 def answer_submission(submission_id: int):
     """One answer for the whole submission (every proposal still waiting)."""
+    _in_scope(services.get_submission, submission_id)
     back = url_for("decisions.submission", submission_id=submission_id)
     form = request.form
     try:

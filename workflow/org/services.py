@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from workflow import vntime
 from workflow.audit import services as audit
-from workflow.auth.services import MIN_PASSWORD_LENGTH, hash_password
+from workflow.auth.passwords import check_new_password
+from workflow.auth.services import hash_password
 from workflow.catalog.models import AwardType
 from workflow.errors import Conflict, Forbidden, NotFound, field_error
 from workflow.org import policies
@@ -197,8 +198,7 @@ def create_user(session: Session, actor: User | None, *, username: str, password
         raise field_error("username", _("A username is required."))
     if session.scalar(select(User.id).where(User.username == username)):
         raise field_error("username", _("The username %(name)s is already taken.", name=username))
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise field_error("password", _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    check_new_password(password)
     if not roles:
         raise field_error("roles", _("Give the user at least one role."))
     system = _SystemActor() if actor is None else actor
@@ -422,8 +422,7 @@ def reset_password(session: Session, actor: User, user_id: int, new_password: st
         raise NotFound(_("Unknown user: %(id)s.", id=user_id))
     if user.id == actor.id:
         raise Conflict(_("Change your own password on the password page."))
-    if len(new_password or "") < MIN_PASSWORD_LENGTH:
-        raise field_error("password", _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    check_new_password(new_password)
     user.password_hash = hash_password(new_password)
     user.must_change_password = True
     end_every_session(session, user)

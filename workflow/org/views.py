@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from workflow.auth.services import MIN_PASSWORD_LENGTH
+from workflow.auth.passwords import MIN_PASSWORD_LENGTH
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db
 from workflow.org import services

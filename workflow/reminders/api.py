@@ -41,8 +41,8 @@ def get_reminder_policies(user):
     """The reminder policies in force: offsets, recipients, escalation; and the delivery settings."""
     if not policies.can_read_policies(user):
         raise Forbidden(_("Only administrators read reminder policies."))
-    config.ensure_policies(db.session)
-    db.session.commit()
+    # a read writes nothing: ``load`` already falls back to the file's defaults for missing rows
+    # (the scan and an edit store them)
     return jsonify(config.as_json(config.load(db.session), db.session))
 
 

@@ -47,5 +47,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_column('must_change_password')
-    op.execute(f"DELETE FROM reminder_outbox WHERE kind IN ({', '.join(repr(k) for k in EVENT_KINDS)})")
+    op.execute(sa.text("DELETE FROM reminder_outbox WHERE kind IN :kinds").bindparams(
+        sa.bindparam("kinds", value=list(EVENT_KINDS), expanding=True)))
     _checks(REMINDER_KINDS, SUBJECTS)
