@@ -215,7 +215,8 @@ def _free_port() -> int:
 def process_group(command: list[str], env: dict, log: Path):
     """A child in its own session (process group); the whole group is killed on exit."""
     with open(log, "wb") as out:
-        child = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
+        # nosec B603: the command lines are this module's own (gunicorn, celery, locust), no user input
+        child = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,  # nosec B603
                                  start_new_session=True)
     try:
         yield child
@@ -246,7 +247,7 @@ def _wait_http(url: str, child: subprocess.Popen, log: Path, timeout: float = 60
         if child.poll() is not None:
             raise RuntimeError(f"gunicorn exited ({child.returncode}):\n{log.read_text(errors='replace')[-2000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:  # nosec B310 (http://127.0.0.1 built here)
                 if response.status == 200:
                     return
         except (urllib.error.URLError, OSError):
@@ -258,7 +259,7 @@ def _wait_http(url: str, child: subprocess.Popen, log: Path, timeout: float = 60
 def _post_json(url: str, body: dict) -> dict:
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=30) as response:  # nosec B310 (http://127.0.0.1 built here)
         return json.loads(response.read())
 
 
@@ -270,7 +271,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def _cookie_session(base: str, username: str, password: str) -> str:
     """Sign in through the /dang-nhap form (its CSRF token) and return the Cookie header to reuse.
     The cookie is Secure (production) so it is carried by hand, not by a cookie jar, over http."""
-    with urllib.request.urlopen(f"{base}/dang-nhap", timeout=30) as response:
+    with urllib.request.urlopen(f"{base}/dang-nhap", timeout=30) as response:  # nosec B310 (local server)
         cookie = _session_cookie(response.headers.get_all("Set-Cookie") or [])
         token = _csrf(response.read().decode())
     body = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": password}).encode()

@@ -152,7 +152,7 @@ class _Writer:
 def build(session: Session, proposals: int, *, secret_key: str, today: date | None = None,
           seed: int = 12) -> Dataset:
     """Fill an empty schema (rule sets loaded) with ``proposals`` proposals; commits."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 (reproducible test data, no secret)
     today = today or vntime.today()
     year = today.year
     years = [year - 2, year - 1, year]
@@ -480,7 +480,8 @@ def _advance_sequences(session: Session) -> None:
             continue
         sequence = session.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f'"{table.name}"'})
         if sequence:
-            session.execute(text("SELECT setval(CAST(:s AS regclass), COALESCE((SELECT max(id) FROM "
+            # nosec B608: the table name comes from the models' metadata, never from input
+            session.execute(text("SELECT setval(CAST(:s AS regclass), COALESCE((SELECT max(id) FROM "  # nosec B608
                                  f'"{table.name}"), 0) + 1, false)'), {"s": sequence})
 
 
