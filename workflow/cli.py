@@ -315,6 +315,30 @@ def bench_http(sizes: str, databases: str | None, quick: bool, duration: float |
     click.echo(f"\nJSON written to {out}")
 
 
+@bench_group.command("year")
+@click.option("--case", "names", multiple=True, help="run only this case (repeatable)")
+@click.option("--database-url", default=None,
+              help="PostgreSQL URL to run on (a temporary schema); default: a temporary SQLite file")
+@click.option("--out", "out_path", default=None, help="the JSON file (default: bench/year.json)")
+def bench_year(names: tuple[str, ...], database_url: str | None, out_path: str | None) -> None:
+    """Time a commune office's heavy operations (bulk nomination, import, export, the annual report)
+    against their targets; prints a table and writes JSON."""
+    import json
+
+    from workflow.benchmark import year
+
+    try:
+        outcomes = year.run(list(names) or None, database_url, echo=click.echo)
+    except KeyError as exc:
+        raise click.BadParameter(f"unknown case: {exc.args[0]}", param_hint="--case") from exc
+    click.echo("")
+    click.echo(year.table(outcomes))
+    out = Path(out_path or "bench/year.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps([o.as_dict() for o in outcomes], indent=2, ensure_ascii=False), encoding="utf-8")
+    click.echo(f"\nJSON written to {out}")
+
+
 # --- worker -------------------------------------------------------------------------------------
 
 @main.group("worker")
