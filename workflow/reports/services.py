@@ -38,6 +38,7 @@ from workflow.catalog.models import AwardType
 from workflow.catalog.services import rule_set_for
 from workflow.errors import NotFound
 from workflow.org.models import Authority, Nominee
+from workflow.org.policies import subtree_ids
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.reports import policies
 
@@ -53,12 +54,6 @@ def readable_authority(session: Session, actor, authority_code: str) -> Authorit
     if authority is None or not policies.can_read_report(session, actor, authority):
         raise NotFound(_("Unknown authority: %(code)s.", code=authority_code))
     return authority
-
-
-def readable_authorities(session: Session, actor) -> list[Authority]:
-    """Every authority whose report ``actor`` may read (the report screen's choice), by name."""
-    authorities = session.scalars(select(Authority).order_by(Authority.name)).all()
-    return [a for a in authorities if policies.can_read_report(session, actor, a)]
 
 
 def annual_report(session: Session, actor, authority_code: str, year: int) -> dict:
@@ -113,19 +108,6 @@ def _proposed(session: Session, authority: Authority, year: int) -> dict[str, di
     return out
 
 
-def _subtree_ids(session: Session, authority: Authority) -> list[int]:
-    """The ids of the authorities below ``authority`` (the tree is small: read it whole)."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for aid, parent_id in session.execute(select(Authority.id, Authority.parent_id)):
-        children[parent_id].append(aid)
-    out, todo = [], list(children[authority.id])
-    while todo:
-        aid = todo.pop()
-        out.append(aid)
-        todo.extend(children[aid])
-    return out
-
-
 def _awarded(session: Session, authority: Authority, year: int) -> dict:
     """award code → nominee kind → count of the awards this authority decided (see the module)."""
     step = ProposalTransition
@@ -133,7 +115,7 @@ def _awarded(session: Session, authority: Authority, year: int) -> dict:
                         or_(step.event == "decide",
                             and_(step.event == "record_outcome", step.from_state != "forwarded")))
     who_decided = decided_here
-    below = _subtree_ids(session, authority) if authority.kind != "commune" else []
+    below = sorted(subtree_ids(session, authority.id) - {authority.id}) if authority.kind != "commune" else []
     if below:
         # the paper answer of this level, recorded by the lower authority that sent the proposal
         paper_below = and_(step.event == "record_outcome", step.from_state == "forwarded",
