@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
+from workflow.documents.services import slug
 from workflow.reports.services import annual_report
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,4 +67,5 @@ def workbook_bytes(report: dict) -> bytes:
 def annual_report_xlsx(session: Session, actor, authority_code: str, year: int) -> tuple[str, bytes]:
     """(file name, XLSX bytes) of the report; the same readers and 404 as the JSON."""
     report = annual_report(session, actor, authority_code, year)
-    return f"bao-cao-khen-thuong-{report['authority']}-{year}.xlsx", workbook_bytes(report)
+    stem = slug(f"bao-cao-khen-thuong-{report['authority']}-{year}")
+    return f"{stem}.xlsx", workbook_bytes(report)

@@ -82,12 +82,12 @@ def annual():
             items = groups.get(level, [])
             sections.append({"heading": text.text("proposed_heading", **values, index=index,
                                                   level=level_words.get(level, level)),
-                             "level": level, "half": "proposed", "items": items,
+                             "level": level, "half": "proposed", "rows": items,
                              "lines": [report_line_text(i, text, values, "proposed", _english()) for i in items]})
         items = report["awarded_here"]
         sections.append({"heading": text.text("awarded_heading", **values, index=index + 1,
                                               level=level_words.get(authority.kind, authority.kind)),
-                         "level": authority.kind, "half": "awarded", "items": items,
+                         "level": authority.kind, "half": "awarded", "rows": items,
                          "lines": [report_line_text(i, text, values, "awarded", _english()) for i in items]})
         heading = text.text("heading", **values)
         nothing = text["nothing"]
