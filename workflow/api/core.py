@@ -103,6 +103,8 @@ def _message_for_people(err: dict) -> str:
         return _("At most %(n)d characters.", n=ctx["max_length"])
     if kind == "string_pattern_mismatch":
         return _("Use letters without diacritics, digits and - _ . only.")
+    if kind == "too_short":
+        return _("Give at least %(n)d.", n=ctx.get("min_length", 1))
     if kind in ("literal_error", "enum"):
         return _("Choose one of the values offered.")
     return _("This value is not valid.")

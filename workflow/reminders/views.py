@@ -164,7 +164,8 @@ def save_policy(kind: str):
         config.update_policies(db.session, current_user, policies=[payload])
     except DomainError as exc:
         db.session.rollback()
-        errors = {k.removeprefix("policies.0.").removeprefix("policies.0") or "": str(v)
+        # "policies.0.before.1" is the field "before"; "policies.0" the policy as a whole
+        errors = {k.removeprefix("policies.0").lstrip(".").split(".")[0]: str(v)
                   for k, v in exc.details.items()} or {"": exc.message}
         return _policy_page({**payload, "before": form.get("before", ""), "after": form.get("after", ""),
                              "escalate_after": form.get("escalate_after", ""),
