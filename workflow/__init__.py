@@ -122,6 +122,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(nominees_bp)
     app.register_blueprint(reports_bp)
+    # the administration screens of the deployment-wide settings (issue 11 item 8)
+    from workflow.calendar.views import bp as calendar_bp
+    from workflow.cash.views import bp as cash_bp
+    from workflow.catalog.views import bp as catalog_bp
+
+    for admin_bp in (catalog_bp, calendar_bp, cash_bp):
+        app.register_blueprint(admin_bp)
     _init_errors(app)
     init_security_headers(app)
 

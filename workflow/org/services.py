@@ -160,6 +160,26 @@ def create_unit(session: Session, actor: User, *, code: str, name: str, kind: st
     return unit
 
 
+def update_unit(session: Session, actor: User, unit: Unit, *, name: str | None = None,
+                kind: str | None = None) -> Unit:
+    """Rename a unit or change its kind (admin of its authority). Its code and authority stay:
+    its nominees, proposals and nominators hang on them. 404 out of scope. Commits."""
+    if not policies.can_administer(session, actor, unit.authority):
+        raise NotFound(_("Unknown unit: %(code)s.", code=unit.code))
+    if kind is not None:
+        _check_kind("kind", kind, UNIT_KINDS)
+    changes = {}
+    if name and name != unit.name:
+        changes["name"] = unit.name = name
+    if kind and kind != unit.kind:
+        changes["kind"] = unit.kind = kind
+    if changes:
+        audit.record(session, chain=unit.authority.code, actor=actor, action="unit.update", object_type="unit",
+                     object_id=unit.id, data={"code": unit.code, **changes})
+    session.commit()
+    return unit
+
+
 def _role_rows(session: Session, actor: User, roles: list[dict]) -> list[RoleAssignment]:
     """Validate a list of ``{role, authority_code?, unit_code?}`` into rows (nothing added yet)."""
     rows = []
@@ -213,6 +233,36 @@ def create_user(session: Session, actor: User | None, *, username: str, password
                      {"role": r.role, "authority": r.authority.code if r.authority else None,
                       "unit": r.unit.code if r.unit else None} for r in rows]})
     _commit(session, "username", _("The username %(name)s is already taken.", name=username))
+    return user
+
+
+def set_user_roles(session: Session, actor: User, user_id: int, roles: list[dict]) -> User:
+    """Replace an account's roles (``[{role, authority_code?, unit_code?}]``, checked as at
+    creation). The actor must administer the account as it is and every role it gets, so an
+    authority's admin never hands out a role above its subtree. Not one's own roles (409): an admin
+    cannot lock itself out. Roles are read on every request, so the change applies at once. Commits."""
+    user = session.get(User, user_id)
+    if user is None or not policies.can_administer_user(session, actor, user):
+        raise NotFound(_("Unknown user: %(id)s.", id=user_id))
+    if user.id == actor.id:
+        raise Conflict(_("You cannot change your own roles."))
+    if not roles:
+        raise field_error("roles", _("Give the user at least one role."))
+    rows = _role_rows(session, actor, roles)
+    keys = [(r.role, r.authority.id if r.authority else None, r.unit.id if r.unit else None) for r in rows]
+    if len(set(keys)) != len(keys):
+        raise field_error("roles", _("A role is listed twice."))
+    before = [{"role": r.role, "authority": r.authority.code if r.authority else None,
+               "unit": r.unit.code if r.unit else None} for r in user.roles]
+    user.roles.clear()
+    session.flush()  # the old rows go before the new ones meet the unique key
+    user.roles.extend(rows)
+    chain = rows[0].authority.code if rows[0].authority else None
+    audit.record(session, chain=chain, actor=actor, action="user.roles", object_type="user", object_id=user.id,
+                 data={"username": user.username, "before": before, "after": [
+                     {"role": r.role, "authority": r.authority.code if r.authority else None,
+                      "unit": r.unit.code if r.unit else None} for r in rows]})
+    session.commit()
     return user
 
 
