@@ -31,3 +31,10 @@ def fold_name(name: str | None, head_name: str | None = None) -> str:
         # a line break between them: a typed query (one line, spaces collapsed) never spans both
         folded = f"{folded}\n{head}"
     return folded[:400]
+
+
+def name_matches(column_folded, q: str):
+    """WHERE clause: the folded column contains the folded query (``Hoàng`` = ``hoang`` = ``HOANG``).
+    Plain LIKE on both databases (case and accents are gone from both sides, ``%`` and ``_`` typed
+    by the user are escaped); on PostgreSQL the trigram index on ``nominee.name_folded`` serves it."""
+    return column_folded.contains(fold(q), autoescape=True)

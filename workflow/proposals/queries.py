@@ -7,7 +7,7 @@ from sqlalchemy import false, func, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from workflow.errors import Invalid, NotFound
-from workflow.folding import fold
+from workflow.folding import fold, name_matches
 from workflow.org.models import Authority, Nominee, Unit
 from workflow.org.policies import scope_authority_ids, subtree_ids, visible_authorities
 from workflow.proposals.models import STATES, Proposal, ProposalTransition, Round
@@ -85,13 +85,6 @@ def filter_args(args) -> dict[str, str]:
     """The filters present in ``args`` (a request's query string), raw and non-empty: what a
     screen puts back in its form and on every page link."""
     return {name: args.get(name).strip() for name in FILTERS if (args.get(name) or "").strip()}
-
-
-def name_matches(column_folded, q: str):
-    """WHERE clause: the folded name contains the folded query (``Hoàng`` = ``hoang`` = ``HOANG``).
-    Plain LIKE on both databases (case and accents are gone from both sides); on PostgreSQL the
-    trigram index on ``nominee.name_folded`` serves it."""
-    return column_folded.contains(fold(q), autoescape=True)
 
 
 def parse_filters(session: Session, user, args) -> dict:
