@@ -259,13 +259,26 @@ def counts_by_state(session: Session, user) -> dict[str, int]:
     return dict(session.execute(query).all())
 
 
-def rounds_for(session: Session, user) -> list[Round]:
-    ids = scope_authority_ids(session, user)
-    query = select(Round).order_by(Round.year.desc(), Round.id.desc())
+def rounds_query(user, *, year: int | None = None, kind: str | None = None, status: str | None = None,
+                 ids: set[int] | None = None):
+    """The select of the rounds ``user`` sees, newest first; ``status`` open or closed."""
+    query = select(Round).options(joinedload(Round.authority)).order_by(Round.year.desc(), Round.id.desc())
     if ids is not None:
         unit_authorities = {r.unit.authority_id for r in user.roles if r.role == "nominator" and r.unit}
         query = query.where(Round.authority_id.in_(ids | unit_authorities))
-    return list(session.scalars(query))
+    if year:
+        query = query.where(Round.year == year)
+    if kind:
+        query = query.where(Round.kind == kind)
+    if status == "open":
+        query = query.where(Round.closed_at.is_(None))
+    elif status == "closed":
+        query = query.where(Round.closed_at.is_not(None))
+    return query
+
+
+def rounds_for(session: Session, user, **filters) -> list[Round]:
+    return list(session.scalars(rounds_query(user, ids=scope_authority_ids(session, user), **filters)))
 
 
 def linked_proposals(session: Session, proposal: Proposal) -> list[Proposal]:
