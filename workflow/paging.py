@@ -69,3 +69,8 @@ def recent_years(back: int = 6) -> list[tuple[int, int]]:
 
     this = vntime.today().year
     return [(y, y) for y in range(this + 1, this - back - 1, -1)]
+
+
+def slice_page(rows: list, page: int, per_page: int = PER_PAGE) -> tuple[list, int]:
+    """(rows of page ``page``, total) of a list already in memory (filtered by a rule in Python)."""
+    return rows[(page - 1) * per_page: page * per_page], len(rows)
