@@ -4,7 +4,7 @@ silent cut at some hundred rows."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,14 +17,20 @@ def page_arg() -> int:
     return max(1, min(request.args.get("page", 1, type=int) or 1, MAX_PAGE))
 
 
-def page_count(total: int, per_page: int = PER_PAGE) -> int:
-    return max(1, -(-total // per_page))
+def per_page() -> int:
+    """Rows on a page of a list: ``TDKT_LIST_PER_PAGE`` (tests page through a few rows), else 50."""
+    return int(current_app.config.get("TDKT_LIST_PER_PAGE") or PER_PAGE)
 
 
-def paginate(session: Session, query, page: int, per_page: int = PER_PAGE) -> tuple[list, int]:
+def page_count(total: int, size: int | None = None) -> int:
+    return max(1, -(-total // (size or per_page())))
+
+
+def paginate(session: Session, query, page: int, size: int | None = None) -> tuple[list, int]:
     """(rows of page ``page``, total) of an ORM ``select`` (ordered by the caller)."""
+    limit = size or per_page()
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    items = list(session.scalars(query.offset((page - 1) * per_page).limit(per_page)).unique())
+    items = list(session.scalars(query.offset((page - 1) * limit).limit(limit)).unique())
     return items, total
 
 
@@ -71,6 +77,7 @@ def recent_years(back: int = 6) -> list[tuple[int, int]]:
     return [(y, y) for y in range(this + 1, this - back - 1, -1)]
 
 
-def slice_page(rows: list, page: int, per_page: int = PER_PAGE) -> tuple[list, int]:
+def slice_page(rows: list, page: int, size: int | None = None) -> tuple[list, int]:
     """(rows of page ``page``, total) of a list already in memory (filtered by a rule in Python)."""
-    return rows[(page - 1) * per_page: page * per_page], len(rows)
+    size = size or per_page()
+    return rows[(page - 1) * size: page * size], len(rows)

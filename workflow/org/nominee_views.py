@@ -14,6 +14,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from workflow import paging
 from workflow.errors import DomainError, Forbidden, Invalid, NotFound
 from workflow.extensions import db
 from workflow.org import policies, queries, services
@@ -28,7 +29,6 @@ from workflow.views import nav_item
 bp = Blueprint("nominees", __name__, url_prefix="/doi-tuong")
 bp.context_processor(screen_globals)
 nav_item("nominees.index", _l("Nominees"), ("nominator", "secretary"), order=23)
-PER_PAGE = 50
 UNIT_CHOICES = 300  # more units than this (a province's): the unit filter is typed, not picked
 GENDER_LABELS = {"male": _l("Male"), "female": _l("Female"), "other": _l("Other")}
 
@@ -87,7 +87,7 @@ def _nominee(nominee_id: int):
 def index():
     """The nominees in the user's scope; filters kind, unit and name (with or without diacritics)."""
     values = {k: (request.args.get(k) or "").strip() for k in queries.NOMINEE_FILTERS if (request.args.get(k) or "").strip()}
-    page, errors, items, total = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000)), {}, [], 0
+    page, errors, items, total = paging.page_arg(), {}, [], 0
     try:
         filters = queries.parse_nominee_filters(db.session, current_user, values)
     except NotFound:
@@ -95,11 +95,12 @@ def index():
     except Invalid as exc:
         errors = dict(exc.details)
     else:
-        items, total = services.list_nominees(db.session, current_user, **filters, page=page, per_page=PER_PAGE)
+        items, total = services.list_nominees(db.session, current_user, **filters, page=page,
+                                              per_page=paging.per_page())
     units = queries.nominee_units(db.session, current_user)
     return render_template("nominees/list.html", items=items, total=total, values=values, errors=errors,
                            q=values.get("q", ""), kind=values.get("kind"), page=page,
-                           pages=max(1, -(-total // PER_PAGE)), can_register=bool(_units()),
+                           pages=paging.page_count(total), can_register=bool(_units()),
                            kind_labels=NOMINEE_KIND_LABELS, units=units[:UNIT_CHOICES + 1]), 400 if errors else 200
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from workflow import paging
 from workflow.calendar.services import WorkCalendar
 from workflow.errors import DomainError, NotFound
 from workflow.extensions import db
@@ -41,7 +42,6 @@ from workflow.views import nav_item
 bp = Blueprint("proposals", __name__, url_prefix="/ho-so")
 bp.context_processor(screen_globals)
 
-PER_PAGE = 50  # rows on one page of a proposal list; the pager leads to the rest
 SCREENING = ("submitted", "under_review", "public_notice", "returned")
 
 nav_item("proposals.mine", _l("My unit's proposals"), roles=("nominator",), order=20)
@@ -75,11 +75,11 @@ def _search() -> str:
 
 
 def _page() -> int:
-    return max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    return paging.page_arg()
 
 
 def _pages(total: int) -> int:
-    return max(1, -(-total // PER_PAGE))
+    return paging.page_count(total)
 
 
 # --- lists ----------------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def mine():
     items, total = [], 0
     if filters.query is not None:  # one list over every unit the user nominates for (or the one picked), paged
         query = {"unit": [u.code for u in units], **filters.query}
-        items, total = queries.list_proposals(db.session, current_user, **query, page=page, per_page=PER_PAGE)
+        items, total = queries.list_proposals(db.session, current_user, **query, page=page, per_page=paging.per_page())
     status = 200 if filters.query is not None else 400
     return render_template("proposals/list.html", title=_("My unit's proposals"), units=units, filters=filters,
                            q=filters.values.get("q"), groups=_grouped(items), total=total, page=page,
@@ -110,7 +110,7 @@ def index():
     page, filters = _page(), list_filters()
     items, total = [], 0
     if filters.query is not None:
-        items, total = queries.list_proposals(db.session, current_user, **filters.query, page=page, per_page=PER_PAGE)
+        items, total = queries.list_proposals(db.session, current_user, **filters.query, page=page, per_page=paging.per_page())
     counts = queries.counts_by_state(db.session, current_user)
     can_create = any(r.role in ("nominator", "secretary") for r in current_user.roles)
     status = 200 if filters.query is not None else 400
@@ -142,7 +142,7 @@ def inbox():
             # one paged list over every authority where the user screens
             items, total = queries.list_proposals(
                 db.session, current_user, **query, state=",".join(wanted), at_authority=[a.code for a in authorities],
-                page=page, per_page=PER_PAGE, with_history=True, oldest_first=True)
+                page=page, per_page=paging.per_page(), with_history=True, oldest_first=True)
         else:
             items = []
         for proposal in items:
