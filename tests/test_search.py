@@ -133,3 +133,10 @@ def test_postgresql_serves_the_search_from_the_trigram_index(backend, database_u
             "EXPLAIN SELECT id FROM nominee WHERE name_folded LIKE '%hoang van%'")))
     engine.dispose()
     assert "ix_nominee_name_folded" in plan, plan
+
+
+def test_the_new_proposal_page_picks_a_nominee_without_diacritics(app, w):
+    browser = web(app, "nominator", w)
+    page = browser.get("/ho-so/moi", query_string={"round": w.round["id"], "unit": "DB-NATO", "kind": "individual",
+                                                   "q": "nguyen thi"}).get_data(as_text=True)
+    assert "Nguyễn Thị Ánh" in page and "Hoàng Văn Thụ" not in page
