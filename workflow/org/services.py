@@ -519,30 +519,26 @@ def update_nominee(session: Session, actor: User, nominee_id: int, **changes) ->
 
 
 def list_nominees(session: Session, actor: User, *, q: str | None = None, kind: str | None = None,
-                  page: int = 1, per_page: int = 50) -> tuple[list[Nominee], int]:
-    """The nominees ``actor`` may see (a nominator: its units'; others: their authorities' and,
-    for subtree roles, below), by name; ``q`` searches the name and the household head."""
-    from sqlalchemy import and_, func, or_
+                  unit: str | None = None, page: int = 1, per_page: int = 50) -> tuple[list[Nominee], int]:
+    """The nominees ``actor`` may see (``queries.nominee_scope``), by name; ``q`` searches the name
+    and the household head with or without diacritics; ``unit`` a unit's code."""
+    from sqlalchemy import func
+
+    from workflow.folding import name_matches
+    from workflow.org.queries import nominee_scope
 
     query = select(Nominee)
-    if not actor.is_deployment_admin:
-        clauses = []
-        for r in actor.roles:
-            if r.role == "nominator" and r.unit_id is not None:
-                clauses.append(Nominee.unit_id == r.unit_id)
-            elif r.role in policies.SUBTREE_ROLES and r.authority_id is not None:
-                clauses.append(Nominee.authority_id.in_(policies.subtree_ids(session, r.authority_id)))
-            elif r.authority_id is not None:
-                clauses.append(Nominee.authority_id == r.authority_id)
-        if not clauses:
-            return [], 0
-        query = query.where(or_(*clauses))
+    scope = nominee_scope(session, actor)
+    if scope is False:
+        return [], 0
+    if scope is not None:
+        query = query.where(scope)
     if kind in NOMINEE_KINDS:
         query = query.where(Nominee.kind == kind)
+    if unit:
+        query = query.where(Nominee.unit_id.in_(select(Unit.id).where(Unit.code == unit)))
     if q and q.strip():
-        like = f"%{q.strip()}%"
-        query = query.where(or_(Nominee.name.ilike(like),
-                                and_(Nominee.head_name.is_not(None), Nominee.head_name.ilike(like))))
+        query = query.where(name_matches(Nominee.name_folded, q))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = list(session.scalars(query.order_by(Nominee.name, Nominee.id).offset((page - 1) * per_page)
                                  .limit(per_page)))

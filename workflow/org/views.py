@@ -15,10 +15,12 @@ from sqlalchemy import select
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from workflow import paging
 from workflow.api.core import check_body
 from workflow.auth.passwords import MIN_PASSWORD_LENGTH
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db
+from workflow.folding import fold
 from workflow.org import forms, queries, services
 from workflow.org.models import ROLES, Unit, User
 from workflow.org.policies import can_administer_user, is_administrator
@@ -71,8 +73,19 @@ def _administered(user_id: int) -> User:
 def users():
     """The accounts the admin administers, with their roles and whether they may sign in."""
     require_administrator()
-    accounts = services.administered_users(db.session, current_user)
-    return render_template("org/users.html", accounts=accounts, role_labels=ROLE_LABELS)
+    values, page = paging.kept(request.args, ("q", "role", "status")), paging.page_arg()
+    chosen, errors = paging.parse_simple(values, choices={"role": tuple(ROLE_LABELS), "status": ("active", "disabled")})
+    accounts = [] if errors else services.administered_users(db.session, current_user)
+    if "q" in values:  # username or full name, with or without diacritics
+        wanted = fold(values["q"][:100])
+        accounts = [a for a in accounts if wanted in fold(a.username) or wanted in fold(a.full_name)]
+    if "role" in chosen:
+        accounts = [a for a in accounts if any(r.role == chosen["role"] for r in a.roles)]
+    if "status" in chosen:
+        accounts = [a for a in accounts if a.active == (chosen["status"] == "active")]
+    accounts, total = paging.slice_page(accounts, page)
+    return render_template("org/users.html", accounts=accounts, role_labels=ROLE_LABELS, values=values, errors=errors,
+                           total=total, page=page, pages=paging.page_count(total)), 400 if errors else 200
 
 
 @bp.post("/tai-khoan/<int:user_id>/khoa")

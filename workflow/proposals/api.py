@@ -22,9 +22,6 @@ from workflow.proposals.serializers import (
     transition_json,
 )
 from workflow.validation import (
-    EARLIEST_YEAR,
-    LATEST_YEAR,
-    MAX_ID,
     Code,
     Count,
     Day,
@@ -158,15 +155,13 @@ def create_proposal(user, data: ProposalIn):
 
 @route("/proposals", tags=("proposals",))
 def list_proposals(user):
-    """Proposals in the caller's scope; filters state, year, award_type, unit, authority, q, round."""
-    args = request.args
+    """Proposals in the caller's scope; filters state (comma-separated), year, award_type, unit,
+    authority (at it or from it), q (the nominee's name, with or without diacritics), round; 422
+    for a malformed filter, 404 for an authority, unit or round out of scope."""
     page = parse_query_int("page", 1, 1, 100000)
     per_page = parse_query_int("per_page", 50, 1, 500)
-    year = parse_query_int("year", None, EARLIEST_YEAR, LATEST_YEAR)
-    items, total = queries.list_proposals(
-        db.session, user, state=args.get("state"), year=year, award_type=args.get("award_type"),
-        unit=args.get("unit"), authority=args.get("authority"), q=args.get("q"),
-        round_id=parse_query_int("round", None, 1, MAX_ID), page=page, per_page=per_page)
+    filters = queries.parse_filters(db.session, user, request.args)
+    items, total = queries.list_proposals(db.session, user, **filters, page=page, per_page=per_page)
     return jsonify({"items": [proposal_json(p, user, full=False) for p in items], "total": total,
                     "page": page, "per_page": per_page})
 
