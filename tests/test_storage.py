@@ -168,3 +168,29 @@ def test_a_failure_after_the_file_is_stored_leaves_neither_row_nor_file(app, ses
     assert session.scalar(select(func.count()).select_from(Attachment)) == 0
     folder = Path(app.instance_path) / "attachments"
     assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_tdkt_storage_copy_moves_the_files_into_the_database(app, session, database_url):
+    """Switching an existing deployment to TDKT_STORAGE=database: `tdkt storage copy` first, and
+    every attachment uploaded before downloads afterwards; a second run copies nothing again."""
+    from click.testing import CliRunner
+
+    from workflow.cli import main
+
+    w = World(app.test_client(), session)
+    draft = w.propose(w.person())
+    kept = upload(w, draft["id"], pdf(), "bc.pdf").get_json()
+    lost = upload(w, draft["id"], docx(), "bc.docx").get_json()
+    (Path(app.instance_path) / "attachments" / session.get(Attachment, lost["id"]).stored_name).unlink()
+    env = {"TDKT_DATABASE_URL": database_url, "TDKT_INSTANCE_PATH": app.instance_path, "TDKT_BROKER_URL": "memory://",
+           "TDKT_SECRET_KEY": "cli-test-secret-key-not-for-production"}
+    first = CliRunner().invoke(main, ["storage", "copy", "--from", "filesystem", "--to", "database"], env=env)
+    assert first.exit_code == 1, first.output  # the missing file is reported, not skipped silently
+    assert "copied 1, already there 0, missing from filesystem 1" in first.output
+
+    app.config["TDKT_STORAGE"] = "database"
+    got = w.client.get(f"/api/v1/attachments/{kept['id']}", headers=w.auth("secretary"))
+    assert got.status_code == 200 and got.data == pdf()
+    assert w.client.get(f"/api/v1/attachments/{lost['id']}", headers=w.auth("secretary")).status_code == 404
+    again = CliRunner().invoke(main, ["storage", "copy"], env=env)
+    assert "copied 0, already there 1, missing from filesystem 1" in again.output

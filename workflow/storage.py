@@ -168,3 +168,29 @@ def store(session: Session, backend: str | None = None) -> Storage:
     if name == "filesystem":
         return FileStorage(storage_dir())
     raise StorageError(f"unknown storage backend {name!r}")
+
+
+def copy_files(session: Session, source: Storage, target: Storage, *, batch: int = 50) -> tuple[int, int, list[str]]:
+    """Copy every attachment's file from ``source`` to ``target`` (switching backends, e.g. from the
+    instance folder to the database), committing every ``batch`` files. Idempotent: a file the
+    target already holds is left alone, so an interrupted copy is simply run again. Returns
+    (copied, already there, keys missing from the source). The source is never changed."""
+    from workflow.proposals.models import Attachment
+
+    copied = present = 0
+    missing: list[str] = []
+    rows = session.execute(select(Attachment.stored_name, Attachment.content_type).order_by(Attachment.id)).all()
+    for key, content_type in rows:
+        if target.exists(key):
+            present += 1
+            continue
+        data = source.get(key)
+        if data is None:
+            missing.append(key)
+            continue
+        target.put(key, data, content_type)
+        copied += 1
+        if copied % batch == 0:
+            session.commit()
+    session.commit()
+    return copied, present, missing
