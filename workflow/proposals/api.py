@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from workflow.api.core import StrictBody, parse_query_int, route
 from workflow.calendar.services import WorkCalendar
 from workflow.documents.http import send_download
-from workflow.errors import field_error
+from workflow.errors import NotFound, field_error
 from workflow.extensions import db, limiter
 from workflow.proposals import attachments, notice, policies, queries, services
 from workflow.proposals.serializers import (
@@ -231,8 +231,7 @@ def upload_attachment(user, proposal_id: int):
         raise field_error("file", _("Attach a file (multipart field 'file')."))
     attachment = attachments.add_attachment(
         db.session, user, proposal_id, doc_type=request.form.get("doc_type", ""), filename=upload.filename or "",
-        content=upload.read(), directory=attachments.storage_dir(current_app.instance_path),
-        max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        content=upload.read(), max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
     return jsonify(attachment_json(attachment)), 201
 
 
@@ -240,8 +239,10 @@ def upload_attachment(user, proposal_id: int):
 def download_attachment(user, attachment_id: int):
     """Download a document (always as an attachment; only within the caller's scope)."""
     attachment = attachments.get_attachment(db.session, user, attachment_id)
-    path = attachments.storage_dir(current_app.instance_path) / attachment.stored_name
-    return send_download(path, attachment.content_type, attachment.filename, no_store=False)
+    content = attachments.attachment_content(db.session, attachment)
+    if content is None:
+        raise NotFound(_("The file of document %(name)s is missing from storage.", name=attachment.filename))
+    return send_download(content, attachment.content_type, attachment.filename, no_store=False)
 
 
 @route("/proposals/<int:proposal_id>/paper-receipts", methods=["POST"], body=PaperIn, tags=("proposals",), status=201)
