@@ -2,7 +2,7 @@
 TDKT_STORAGE=database (several machines without a shared disk; issue 12, scale out)
 
 Revision ID: 0012_stored_file
-Revises: 0010_scale_indexes
+Revises: 0011_name_search
 Create Date: 2026-12-03
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision: str = '0012_stored_file'
-down_revision: Union[str, Sequence[str], None] = '0010_scale_indexes'
+down_revision: Union[str, Sequence[str], None] = '0011_name_search'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
