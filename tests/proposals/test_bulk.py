@@ -261,3 +261,49 @@ def test_another_communes_secretary_sees_none_of_them(w):
     assert [r["error"]["code"] for r in answer["refused"]] == ["not_found", "not_found"]
     w.session.expire_all()
     assert set(w.session.scalars(select(Proposal.state).where(Proposal.id.in_(made)))) == {"submitted"}
+
+
+def test_a_row_that_fails_after_its_insert_leaves_no_trace(w, monkeypatch):
+    """The third row's audit entry is refused after its draft was inserted: its savepoint takes the
+    draft back, the other rows stay."""
+    from workflow.audit import services as audit
+    from workflow.errors import Conflict
+
+    houses = households(w, 5)
+    real, calls = audit.record, []
+
+    def flaky(session, **kwargs):
+        calls.append(kwargs["object_id"])
+        if len(calls) == 3:
+            raise Conflict("busy chain", code="busy")
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(audit, "record", flaky)
+    answer = w.post("nominator", "/api/v1/proposals/bulk", bulk_body(w, houses), expect=200)
+    assert [r["nominee_id"] for r in answer["refused"]] == [houses[2]]
+    assert answer["refused"][0]["error"]["code"] == "busy"
+    w.session.expire_all()
+    kept = set(w.session.scalars(select(Proposal.nominee_id)))
+    assert kept == set(houses) - {houses[2]}
+    assert calls[2] not in {str(r["id"]) for r in answer["created"]}  # the draft's id was never kept
+
+
+def test_a_crash_half_way_creates_nothing(w, monkeypatch):
+    """An unexpected failure (not a refusal) in the middle: one transaction, so nothing is kept —
+    also on SQLite, where a savepoint outside a real transaction would have committed each row."""
+    from workflow.audit import services as audit
+
+    houses = households(w, 5)
+    real, calls = audit.record, []
+
+    def crash(session, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise RuntimeError("disk on fire")
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(audit, "record", crash)
+    before = counts(w.session)
+    response = w.call("nominator", "POST", "/api/v1/proposals/bulk", bulk_body(w, houses))
+    assert response.status_code == 500
+    assert counts(w.session) == before

@@ -1,30 +1,36 @@
 """Bulk nomination and bulk events (đề nghị hàng loạt): many rows, each through the single path.
 
-Semantics, the same for both (SPEC §10 ``/proposals/bulk`` and ``/proposals/events``):
+Semantics (SPEC §10 ``/proposals/bulk`` and ``/proposals/events``):
 
 - **The body is checked as a whole first.** An empty list, more than :data:`MAX_ROWS` ids, an id
   listed twice, an unknown (or out-of-scope) round, unit or award type, a closed round, an unknown
   event or event data of the wrong shape: the whole request is refused (4xx) and nothing is written.
-- **Then per row, each row its own transaction.** Every row goes through the very service the single
-  call uses (``services.nominate`` — the nominee's half of ``create_proposal`` — or
-  ``services.transition``) and is committed by itself, so each row's side effects (notifications,
-  reminders) are dispatched after its own commit, as one by one. A row the service refuses is listed
-  with the error object the single call would answer (``{code, message, details}``) and leaves no
-  trace: its checks all read before anything is written, and what a failed write began is rolled
-  back. Savepoints are not used: pysqlite's transaction handling makes an outermost SAVEPOINT commit
-  on release, which would break "one row, one unit of work" on SQLite.
-- A crash in the middle (the database gone) leaves the rows before it committed and the answer is an
-  error; sending the same request again is safe: a nomination already made is refused as
-  ``duplicate``, an event already fired as ``invalid_transition``.
+- **Then per row.** Every row goes through the very service the single call uses
+  (``services.nominate`` — the nominee's half of ``create_proposal`` — or ``services.transition``);
+  a row the service refuses is listed with the error object the single call would answer
+  (``{code, message, details}``) and leaves no trace.
+- **Nomination: one transaction, a savepoint per row.** The round's row is claimed first (an
+  ``UPDATE``: two bulks of one round queue; on SQLite it also opens the real transaction the
+  savepoints nest in — pysqlite opens one only before a write, and an outermost SAVEPOINT would
+  commit on release). A refused row's checks read before anything is written and its savepoint is
+  rolled back (also when a concurrent create wins the unique key at the insert). One commit at the
+  end: 600 drafts cost one disk sync, not 600, and a crash half-way (the database gone) leaves
+  nothing — send the same request again.
+- **Events: one transaction per row.** ``transition`` commits each row itself, so each row's side
+  effects (notifications, reminders, tasks) are dispatched after its own commit, as one by one; a
+  crash half-way leaves the rows before it done, and sending the request again is safe (an event
+  already fired is refused as ``invalid_transition``).
 """
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from workflow.errors import DomainError, Invalid, field_error
+from workflow.errors import Conflict, DomainError, Invalid, field_error
 from workflow.proposals import event_data, services, states
+from workflow.proposals.models import Round
 
 # at most this many ids in one request: a commune's whole year of households (Định Biên: 611) fits
 # three times over, and one request stays within a few seconds
@@ -54,25 +60,32 @@ def nominate_many(session: Session, actor, *, round_id: int, award_type_code: st
     of the unit, or secretary). The round, unit and award type are checked once (422/409 for the
     whole body, nothing created); then each nominee gets the single create's own checks and, when
     they pass, its draft — with the same ``achievements`` and ``evidence`` (the hamlet meeting and
-    its posted list, entered once) — and its audit entry, committed row by row.
+    its posted list, entered once) — and its audit entry, in a savepoint of its own; one commit.
 
     Returns ``{"created": [{nominee_id, id}], "refused": [{nominee_id, error}]}`` in the order given.
     """
     check_ids("nominee_ids", nominee_ids)
     target = services.nomination_target(session, actor, round_id=round_id, award_type_code=award_type_code,
                                         unit_code=unit_code)
+    claimed = session.execute(update(Round).where(Round.id == target.round_id, Round.closed_at.is_(None))
+                              .values(id=Round.id).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:  # closed since it was read
+        session.rollback()
+        raise Conflict(_("The round is closed: it takes no new proposals."), code="round_closed",
+                       details={"round_id": target.round_id})
     created, refused = [], []
     for nominee_id in nominee_ids:
+        row = session.begin_nested()
         try:
             proposal = services.nominate(session, actor, target, nominee_id, achievements=achievements,
                                          evidence=evidence)
-            proposal_id = proposal.id
-            session.commit()
         except DomainError as exc:
-            session.rollback()
+            row.rollback()
             refused.append({"nominee_id": nominee_id, "error": error_json(exc)})
         else:
-            created.append({"nominee_id": nominee_id, "id": proposal_id})
+            row.commit()
+            created.append({"nominee_id": nominee_id, "id": proposal.id})
+    session.commit()
     return {"created": created, "refused": refused}
 
 

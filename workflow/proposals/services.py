@@ -181,7 +181,7 @@ def nominate(session: Session, actor, target: Nomination, nominee_id: int, *, ac
     """The nominee's checks of a new proposal (422 unknown or out of scope, of another authority,
     of a kind the award does not take; 409 already proposed), then the draft and its audit entry.
     Every check reads before anything is written, so a refusal leaves no trace; flushes, the caller
-    commits (``create_proposal`` for one, ``bulk.nominate_many`` row by row)."""
+    commits (``create_proposal`` for one, ``bulk.nominate_many`` once for all, a savepoint per row)."""
     try:
         nominee = get_nominee(session, actor, nominee_id)
     except NotFound as exc:
@@ -208,7 +208,10 @@ def nominate(session: Session, actor, target: Nomination, nominee_id: int, *, ac
     try:
         session.flush()
     except IntegrityError as exc:
-        session.rollback()
+        # a concurrent create won the unique key: undo what this row began — its savepoint when a
+        # bulk gave it one (the bulk rolls that back), else the whole transaction
+        if not session.in_nested_transaction():
+            session.rollback()
         raise Conflict(_("This nominee is already proposed for this award in this round."),
                        code="duplicate") from exc
     audit.record(session, chain=target.authority_code, actor=actor, action="proposal.create",
