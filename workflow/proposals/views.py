@@ -83,6 +83,13 @@ def _pages(total: int) -> int:
 
 # --- lists ----------------------------------------------------------------------------------------
 
+def _bulk() -> dict:
+    """The list's bulk form (checkboxes and one action for the ticked rows), see ``bulk_views``."""
+    from workflow.proposals.bulk_views import bulk_context
+
+    return bulk_context()
+
+
 @bp.get("/don-vi")
 @login_required
 def mine():
@@ -96,7 +103,7 @@ def mine():
                                           per_page=PER_PAGE)
     return render_template("proposals/list.html", title=_("My unit's proposals"), units=units, q=q,
                            groups=_grouped(items), total=total, page=page, pages=_pages(total),
-                           names=award_names(db.session, items), can_create=True, endpoint=".mine")
+                           names=award_names(db.session, items), can_create=True, endpoint=".mine", **_bulk())
 
 
 @bp.get("/")
@@ -112,7 +119,8 @@ def index():
     can_create = any(r.role in ("nominator", "secretary") for r in current_user.roles)
     return render_template("proposals/list.html", title=_("All proposals"), q=q, state=state, counts=counts,
                            groups=_grouped(items), total=total, page=page, pages=_pages(total),
-                           names=award_names(db.session, items), can_create=can_create, endpoint=".index")
+                           names=award_names(db.session, items), can_create=can_create, endpoint=".index",
+                           **_bulk())
 
 
 @bp.get("/tiep-nhan")
@@ -139,7 +147,7 @@ def inbox():
                                              "days_left": notice.days_left(proposal)})
     for rows in sections.values():  # the longest wait first
         rows.sort(key=lambda row: (-row["clock"].working_days, row["proposal"].id))
-    return render_template("proposals/inbox.html", sections=sections, authorities=authorities, q=q)
+    return render_template("proposals/inbox.html", sections=sections, authorities=authorities, q=q, **_bulk())
 
 
 # --- create and edit ------------------------------------------------------------------------------
@@ -455,4 +463,4 @@ def _return_items(form: ReturnForm, labels: dict) -> list[dict]:
 
 
 # the document, paper-copy and objection screens register on the same blueprint
-from workflow.proposals import document_views  # noqa: E402,F401  (after bp and the helpers exist)
+from workflow.proposals import bulk_views, document_views  # noqa: E402,F401  (after bp and the helpers exist)
