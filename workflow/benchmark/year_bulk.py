@@ -60,13 +60,14 @@ def nominate_hamlet(app, households: int = HOUSEHOLDS) -> dict:
     client = app.test_client()
     token = client.post("/api/v1/auth/token", json={"username": "bench_truongxom", "password": PASSWORD})
     headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     response = client.post("/api/v1/proposals/bulk", json=body, headers=headers)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     if response.status_code != 200:
         raise RuntimeError(f"bulk nomination answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
     answer = response.get_json()
-    return {"seconds": seconds, "nominees": len(ids), "created": len(answer["created"]),
+    # the CPU time too: on a shared machine the wall clock mostly measures the others' load
+    return {"seconds": seconds, "cpu_seconds": round(cpu, 3), "nominees": len(ids), "created": len(answer["created"]),
             "refused": len(answer["refused"])}
 
 

@@ -25,10 +25,11 @@ Semantics (SPEC §10 ``/proposals/bulk`` and ``/proposals/events``):
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflow.errors import Conflict, DomainError, Invalid, field_error
+from workflow.org.models import Nominee
 from workflow.proposals import event_data, services, states
 from workflow.proposals.models import Round
 
@@ -73,6 +74,10 @@ def nominate_many(session: Session, actor, *, round_id: int, award_type_code: st
         session.rollback()
         raise Conflict(_("The round is closed: it takes no new proposals."), code="round_closed",
                        details={"round_id": target.round_id})
+    # one select for every nominee instead of one per row: the rows' own lookups (and their scope
+    # checks) then find them in the session
+    for start in range(0, len(nominee_ids), 500):
+        session.scalars(select(Nominee).where(Nominee.id.in_(nominee_ids[start:start + 500]))).all()
     created, refused = [], []
     for nominee_id in nominee_ids:
         row = session.begin_nested()
