@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 CASE_MODULES: tuple[str, ...] = (
+    "workflow.benchmark.year_bulk",
     "workflow.benchmark.year_report",
 )
 

@@ -13,7 +13,7 @@ from workflow.calendar.services import WorkCalendar
 from workflow.documents.http import send_download
 from workflow.errors import NotFound, field_error
 from workflow.extensions import db, limiter
-from workflow.proposals import attachments, notice, policies, queries, services
+from workflow.proposals import attachments, bulk, notice, policies, queries, services
 from workflow.proposals.serializers import (
     attachment_json,
     objection_json,
@@ -208,6 +208,46 @@ def fire_event(user, proposal_id: int, data: EventIn):
     # the missing declared documents, said on submit and accept (warnings never block)
     answer["warnings"] = proposal.history[-1].data.get("warnings", []) if proposal.history else []
     return jsonify(answer)
+
+
+class BulkProposalIn(StrictBody):
+    round_id: Id
+    award_type_code: Code
+    unit_code: Code
+    nominee_ids: list[Id] = Field(min_length=1, max_length=bulk.MAX_ROWS)
+    achievements: LongText(20000) = ""
+    evidence: EvidenceIn | None = None
+
+
+@route("/proposals/bulk", methods=["POST"], body=BulkProposalIn, tags=("proposals",))
+def create_proposals(user, data: BulkProposalIn):
+    """Propose many nominees at once (nominator of the unit, or secretary): each row as one create.
+
+    A wrong body (unknown round, unit or award type; an empty list, an id twice, more than 2,000
+    ids) is refused as a whole and creates nothing. Otherwise 200 with ``created`` and ``refused``:
+    each nominee gets the single create's checks, each row committed on its own, a refused row
+    carrying the error the single call would answer. ``evidence`` is attached to every draft."""
+    result = bulk.nominate_many(db.session, user, round_id=data.round_id, award_type_code=data.award_type_code,
+                                unit_code=data.unit_code, nominee_ids=data.nominee_ids,
+                                achievements=data.achievements,
+                                evidence=data.evidence.as_json() if data.evidence else None)
+    return jsonify(result)
+
+
+class BulkEventIn(StrictBody):
+    proposal_ids: list[Id] = Field(min_length=1, max_length=bulk.MAX_ROWS)
+    event: Text(40, min_length=1)
+    comment: LongText(5000) | None = None
+    data: dict = Field(default_factory=dict)
+
+
+@route("/proposals/events", methods=["POST"], body=BulkEventIn, tags=("proposals",))
+def fire_events(user, data: BulkEventIn):
+    """Fire one event on many proposals, each as the single event call (its checks, its side
+    effects, its own commit); 200 with ``done`` and ``refused`` (ids the caller cannot see are
+    refused as not found). An unknown event, bad ``data`` or a wrong id list: 422, nothing done."""
+    return jsonify(bulk.fire_many(db.session, user, data.proposal_ids, data.event, comment=data.comment,
+                                  data=data.data))
 
 
 class RuleSetChoiceIn(StrictBody):

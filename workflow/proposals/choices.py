@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -150,3 +151,47 @@ def blocked_events(events: list[str], report: dict) -> dict[str, list[str]]:
     if not reasons:
         return {}
     return {event: reasons for event in events if event in RULE_BLOCKED_EVENTS}
+
+
+# --- bulk nomination ------------------------------------------------------------------------------
+
+def bulk_kind(unit: Unit) -> str:
+    """Whom a unit proposes in bulk: a hamlet its households, any other unit its staff."""
+    return "household" if unit.kind == "hamlet" else "individual"
+
+
+BULK_DEFAULT_AWARD = {"household": "GDVH", "individual": "LDTT"}
+
+
+@dataclass
+class Candidate:
+    """One row of a bulk nomination screen: the nominee, whether it is pre-ticked, and why not."""
+
+    nominee: Nominee
+    eligible: bool
+    reasons: list[str]
+    proposal_id: int | None = None  # the proposal of this round and award it already has
+
+
+def bulk_candidates(session: Session, actor, round_, unit: Unit, rule: dict) -> list[Candidate]:
+    """Every nominee of the unit the award may go to (households of a hamlet, staff of a unit), in
+    name order, each judged by the eligibility engine's nominee-level checks and by whether it is
+    already proposed for this award in this round (what the create would refuse). Empty when
+    ``actor`` may not propose for the unit."""
+    if not policies.can_propose(actor, unit.authority_id, unit.id):
+        return []
+    nominees = list(session.scalars(select(Nominee).where(
+        Nominee.unit_id == unit.id, Nominee.kind == bulk_kind(unit), Nominee.authority_id == unit.authority_id)
+        .order_by(Nominee.name, Nominee.id)))
+    proposed = dict(session.execute(select(Proposal.nominee_id, Proposal.id).where(
+        Proposal.round_id == round_.id, Proposal.award_type_code == rule["code"],
+        Proposal.nominee_id.in_(select(Nominee.id).where(Nominee.unit_id == unit.id)))).all())
+    rows = []
+    for nominee in nominees:
+        if nominee.id in proposed:
+            rows.append(Candidate(nominee, False, [_("Already proposed for this award in this round.")],
+                                  proposed[nominee.id]))
+            continue
+        failed = [c.message for c in eligibility.preview(session, nominee, round_, rule) if c.status == eligibility.FAIL]
+        rows.append(Candidate(nominee, not failed, failed))
+    return rows

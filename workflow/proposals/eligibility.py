@@ -110,6 +110,39 @@ def evaluate(session: Session, proposal: Proposal, mode: str = "accept") -> Repo
     return Report(checks, rule_set_code)
 
 
+@dataclass
+class _Candidate:
+    """What the nominee-level checks read of a proposal, before there is one (a bulk screen)."""
+
+    nominee: Nominee | None
+    round_id: int
+    evidence: dict | None = None
+    id: None = None
+
+    @property
+    def nominee_id(self) -> int:
+        return self.nominee.id
+
+
+def preview(session: Session, nominee: Nominee, round_: Round, rule: dict) -> list[Check]:
+    """The hard checks a nominee can be judged on before it is proposed — its kind and the
+    prerequisites over its award history (a same-round proposal that may still meet one is
+    *pending*, as at ``accept``) — by the same functions ``evaluate`` uses. The bulk screens
+    pre-tick the nominees none of these fails, and say why for the others."""
+    candidate = _Candidate(nominee=nominee, round_id=round_.id)
+    checks = [_nominee_kind(candidate, rule)]
+    checks += [_prerequisite(session, candidate, pre, round_.year, "accept") for pre in rule.get("prerequisites", [])]
+    return checks
+
+
+def evidence_check(evidence: dict | None, rule: dict) -> Check | None:
+    """The meeting-evidence rule applied to evidence entered once for many proposals (None when
+    the award type has no such rule)."""
+    if not rule.get("evidence"):
+        return None
+    return _evidence(_Candidate(nominee=None, round_id=0, evidence=evidence), rule["evidence"])
+
+
 def _nominee_kind(proposal: Proposal, rule: dict) -> Check:
     kind = proposal.nominee.kind
     if kind in rule["nominee_kinds"]:

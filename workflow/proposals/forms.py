@@ -173,3 +173,19 @@ class ObjectionForm(FlaskForm):
     text = TextAreaField(_l("Your objection"), validators=[
         DataRequired(message=_l("Write the objection.")),
         Length(min=5, max=5000, message=_l("Write the objection (5 to 5000 characters)."))])
+
+
+class BulkNominateForm(EvidenceMixin, FlaskForm):
+    """Propose many nominees of a unit at once: the ticked ones (``nominee_ids``, read from the
+    request), one achievements text and one hamlet meeting with its posted list for all."""
+
+    achievements = TextAreaField(**ACHIEVEMENTS)
+
+
+class BulkActionForm(FlaskForm):
+    """One action on the ticked proposals of a list (``proposal_ids``, read from the request)."""
+
+    action = SelectField(_l("Action"), validators=[DataRequired(message=_l("Choose the action."))])
+    reason = TextAreaField(_l("What is missing (for a return)"), validators=[Optional(), Length(max=2000)])
+    return_field = SelectField(_l("To complete"), validators=[Optional()])
+    meeting_id = SelectField(_l("Meeting"), validators=[Optional()])

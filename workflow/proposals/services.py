@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -122,62 +123,105 @@ def get_proposal(session: Session, actor, proposal_id: int) -> Proposal:
     return proposal
 
 
-def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, award_type_code: str,
-                    unit_code: str, achievements: str = "", evidence: dict | None = None,
-                    linked_proposal_id: int | None = None) -> Proposal:
-    """A draft proposal: one nominee × one award type × one round. 409 on a duplicate, 422 when the
-    nominee's kind may not receive the award."""
+@dataclass
+class Nomination:
+    """What a new proposal's round, unit and award type resolve to. A bulk nomination resolves it
+    once for every row; the single create resolves it for its one row. Plain ids and codes, so a
+    commit between rows (which expires the ORM objects) costs no reload."""
+
+    round_id: int
+    round_is_open: bool
+    authority_id: int
+    authority_code: str
+    unit_id: int
+    award_type_code: str
+    nominee_kinds: tuple[str, ...]
+
+
+def nomination_target(session: Session, actor, *, round_id: int, award_type_code: str, unit_code: str,
+                      linked_proposal_id: int | None = None) -> Nomination:
+    """The checks of a new proposal that do not depend on its nominee: the round (422 unknown or out
+    of scope, 409 closed), the unit (422 unknown, of another authority, or not the actor's to
+    propose for) and the award type in the rule set in force (422)."""
     round_ = get_round(session, actor, round_id)
     if not round_.is_open and not _lower_reproposal(session, linked_proposal_id, round_.id):
         raise Conflict(_("The round “%(title)s” is closed: it takes no new proposals.", title=round_.title),
                        code="round_closed", details={"round_id": round_.id})
-    try:
-        nominee = get_nominee(session, actor, nominee_id)
-    except NotFound as exc:
-        raise field_error("nominee_id", _("Unknown nominee: %(id)s.", id=nominee_id)) from exc
     unit = unit_by_code(session, unit_code)
     if unit.authority_id != round_.authority_id:
         raise field_error("unit_code", _("Unit %(unit)s does not belong to that authority.", unit=unit.code))
     if not policies.can_propose(actor, round_.authority_id, unit.id):
         raise field_error("unit_code", _("Unknown unit: %(code)s.", code=unit_code))
-    if nominee.authority_id != round_.authority_id:
-        raise field_error("nominee_id", _("The nominee belongs to another authority."))
     from workflow.catalog.services import rule_set_for
 
     rule_set = rule_set_for(session, round_.authority, vntime.today())
     award_type = next((t for t in rule_set.award_types if t.code == award_type_code), None)
     if award_type is None:
         raise field_error("award_type_code", _("Unknown award type: %(code)s.", code=award_type_code))
-    if nominee.kind not in award_type.nominee_kinds:
+    return Nomination(round_id=round_.id, round_is_open=round_.is_open, authority_id=round_.authority_id,
+                      authority_code=round_.authority.code, unit_id=unit.id, award_type_code=award_type.code,
+                      nominee_kinds=tuple(award_type.nominee_kinds))
+
+
+def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, award_type_code: str,
+                    unit_code: str, achievements: str = "", evidence: dict | None = None,
+                    linked_proposal_id: int | None = None) -> Proposal:
+    """A draft proposal: one nominee × one award type × one round. 409 on a duplicate, 422 when the
+    nominee's kind may not receive the award."""
+    target = nomination_target(session, actor, round_id=round_id, award_type_code=award_type_code,
+                               unit_code=unit_code, linked_proposal_id=linked_proposal_id)
+    proposal = nominate(session, actor, target, nominee_id, achievements=achievements, evidence=evidence,
+                        linked_proposal_id=linked_proposal_id)
+    session.commit()
+    return proposal
+
+
+def nominate(session: Session, actor, target: Nomination, nominee_id: int, *, achievements: str = "",
+             evidence: dict | None = None, linked_proposal_id: int | None = None) -> Proposal:
+    """The nominee's checks of a new proposal (422 unknown or out of scope, of another authority,
+    of a kind the award does not take; 409 already proposed), then the draft and its audit entry.
+    Every check reads before anything is written, so a refusal leaves no trace; flushes, the caller
+    commits (``create_proposal`` for one, ``bulk.nominate_many`` once for all, a savepoint per row)."""
+    try:
+        nominee = get_nominee(session, actor, nominee_id)
+    except NotFound as exc:
+        raise field_error("nominee_id", _("Unknown nominee: %(id)s.", id=nominee_id)) from exc
+    if nominee.authority_id != target.authority_id:
+        raise field_error("nominee_id", _("The nominee belongs to another authority."))
+    if nominee.kind not in target.nominee_kinds:
         raise field_error("award_type_code", _("This award cannot be given to a %(kind)s.", kind=NOMINEE_KIND_LABELS[nominee.kind]))
     if linked_proposal_id is not None:
-        _check_linked(session, actor, linked_proposal_id, nominee.id, round_id=round_.id, award_type=award_type)
+        _check_linked(session, actor, linked_proposal_id, nominee.id, round_id=target.round_id,
+                      award_code=target.award_type_code)
     duplicate = session.scalar(select(Proposal.id).where(
-        Proposal.round_id == round_.id, Proposal.nominee_id == nominee.id,
-        Proposal.award_type_code == award_type_code))
+        Proposal.round_id == target.round_id, Proposal.nominee_id == nominee.id,
+        Proposal.award_type_code == target.award_type_code))
     if duplicate:
         raise Conflict(_("This nominee is already proposed for this award in this round (proposal %(id)d).",
                          id=duplicate), code="duplicate", details={"proposal_id": duplicate})
-    proposal = Proposal(round=round_, nominee=nominee, award_type_code=award_type_code, unit=unit,
-                        origin_authority_id=round_.authority_id, current_authority_id=round_.authority_id,
-                        state="draft", version=1, achievements=(achievements or "").strip(), evidence=evidence,
+    proposal = Proposal(round_id=target.round_id, nominee=nominee, award_type_code=target.award_type_code,
+                        unit_id=target.unit_id, origin_authority_id=target.authority_id,
+                        current_authority_id=target.authority_id, state="draft", version=1,
+                        achievements=(achievements or "").strip(), evidence=evidence,
                         linked_proposal_id=linked_proposal_id, created_by_id=actor.id)
     session.add(proposal)
     try:
         session.flush()
     except IntegrityError as exc:
-        session.rollback()
+        # a concurrent create won the unique key: undo what this row began — its savepoint when a
+        # bulk gave it one (the bulk rolls that back), else the whole transaction
+        if not session.in_nested_transaction():
+            session.rollback()
         raise Conflict(_("This nominee is already proposed for this award in this round."),
                        code="duplicate") from exc
-    audit.record(session, chain=round_.authority.code, actor=actor, action="proposal.create",
+    audit.record(session, chain=target.authority_code, actor=actor, action="proposal.create",
                  object_type="proposal", object_id=proposal.id,
-                 data={"nominee": nominee.id, "award": award_type_code, "round": round_.id})
-    session.commit()
+                 data={"nominee": nominee.id, "award": target.award_type_code, "round": target.round_id})
     return proposal
 
 
 def _check_linked(session: Session, actor, linked_id: int, nominee_id: int, *, round_id: int | None = None,
-                  award_type=None) -> None:
+                  award_code: str | None = None) -> None:
     """A linked proposal (the one this re-proposes, e.g. for a lower award) exists, is in the
     actor's scope and is about the same nominee; 422 naming ``linked_proposal_id`` otherwise
     (the same answer for unknown and out of scope)."""
@@ -187,13 +231,13 @@ def _check_linked(session: Session, actor, linked_id: int, nominee_id: int, *, r
         raise field_error("linked_proposal_id", _("Unknown proposal: %(id)s.", id=linked_id))
     if linked.nominee_id != nominee_id:
         raise field_error("linked_proposal_id", _("The linked proposal is about another nominee."))
-    if award_type is not None and _lower_reproposal(session, linked_id, round_id):
+    if award_code is not None and _lower_reproposal(session, linked_id, round_id):
         from workflow.proposals.choices import award_name, lower_award_types, rule_of, rules_in_force
 
         in_force = rules_in_force(session, linked.round.authority)
         failed = rule_of(linked, in_force) or {"code": linked.award_type_code}
         lower = lower_award_types(in_force, failed, linked.nominee.kind)
-        if award_type.code not in {rule["code"] for rule in lower}:
+        if award_code not in {rule["code"] for rule in lower}:
             raise field_error("award_type_code", _(
                 "A proposal the council did not recommend is re-proposed for a lower award only: %(awards)s.",
                 awards=", ".join(award_name(rule, rule["code"]) for rule in lower)

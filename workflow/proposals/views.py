@@ -84,6 +84,13 @@ def _pages(total: int) -> int:
 
 # --- lists ----------------------------------------------------------------------------------------
 
+def _bulk() -> dict:
+    """The list's bulk form (checkboxes and one action for the ticked rows), see ``bulk_views``."""
+    from workflow.proposals.bulk_views import bulk_context
+
+    return bulk_context()
+
+
 @bp.get("/don-vi")
 @login_required
 def mine():
@@ -100,7 +107,7 @@ def mine():
     return render_template("proposals/list.html", title=_("My unit's proposals"), units=units, filters=filters,
                            q=filters.values.get("q"), groups=_grouped(items), total=total, page=page,
                            pages=_pages(total), names=award_names(db.session, items), can_create=True,
-                           endpoint=".mine"), status
+                           endpoint=".mine", **_bulk()), status
 
 
 @bp.get("/")
@@ -117,7 +124,8 @@ def index():
     return render_template("proposals/list.html", title=_("All proposals"), filters=filters,
                            q=filters.values.get("q"), state=filters.values.get("state"), counts=counts,
                            groups=_grouped(items), total=total, page=page, pages=_pages(total),
-                           names=award_names(db.session, items), can_create=can_create, endpoint=".index"), status
+                           names=award_names(db.session, items), can_create=can_create, endpoint=".index",
+                           **_bulk()), status
 
 
 @bp.get("/tiep-nhan")
@@ -155,7 +163,7 @@ def inbox():
         rows.sort(key=lambda row: (-row["clock"].working_days, row["proposal"].id))
     status = 200 if filters.query is not None else 400
     return render_template("proposals/inbox.html", sections=sections, authorities=authorities, filters=filters,
-                           q=filters.values.get("q"), total=total, page=page, pages=_pages(total)), status
+                           q=filters.values.get("q"), total=total, page=page, pages=_pages(total), **_bulk()), status
 
 
 # --- create and edit ------------------------------------------------------------------------------
@@ -471,4 +479,4 @@ def _return_items(form: ReturnForm, labels: dict) -> list[dict]:
 
 
 # the document, paper-copy and objection screens register on the same blueprint
-from workflow.proposals import document_views  # noqa: E402,F401  (after bp and the helpers exist)
+from workflow.proposals import bulk_views, document_views  # noqa: E402,F401  (after bp and the helpers exist)
