@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH = 640  # the viewBox; the SVG scales to its box
-LABEL_HEIGHT = 20
+WIDTH = 480  # the viewBox, and the most the SVG is drawn (CSS max-width): it only ever shrinks
+LABEL_HEIGHT = 24
 BAR_HEIGHT = 18
 GAP = 10
 VALUE_ROOM = 64  # right of the longest bar: its number
+LABEL_CHARS = 44  # a longer label is cut in the drawing (whole in its tooltip and in the table)
 
 
 @dataclass
 class Bar:
     label: str
     value: int
+    short: str
     y_label: float
     y_bar: float
     width: float
@@ -48,7 +50,9 @@ def bar_chart(chart_id: str, title: str, description: str, rows, value_label: st
     bars, y = [], 0.0
     room = WIDTH - VALUE_ROOM
     for label, value, href in rows:
-        bars.append(Bar(str(label), int(value), y + LABEL_HEIGHT - 5, y + LABEL_HEIGHT,
+        label = str(label)
+        short = label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1].rstrip() + "…"
+        bars.append(Bar(label, int(value), short, y + LABEL_HEIGHT - 6, y + LABEL_HEIGHT,
                         max(2.0, room * value / top) if value else 0.0, href))
         y += LABEL_HEIGHT + BAR_HEIGHT + GAP
     return Chart(chart_id, title, description, bars, max(y, 1.0), sum(r[1] for r in rows), value_label)

@@ -218,7 +218,8 @@ def _meetings(session, user, today) -> tuple[list[Waiting], int]:
         held = {r.role for r in user.roles if r.authority_id == m.authority_id}
         role = next(r for r in ("chair", "secretary", "council_member") if r in held)
         due = local_day(m.scheduled_at)
-        out.append(Waiting("meeting", str(MEETING_ACTIONS[(m.status, role)]), m.authority.name, m.place,
+        out.append(Waiting("meeting", str(MEETING_ACTIONS[(m.status, role)]), str(_l("Council meeting")),
+                           f"{m.place} · {m.authority.name}",
                            "council.detail", {"meeting_id": m.id}, due, due < today))
     return out, total
 
