@@ -227,3 +227,13 @@ def test_statements_per_page_do_not_grow_with_the_proposals(app, session, world,
     many = _statements(app, browser, "/bang-dieu-khien/")
     assert many == few, (few, many)
     assert few < 60
+
+
+def test_the_benchmark_case_runs_on_a_tiny_province(app, monkeypatch):
+    from workflow.benchmark import year, year_dashboard
+
+    monkeypatch.setattr(year_dashboard, "PROPOSALS", 300)
+    monkeypatch.setattr(year_dashboard, "REPEATS", 1)
+    figures = year.load_cases()["dashboard"].run(app)
+    assert figures["proposals"] == 300 and figures["communes"] == 1
+    assert figures["seconds"] == max(figures["reviewer_seconds"], figures["secretary_seconds"]) > 0
