@@ -229,11 +229,12 @@ def test_statements_per_page_do_not_grow_with_the_proposals(app, session, world,
     assert few < 60
 
 
-def test_the_benchmark_case_runs_on_a_tiny_province(app, monkeypatch):
+def test_the_benchmark_case_runs_on_a_tiny_province(monkeypatch):
     from workflow.benchmark import year, year_dashboard
 
     monkeypatch.setattr(year_dashboard, "PROPOSALS", 300)
     monkeypatch.setattr(year_dashboard, "REPEATS", 1)
-    figures = year.load_cases()["dashboard"].run(app)
-    assert figures["proposals"] == 300 and figures["communes"] == 1
-    assert figures["seconds"] == max(figures["reviewer_seconds"], figures["secretary_seconds"]) > 0
+    [outcome] = year.run(["dashboard"], None, echo=lambda _line: None)  # a throwaway SQLite app
+    assert outcome.case == "dashboard" and outcome.database == "sqlite"
+    assert outcome.figures["proposals"] == 300 and outcome.figures["communes"] == 1
+    assert outcome.seconds == max(outcome.figures["reviewer_seconds"], outcome.figures["secretary_seconds"]) > 0

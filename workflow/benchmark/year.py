@@ -67,8 +67,8 @@ def throwaway_app(database_url: str | None) -> Iterator:
     import workflow.models  # noqa: F401
     from workflow import create_app
     from workflow.catalog.services import load_rule_sets
+    from workflow.db import Base
     from workflow.extensions import db
-    from workflow.models import Base
     from workflow.reminders.bench import _database
 
     url, cleanup = _database(database_url)

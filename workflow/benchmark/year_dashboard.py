@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from workflow.benchmark.year import case
 
@@ -38,9 +39,16 @@ def dashboard_pages(app) -> dict:
         data = build(db.session, PROPOSALS, secret_key=app.config["SECRET_KEY"])
         db.session.remove()
     figures = {"proposals": data.proposals, "communes": data.communes}
-    for who in ("reviewer", "secretary"):
+
+    def measure(who: str) -> float:
         client = app.test_client()
         _sign_in_in_process(client, data.users[who], data.password)
-        figures[f"{who}_seconds"] = round(_page_seconds(client, "/bang-dieu-khien/"), 3)
+        return _page_seconds(client, "/bang-dieu-khien/")
+
+    # in a thread of its own: the harness keeps an app context pushed, and requests made under it
+    # would share its ``g`` — the signed-in user of the first request — with every later one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for who in ("reviewer", "secretary"):
+            figures[f"{who}_seconds"] = round(pool.submit(measure, who).result(), 3)
     figures["seconds"] = max(figures["reviewer_seconds"], figures["secretary_seconds"])
     return figures

@@ -28,8 +28,20 @@ UNIT_CHART_SIZE = 12  # the units with the most proposals; the table under the c
 OVERSEER_ROLES = {"admin", "higher_reviewer", "secretary", "chair"}
 
 
+def user_scope(session: Session, user):
+    """``proposals.queries.scope_clause`` for ``user``, built once per session (a request) and role
+    set: the dashboard asks it for every figure, and building it reads the authority tree."""
+    key = (user.id, user.is_deployment_admin,
+           tuple(sorted((r.role, r.authority_id or 0, r.unit_id or 0) for r in user.roles)))
+    cache = session.info.setdefault("dashboard_scope", {})
+    if key not in cache:
+        cache.clear()
+        cache[key] = scope_clause(session, user)
+    return cache[key]
+
+
 def _scoped(query, session: Session, user):
-    clause = scope_clause(session, user)
+    clause = user_scope(session, user)
     return query if clause is None else query.where(clause)
 
 
@@ -74,10 +86,9 @@ def by_unit(session: Session, user, year: int | None = None,
     return [(u, a, n) for u, a, n, _total in rows], (rows[0][3] if rows else 0)
 
 
-def years(session: Session, user) -> list[int]:
-    """The years of the rounds the user's proposals belong to, and this year, newest first."""
-    found = {y for y, _n in by_year(session, user)} | {vntime.this_year()}
-    return sorted(found, reverse=True)
+def years(per_year: list[tuple[int, int]]) -> list[int]:
+    """The years of ``by_year`` (the rounds of the user's proposals) and this year, newest first."""
+    return sorted({y for y, _n in per_year} | {vntime.this_year()}, reverse=True)
 
 
 # --- overdue, in SQL --------------------------------------------------------------------------------
@@ -109,7 +120,8 @@ def arrival():
             .correlate(Proposal).scalar_subquery())
 
 
-def overdue_clause(session: Session, calendar: WorkCalendar, today: date, default_limit: int | None):
+def overdue_clause(session: Session, calendar: WorkCalendar, today: date, default_limit: int | None,
+                   authority_ids=None):
     """Proposals whose processing clock is running and has passed its limit (the award's
     ``processing_days`` snapshot, else ``default_limit``) in working days since the current stretch
     began. A proposal returned and resubmitted also carries the time before the return on its own
@@ -119,7 +131,10 @@ def overdue_clause(session: Session, calendar: WorkCalendar, today: date, defaul
     The limits in play are a handful of numbers (one distinct select); for each, the day before
     which an arrival is overdue today is computed once in Python, and the test is a CASE in SQL."""
     limit = Proposal.award_rule["processing_days"].as_integer()
-    limits = {v for v in session.scalars(select(limit).where(Proposal.state.in_(RUNNING)).distinct()) if v}
+    running = select(limit).where(Proposal.state.in_(RUNNING))
+    if authority_ids is not None:  # only the limits of the proposals waiting there
+        running = running.where(Proposal.current_authority_id.in_(authority_ids))
+    limits = {v for v in session.scalars(running.distinct()) if v}
     if default_limit:
         limits.add(default_limit)
     if not limits:
@@ -188,7 +203,7 @@ def province_progress(session: Session, user, root: Authority, year: int, today:
                               .group_by(Proposal.origin_authority_id, Proposal.state), session, user), year)
     for authority_id, state, n in session.execute(counts):
         rows[authority_id].states[state] = n
-    late = overdue_clause(session, calendar, today, default_processing_days(session, root, today))
+    late = overdue_clause(session, calendar, today, default_processing_days(session, root, today), ids)
     overdue = _in_year(_scoped(select(Proposal.current_authority_id, func.count(Proposal.id))
                                .where(Proposal.current_authority_id.in_(ids), late)
                                .group_by(Proposal.current_authority_id), session, user), year)

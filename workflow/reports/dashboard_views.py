@@ -49,12 +49,12 @@ def index():
     """The dashboard of the signed-in user."""
     session, user = db.session, current_user
     today, calendar = vntime.today(), WorkCalendar.load(db.session)
-    years = dashboard.years(session, user)
+    per_year = dashboard.by_year(session, user)
+    years = dashboard.years(per_year)
     year = _year(years)
     counts = dashboard.state_counts(session, user, year)
     waiting, waiting_total = waiting_for(session, user, today, calendar)
 
-    per_year = dashboard.by_year(session, user)
     per_award = dashboard.by_award_type(session, user, year)
     names = dashboard.award_type_names(session, [c for c, _n in per_award])
     per_unit, unit_total = dashboard.by_unit(session, user, year)

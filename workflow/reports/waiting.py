@@ -25,8 +25,7 @@ from workflow.decisions.models import Submission, SubmissionItem
 from workflow.proposals import choices
 from workflow.proposals.clock import local_day
 from workflow.proposals.models import Proposal, Round
-from workflow.proposals.queries import scope_clause
-from workflow.reports.dashboard import arrival
+from workflow.reports.dashboard import arrival, user_scope
 
 LIMIT = 60  # candidates of each kind read; the page shows the first SHOWN of them all
 SHOWN = 25
@@ -143,7 +142,7 @@ def _proposals(session, user, today, calendar, limits) -> tuple[list[Waiting], i
     clause = _proposal_clause(user)
     if clause is None:
         return [], 0
-    scope = scope_clause(session, user)
+    scope = user_scope(session, user)
     query = select(Proposal).where(clause)
     if scope is not None:
         query = query.where(scope)
