@@ -238,3 +238,31 @@ def test_the_benchmark_case_runs_on_a_tiny_province(monkeypatch):
     assert outcome.case == "dashboard" and outcome.database == "sqlite"
     assert outcome.figures["proposals"] == 300 and outcome.figures["communes"] == 1
     assert outcome.seconds == max(outcome.figures["reviewer_seconds"], outcome.figures["secretary_seconds"]) > 0
+
+
+def test_the_hamlet_head_and_the_council_member_see_their_own_things_to_do(app, session, world):
+    from workflow.catalog.services import rule_set_for
+    from workflow.council.models import Meeting
+
+    r = world["rounds"]["db"]
+    returned = proposal_in_state(session, round_=r, unit=world["hamlet"], state="returned")
+    history_row(session, returned, "return_for_changes", "submitted", "returned", _working_days_ago(session, 1))
+    draft = proposal_in_state(session, round_=r, unit=world["hamlet"], state="draft")
+    school_draft = proposal_in_state(session, round_=r, unit=world["school"], state="draft")
+    session.add(Meeting(authority_id=world["commune"].id, place="Hội trường xã",
+                        scheduled_at=vntime.local_midnight(vntime.today() + timedelta(days=3)) + timedelta(hours=8)))
+    session.commit()
+    wait = (rule_set_for(session, world["commune"], vntime.today()).content.get("defaults") or {}).get(
+        "returned_reminder_days")
+    html = web(app, "truongxom").get("/bang-dieu-khien/").get_data(as_text=True)
+    items = {pid: due for due, pid in re.findall(
+        r'data-kind="proposal"\s+data-overdue="\w+" data-due="([\d-]*)">.*?href="/ho-so/(\d+)"', html, re.S)}
+    assert set(items) == {str(returned.id), str(draft.id)}  # never the school's draft
+    assert str(school_draft.id) not in items
+    assert items[str(draft.id)] == r.nomination_deadline.isoformat()
+    returned_on = vntime.local_date(_working_days_ago(session, 1))
+    assert items[str(returned.id)] == ((returned_on + timedelta(days=wait)).isoformat() if wait else "")
+    assert "Bổ sung hồ sơ bị trả lại" in html and "Hoàn thiện và gửi hồ sơ nháp" in html
+    member = web(app, "uyvien").get("/bang-dieu-khien/").get_data(as_text=True)
+    assert 'data-kind="meeting"' in member and "Dự phiên họp Hội đồng" in member
+    assert 'data-kind="meeting"' not in html  # the hamlet head sits on no council
