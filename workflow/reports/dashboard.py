@@ -9,13 +9,29 @@ number of proposals, and no row is loaded to be counted in Python.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, exists, false, func, or_, select
+from sqlalchemy import (
+    Integer,
+    String,
+    case,
+    cast,
+    column,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+    values,
+)
 from sqlalchemy.orm import Session
 
 from workflow import vntime
 from workflow.calendar.services import WorkCalendar
+from workflow.db import UTCDateTime
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.org.models import Authority, Unit
 from workflow.org.policies import scope_authority_ids, subtree_ids
@@ -45,45 +61,67 @@ def _scoped(query, session: Session, user):
     return query if clause is None else query.where(clause)
 
 
-def _in_year(query, year: int | None):
-    if year is None:
-        return query
-    return query.where(Proposal.round_id.in_(select(Round.id).where(Round.year == year)))
+@dataclass
+class Figures:
+    """The dashboard's counts, all from one statement (``figures``)."""
+
+    states: dict[str, int]  # of the chosen year (every year when none)
+    per_year: list[tuple[int, int]]  # every year, oldest first
+    per_award: list[tuple[str, int]]  # of the chosen year, the most proposed first
+    per_unit: list[tuple[str, str, int]]  # (unit, its authority, count): the UNIT_CHART_SIZE largest
+    units: int  # how many units have proposals (the chart shows the largest)
+    communes: dict[tuple[int, str], int]  # (origin commune id, state) → count, of the province view's year
+    late: dict[int, int]  # commune id → its overdue proposals (of the province view's year)
 
 
-def state_counts(session: Session, user, year: int | None = None) -> dict[str, int]:
-    """``{state: count}`` of the proposals ``user`` may read (of ``year``'s rounds when given)."""
-    query = select(Proposal.state, func.count(Proposal.id)).group_by(Proposal.state)
-    return dict(session.execute(_in_year(_scoped(query, session, user), year)).all())
-
-
-def by_year(session: Session, user) -> list[tuple[int, int]]:
-    """(year, count) of the readable proposals, by their round's year, oldest first."""
-    query = (select(Round.year, func.count(Proposal.id)).join(Round, Round.id == Proposal.round_id)
-             .group_by(Round.year).order_by(Round.year))
-    return [(y, n) for y, n in session.execute(_scoped(query, session, user)).all()]
-
-
-def by_award_type(session: Session, user, year: int | None = None) -> list[tuple[str, int]]:
-    """(award-type code, count), the most proposed first."""
-    count = func.count(Proposal.id)
-    query = (select(Proposal.award_type_code, count).group_by(Proposal.award_type_code)
-             .order_by(count.desc(), Proposal.award_type_code))
-    return [(c, n) for c, n in session.execute(_in_year(_scoped(query, session, user), year)).all()]
-
-
-def by_unit(session: Session, user, year: int | None = None,
-            limit: int = UNIT_CHART_SIZE) -> tuple[list[tuple[str, str, int]], int]:
-    """((unit name, authority name, count) of the ``limit`` units with the most proposals, the
-    number of units in all)."""
-    count = func.count(Proposal.id)
-    grouped = _in_year(_scoped(select(Proposal.unit_id, count.label("n")).group_by(Proposal.unit_id),
-                               session, user), year).subquery()
-    rows = session.execute(
-        select(Unit.name, Authority.name, grouped.c.n, func.count().over())
-        .join(Unit, Unit.id == grouped.c.unit_id).join(Authority, Authority.id == Unit.authority_id)
-        .order_by(grouped.c.n.desc(), Unit.name).limit(limit)).all()
-    return [(u, a, n) for u, a, n, _total in rows], (rows[0][3] if rows else 0)
+def figures(session: Session, user, year: int | None = None, communes=(), communes_year: int | None = None,
+            lateness: Lateness | None = None, unit_limit: int = UNIT_CHART_SIZE) -> Figures:
+    """Every count of the page in one statement: the readable proposals (the scope's union, the
+    costly part at a province, evaluated once as a CTE) grouped by state, year, award type, unit
+    and — for the province view — commune × state, as branches of one UNION ALL. Then the names
+    of the largest units (one small select)."""
+    scoped = _scoped(select(Proposal.id, Proposal.state, Proposal.award_type_code, Proposal.unit_id,
+                            Proposal.origin_authority_id, Proposal.current_authority_id, Round.year.label("year"))
+                     .join(Round, Round.id == Proposal.round_id), session, user).cte("readable")
+    c = scoped.c
+    in_year = (c.year == year) if year is not None else true()
+    no_text, no_int, n = cast(null(), String), cast(null(), Integer), func.count(c.id)
+    branches = [
+        select(literal("state", String), c.state, no_int, n).where(in_year).group_by(c.state),
+        select(literal("year", String), no_text, c.year, n).group_by(c.year),
+        select(literal("award", String), c.award_type_code, no_int, n).where(in_year).group_by(c.award_type_code),
+        select(literal("unit", String), no_text, c.unit_id, n).where(in_year).group_by(c.unit_id),
+    ]
+    if communes:
+        branches.append(select(literal("commune", String), c.state, c.origin_authority_id, n)
+                        .where(c.year == communes_year, c.origin_authority_id.in_(list(communes)))
+                        .group_by(c.state, c.origin_authority_id))
+        if lateness is not None:
+            # overdue at each commune: its readable proposals running past their limit. A proposal
+            # returned and resubmitted carries on its own page the time before the return too
+            # (``proposals.clock``); counted from its resubmission here, it is never counted early.
+            arrived, cutoff = arrivals(communes), lateness.table()
+            branches.append(select(literal("late", String), no_text, c.current_authority_id, n)
+                            .join(arrived, arrived.c.proposal_id == c.id).join(Proposal, Proposal.id == c.id)
+                            .join(cutoff, cutoff.c.n == lateness.limit())
+                            .where(c.year == communes_year, arrived.c.at < cutoff.c.cutoff)
+                            .group_by(c.current_authority_id))
+    found: dict[str, list] = {"state": [], "year": [], "award": [], "unit": [], "commune": [], "late": []}
+    for kind, text_key, int_key, count in session.execute(union_all(*branches)):
+        found[kind].append((text_key, int_key, count))
+    units = sorted(((u, k) for _t, u, k in found["unit"]), key=lambda row: (-row[1], row[0]))
+    top = units[:unit_limit]
+    names = {uid: (unit, authority) for uid, unit, authority in session.execute(
+        select(Unit.id, Unit.name, Authority.name).join(Authority, Authority.id == Unit.authority_id)
+        .where(Unit.id.in_([u for u, _k in top])))} if top else {}
+    per_unit = sorted(((*names[u], k) for u, k in top), key=lambda row: (-row[2], row[0]))
+    return Figures(
+        states={state: k for state, _i, k in found["state"]},
+        per_year=sorted((y, k) for _t, y, k in found["year"]),
+        per_award=sorted(((code, k) for code, _i, k in found["award"]), key=lambda row: (-row[1], row[0])),
+        per_unit=per_unit, units=len(units),
+        communes={(origin, state): k for state, origin, k in found["commune"]},
+        late={authority: k for _t, authority, k in found["late"]})
 
 
 def years(per_year: list[tuple[int, int]]) -> list[int]:
@@ -120,30 +158,49 @@ def arrival():
             .correlate(Proposal).scalar_subquery())
 
 
-def overdue_clause(session: Session, calendar: WorkCalendar, today: date, default_limit: int | None,
-                   authority_ids=None):
-    """Proposals whose processing clock is running and has passed its limit (the award's
-    ``processing_days`` snapshot, else ``default_limit``) in working days since the current stretch
-    began. A proposal returned and resubmitted also carries the time before the return on its own
-    page (``proposals.clock``); the count here starts at the resubmission, so it never counts one
-    that is not overdue.
+MAX_LIMIT = 400  # working days: a longer processing limit is never overdue here (no rule has one)
 
-    The limits in play are a handful of numbers (one distinct select); for each, the day before
-    which an arrival is overdue today is computed once in Python, and the test is a CASE in SQL."""
-    limit = Proposal.award_rule["processing_days"].as_integer()
-    running = select(limit).where(Proposal.state.in_(RUNNING))
-    if authority_ids is not None:  # only the limits of the proposals waiting there
-        running = running.where(Proposal.current_authority_id.in_(authority_ids))
-    limits = {v for v in session.scalars(running.distinct()) if v}
-    if default_limit:
-        limits.add(default_limit)
-    if not limits:
-        return false()
-    effective = func.coalesce(limit, default_limit) if default_limit else limit
-    # clock > L  ⟺  the arrival day is before the day L working days before today
-    cutoffs = {n: vntime.local_midnight(_working_days_before(calendar, today, n)) for n in sorted(limits)}
-    cutoff = case(*[(effective == n, at) for n, at in cutoffs.items()], else_=None)
-    return and_(Proposal.state.in_(RUNNING), arrival() < cutoff)
+
+@dataclass
+class Lateness:
+    """How to tell an overdue proposal in SQL today, for whatever limit its rule snapshot holds: a
+    small table (limit, cutoff) for every limit 1 … MAX_LIMIT, computed once in Python from the
+    working-day calendar (clock > L working days ⟺ arrived before the day L working days ago),
+    joined on the proposal's limit. No list of the limits in play is needed, so no select of the
+    snapshots first."""
+
+    cutoffs: list[tuple[int, datetime]]
+    default_limit: int | None
+
+    @classmethod
+    def today(cls, calendar: WorkCalendar, today: date, default_limit: int | None) -> Lateness:
+        cutoffs, day, counted = [], today, 0
+        while counted < MAX_LIMIT:
+            day -= timedelta(days=1)
+            if calendar.is_working_day(day):
+                counted += 1
+                cutoffs.append((counted, vntime.local_midnight(day)))
+        return cls(cutoffs, default_limit)
+
+    def table(self):
+        return values(column("n", Integer), column("cutoff", UTCDateTime), name="cutoff").data(self.cutoffs).cte("cutoff")
+
+    def limit(self):
+        """The proposal's limit: its rule snapshot's, else the default (not yet accepted)."""
+        limit = Proposal.award_rule["processing_days"].as_integer()
+        return func.coalesce(limit, self.default_limit) if self.default_limit else limit
+
+
+def arrivals(authority_ids):
+    """(proposal id, when its current stretch began) of the proposals running at ``authority_ids``:
+    their last move into ``submitted`` (a submission, a resubmission after a return, the arrival of
+    an in-system forward at the parent). One grouped select over their history, by index."""
+    return (select(ProposalTransition.proposal_id.label("proposal_id"),
+                   func.max(ProposalTransition.created_at).label("at"))
+            .join(Proposal, Proposal.id == ProposalTransition.proposal_id)
+            .where(ProposalTransition.to_state == "submitted", Proposal.state.in_(RUNNING),
+                   Proposal.current_authority_id.in_(list(authority_ids)))
+            .group_by(ProposalTransition.proposal_id).subquery("arrival"))
 
 
 def _working_days_before(calendar: WorkCalendar, day: date, days: int) -> date:
@@ -184,38 +241,32 @@ def overseen_roots(session: Session, user) -> list[Authority]:
     return list(session.scalars(query.order_by(order, Authority.name)))
 
 
-def province_progress(session: Session, user, root: Authority, year: int, today: date | None = None,
-                      calendar: WorkCalendar | None = None) -> list[CommuneProgress]:
-    """Every commune below ``root`` with its proposals of ``year`` by state, its overdue proposals
-    (waiting at the commune past the limit) and its sent submissions still waiting for an answer.
-    The counts are of what ``user`` may read: a higher reviewer sees what was sent up to them."""
-    today = today or vntime.today()
-    calendar = calendar or WorkCalendar.load(session)
+def communes_below(session: Session, root: Authority) -> list[Authority]:
+    """The communes of ``root``'s subtree (as the tree stands), by name."""
     below = subtree_ids(session, root.id)
-    communes = list(session.scalars(select(Authority).where(Authority.id.in_(below), Authority.kind == "commune")
-                                    .order_by(Authority.name)))
+    return list(session.scalars(select(Authority).where(Authority.id.in_(below), Authority.kind == "commune")
+                                .order_by(Authority.name)))
+
+
+def province_progress(session: Session, user, communes: list[Authority], found: Figures,
+                      year: int) -> list[CommuneProgress]:
+    """Every commune with its proposals of ``year`` by state and its overdue proposals (waiting at
+    the commune past the limit) — from ``figures`` — and its sent submissions still waiting for an
+    answer. The counts are of what ``user`` may read: a higher reviewer sees what was sent up."""
     rows = {c.id: CommuneProgress(c) for c in communes}
     if not rows:
         return []
-    ids = list(rows)
-    counts = _in_year(_scoped(select(Proposal.origin_authority_id, Proposal.state, func.count(Proposal.id))
-                              .where(Proposal.origin_authority_id.in_(ids))
-                              .group_by(Proposal.origin_authority_id, Proposal.state), session, user), year)
-    for authority_id, state, n in session.execute(counts):
+    for (authority_id, state), n in found.communes.items():
         rows[authority_id].states[state] = n
-    late = overdue_clause(session, calendar, today, default_processing_days(session, root, today), ids)
-    overdue = _in_year(_scoped(select(Proposal.current_authority_id, func.count(Proposal.id))
-                               .where(Proposal.current_authority_id.in_(ids), late)
-                               .group_by(Proposal.current_authority_id), session, user), year)
-    for authority_id, n in session.execute(overdue):
+    for authority_id, n in found.late.items():
         rows[authority_id].overdue = n
+    ids = list(rows)
     open_item = exists(select(SubmissionItem.id).where(SubmissionItem.submission_id == Submission.id,
                                                        SubmissionItem.outcome.is_(None)))
     waiting = (select(Submission.from_authority_id, func.count(Submission.id))
-               .where(Submission.from_authority_id.in_(ids), Submission.status == "sent", open_item)
+               .where(Submission.from_authority_id.in_(ids), Submission.status == "sent", open_item,
+                      Submission.year == year)
                .group_by(Submission.from_authority_id))
-    if year is not None:
-        waiting = waiting.where(Submission.year == year)
     readable = scope_authority_ids(session, user)  # a submission is read by its sender's and receiver's staff
     if readable is not None:
         waiting = waiting.where(or_(Submission.from_authority_id.in_(readable), Submission.to_authority_id.in_(readable)))

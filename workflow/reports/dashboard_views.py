@@ -30,12 +30,12 @@ PROGRESS_STATES = ("draft", "submitted", "returned", "under_review", "public_not
                    "forwarded", "awarded", "not_recommended", "rejected", "withdrawn", "revoked")
 
 
-def _year(years: list[int]) -> int | None:
+def _year() -> int | None:
     raw = request.args.get("year", "")
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) not in years:
-        abort(404)  # a year outside the user's rounds: nothing to show, and never a stack trace
+    if not raw.isdigit() or not 1900 < int(raw) < 2200:
+        abort(404)  # never a stack trace; an unknown year answers like one out of scope
     return int(raw)
 
 
@@ -49,42 +49,44 @@ def index():
     """The dashboard of the signed-in user."""
     session, user = db.session, current_user
     today, calendar = vntime.today(), WorkCalendar.load(db.session)
-    per_year = dashboard.by_year(session, user)
-    years = dashboard.years(per_year)
-    year = _year(years)
-    counts = dashboard.state_counts(session, user, year)
-    waiting, waiting_total = waiting_for(session, user, today, calendar)
-
-    per_award = dashboard.by_award_type(session, user, year)
-    names = dashboard.award_type_names(session, [c for c, _n in per_award])
-    per_unit, unit_total = dashboard.by_unit(session, user, year)
-    scope = _("year %(year)d", year=year) if year else _("all years")
-    charts = [
-        bar_chart("chart-year", _("Proposals by year"),
-                  _("Number of proposals you may read, by the year of their round."),
-                  [(y, n, url_for(".index", year=y)) for y, n in per_year], _("Proposals")),
-        bar_chart("chart-award", _("Proposals by award type (%(scope)s)", scope=scope),
-                  _("Number of proposals by award type, the most proposed first."),
-                  [(choices.award_name(names.get(c), c), n) for c, n in per_award], _("Proposals")),
-        bar_chart("chart-unit", _("Proposals by unit (%(scope)s)", scope=scope),
-                  _("The %(n)d units with the most proposals, of %(total)d.", n=len(per_unit), total=unit_total)
-                  if unit_total > len(per_unit) else _("Number of proposals by nominating unit."),
-                  [(f"{u} · {a}", n) for u, a, n in per_unit], _("Proposals")),
-    ]
-
+    year = _year()
     roots = dashboard.overseen_roots(session, user)
     wanted = request.args.get("authority")
     root = next((r for r in roots if r.code == wanted), None)
     if wanted and root is None:
         abort(404)  # an authority out of the user's scope answers as an unknown one
-    progress = None
-    if roots:
-        root = root or roots[0]
-        progress = dashboard.province_progress(session, user, root, year or vntime.this_year(), today, calendar)
+    root = root or (roots[0] if roots else None)
+    communes = dashboard.communes_below(session, root) if root else []
+    progress_year = year or vntime.this_year()
+    lateness = dashboard.Lateness.today(calendar, today,
+                                        dashboard.default_processing_days(session, root, today)) if communes else None
+    found = dashboard.figures(session, user, year, [c.id for c in communes], progress_year, lateness)
+    years = dashboard.years(found.per_year)
+    if year is not None and year not in years:
+        abort(404)  # a year outside the user's rounds
+    counts = found.states
+    waiting, waiting_total = waiting_for(session, user, today, calendar)
+
+    names = dashboard.award_type_names(session, [c for c, _n in found.per_award])
+    scope = _("year %(year)d", year=year) if year else _("all years")
+    shown_units = len(found.per_unit)
+    charts = [
+        bar_chart("chart-year", _("Proposals by year"),
+                  _("Number of proposals you may read, by the year of their round."),
+                  [(y, n, url_for(".index", year=y)) for y, n in found.per_year], _("Proposals")),
+        bar_chart("chart-award", _("Proposals by award type (%(scope)s)", scope=scope),
+                  _("Number of proposals by award type, the most proposed first."),
+                  [(choices.award_name(names.get(c), c), n) for c, n in found.per_award], _("Proposals")),
+        bar_chart("chart-unit", _("Proposals by unit (%(scope)s)", scope=scope),
+                  _("The %(n)d units with the most proposals, of %(total)d.", n=shown_units, total=found.units)
+                  if found.units > shown_units else _("Number of proposals by nominating unit."),
+                  [(f"{u} · {a}", n) for u, a, n in found.per_unit], _("Proposals")),
+    ]
+    progress = dashboard.province_progress(session, user, communes, found, progress_year) if root else None
     # the province view's columns: the states some commune has this year (all of them empty: none)
     shown = [s for s in PROGRESS_STATES if any(row.states.get(s) for row in progress or [])]
     return render_template(
         "reports/dashboard.html", year=year, years=years, counts=counts, states=[s for s in STATES if counts.get(s)],
         total=sum(counts.values()), state_link=_state_link, waiting=waiting, waiting_total=waiting_total,
         today=today, charts=charts, roots=roots, root=root, progress=progress,
-        progress_year=year or vntime.this_year(), progress_states=shown)
+        progress_year=progress_year, progress_states=shown)
