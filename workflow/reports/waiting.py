@@ -68,33 +68,40 @@ def _authorities(user, *roles: str) -> set[int]:
 
 
 class _Limits:
-    """The rule set's numbers per authority, each authority looked up once."""
+    """The rule set's numbers per authority. Authorities that pin no rule set of their own (nor
+    their ancestors) share the period in force: looked up once for all of them, not once per
+    commune a submission comes from."""
 
     def __init__(self, session: Session, today: date):
-        self.session, self.today, self._in_force, self._defaults = session, today, {}, {}
+        self.session, self.today, self._rule_sets, self._in_force = session, today, {}, {}
 
-    def in_force(self, authority) -> dict:
-        if authority.id not in self._in_force:
-            from workflow.errors import NotFound
-
-            try:
-                self._in_force[authority.id] = choices.rules_in_force(self.session, authority, self.today)
-            except NotFound:
-                self._in_force[authority.id] = {}
-        return self._in_force[authority.id]
-
-    def default(self, authority, name: str) -> int | None:
-        key = (authority.id, name)
-        if key not in self._defaults:
+    def rule_set(self, authority):
+        node, key = authority, None
+        while node is not None and key is None:
+            key, node = node.rule_set_code, node.parent
+        if key not in self._rule_sets:
             from workflow.catalog.services import rule_set_for
             from workflow.errors import NotFound
 
             try:
-                content = rule_set_for(self.session, authority, self.today).content
+                self._rule_sets[key] = rule_set_for(self.session, authority, self.today)
             except NotFound:
-                content = {}
-            self._defaults[key] = (content.get("defaults") or {}).get(name)
-        return self._defaults[key]
+                self._rule_sets[key] = None
+        return self._rule_sets[key]
+
+    def in_force(self, authority) -> dict:
+        from workflow.proposals.eligibility import snapshot
+
+        rule_set = self.rule_set(authority)
+        if rule_set is None:
+            return {}
+        if rule_set.id not in self._in_force:
+            self._in_force[rule_set.id] = {t.code: snapshot(t, rule_set) for t in rule_set.award_types}
+        return self._in_force[rule_set.id]
+
+    def default(self, authority, name: str) -> int | None:
+        rule_set = self.rule_set(authority)
+        return ((rule_set.content.get("defaults") or {}).get(name)) if rule_set else None
 
 
 def waiting_for(session: Session, user, today: date | None = None,
