@@ -1,9 +1,10 @@
 """The dashboard's figures (bảng điều khiển): counts by state, charts by year, award type and unit,
 and the province view of every commune's progress.
 
-Every figure is one SQL ``GROUP BY`` over the proposals the user may read (the one scoping rule,
-``proposals.queries.scope_clause``): the number of statements a page runs does not grow with the
-number of proposals, and no row is loaded to be counted in Python.
+Every figure is a SQL ``GROUP BY`` over the proposals the user may read (the one scoping rule,
+``proposals.queries.scope_clause``), all of them branches of one statement (``figures``): the number
+of statements a page runs does not grow with the number of proposals, and no proposal is loaded to
+be counted in Python.
 """
 
 from __future__ import annotations
@@ -196,15 +197,6 @@ class Lateness:
         """The proposal's limit: its rule snapshot's, else the default (not yet accepted)."""
         limit = Proposal.award_rule["processing_days"].as_integer()
         return func.coalesce(limit, self.default_limit) if self.default_limit else limit
-
-
-def _working_days_before(calendar: WorkCalendar, day: date, days: int) -> date:
-    left = days
-    while left > 0:
-        day -= timedelta(days=1)
-        if calendar.is_working_day(day):
-            left -= 1
-    return day
 
 
 # --- the province view ---------------------------------------------------------------------------
