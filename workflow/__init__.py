@@ -107,6 +107,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow.proposals.views import public_bp
     from workflow.reminders.views import bp as reminders_bp
     from workflow.reports.views import bp as reports_bp
+    from workflow.reports.dashboard_views import bp as dashboard_bp
     from workflow.views import bp as main_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
@@ -129,6 +130,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     for admin_bp in (catalog_bp, calendar_bp, cash_bp):
         app.register_blueprint(admin_bp)
+    app.register_blueprint(dashboard_bp)
     _init_errors(app)
     init_security_headers(app)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 CASE_MODULES: tuple[str, ...] = (
     "workflow.benchmark.year_bulk",
+    "workflow.benchmark.year_dashboard",
     "workflow.benchmark.year_report",
 )
 
