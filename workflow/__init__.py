@@ -106,8 +106,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow.proposals.views import bp as proposals_bp
     from workflow.proposals.views import public_bp
     from workflow.reminders.views import bp as reminders_bp
-    from workflow.reports.views import bp as reports_bp
     from workflow.reports.dashboard_views import bp as dashboard_bp
+    from workflow.reports.views import bp as reports_bp
     from workflow.views import bp as main_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
