@@ -35,10 +35,14 @@ def annual_report(session: Session, actor, authority_code: str, year: int) -> di
     # only the columns the counts need, never whole rows: a province's year is tens of thousands
     # of proposals, and each row's rule snapshot is a JSON document (EXPLAIN + profile, issue 12)
     deciding_level = Proposal.award_rule["deciding_level"].as_string()
+    # demo-year fix (issue 11 item 5): an award type whose rule says ``in_annual_report = false``
+    # (vn-2017's GĐVH and xóm văn hóa, reported by the commune as the movement's rates, §2.1.2 of
+    # the reference, not among the results of §4) is left out; a snapshot without the key counts
+    counted = Proposal.award_rule["in_annual_report"].as_boolean()
     holder = aliased(Authority)
     forwarded = session.execute(
         select(Proposal.id, Proposal.state, Proposal.award_type_code, Nominee.kind, deciding_level,
-               Proposal.current_authority_id, holder.kind, ProposalTransition.data)
+               Proposal.current_authority_id, holder.kind, ProposalTransition.data, counted)
         .join(Proposal, ProposalTransition.proposal_id == Proposal.id)
         .join(Round, Proposal.round_id == Round.id)
         .join(Nominee, Proposal.nominee_id == Nominee.id)
@@ -50,8 +54,8 @@ def annual_report(session: Session, actor, authority_code: str, year: int) -> di
     seen = set()
     parent_kind = authority.parent.kind if authority.parent else None
     targets: dict[str, str | None] = {}
-    for pid, _state, award, kind, deciding, current_id, current_kind, data in forwarded:
-        if pid in seen:
+    for pid, _state, award, kind, deciding, current_id, current_kind, data, in_report in forwarded:
+        if pid in seen or in_report is False:
             continue
         seen.add(pid)
         # the level that DECIDES the award type (the reference report's 4.1: a Bằng khen tỉnh is
@@ -70,16 +74,17 @@ def annual_report(session: Session, actor, authority_code: str, year: int) -> di
             level = current_kind
         proposed[level][award][kind] += 1
     decided = session.execute(
-        select(Proposal.award_type_code, Nominee.kind, func.count(distinct(Proposal.id)))
+        select(Proposal.award_type_code, Nominee.kind, counted, func.count(distinct(Proposal.id)))
         .join(ProposalTransition, ProposalTransition.proposal_id == Proposal.id)
         .join(Round, Proposal.round_id == Round.id)
         .join(Nominee, Proposal.nominee_id == Nominee.id)
         .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == "decide",
                Round.year == year, Proposal.state == "awarded")
-        .group_by(Proposal.award_type_code, Nominee.kind)).all()
+        .group_by(Proposal.award_type_code, Nominee.kind, counted)).all()
     awarded: dict = defaultdict(lambda: defaultdict(int))
-    for award, kind, count in decided:
-        awarded[award][kind] += count
+    for award, kind, in_report, count in decided:
+        if in_report is not False:
+            awarded[award][kind] += count
     return {
         "authority": authority.code,
         "authority_name": authority.name,
