@@ -48,7 +48,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow import vntime
-from workflow.demo.data import COMMUNE, DISTRICT, HAMLETS, PLAYED_YEAR, SEED, Dataset, hamlet_code, hamlet_username
+from workflow.demo.data import (
+    COMMUNE,
+    DISTRICT,
+    HAMLETS,
+    PLAYED_YEAR,
+    SEED,
+    Dataset,
+    hamlet_code,
+    hamlet_username,
+)
 from workflow.org.models import Authority, Nominee, Unit, User
 
 ROUND_TITLE = "Bình xét thi đua, khen thưởng năm 2023"
