@@ -350,3 +350,24 @@ def test_cli_db_upgrade_then_demo_load_twice(tmp_path):
     finally:
         engine.dispose()
     assert households >= 550 and users == len(DEMO_ACCOUNTS) and demo_entries == 1
+
+
+def test_an_earlier_demos_hand_entered_2023_makes_way_for_the_play(session, demo):
+    """A database loaded before the demo played 2023 had that year's LĐTT, CSTĐCS and GĐVH as
+    hand-entered history; before playing the year they go (they would count twice), nothing else."""
+    from workflow.demo.year2023 import _retire_old_history
+
+    commune = session.scalar(select(Authority).where(Authority.code == "DB"))
+    staff = session.scalars(select(Nominee).where(Nominee.kind == "individual").order_by(Nominee.id)).first()
+    session.add_all([AwardRecord(nominee_id=staff.id, award_type_code="LDTT", year=2023, source="manual",
+                                 decision_number="138/QĐ-UBND", decision_date=date(2023, 12, 22)),
+                     AwardRecord(nominee_id=staff.id, award_type_code="THON_VH", year=2023, source="manual",
+                                 decision_number="138/QĐ-UBND", decision_date=date(2023, 12, 22))])
+    session.commit()
+    before = session.scalar(select(func.count(AwardRecord.id)))
+    assert _retire_old_history(session, commune) == 1
+    session.commit()
+    assert session.scalar(select(func.count(AwardRecord.id))) == before - 1
+    left = {(r.award_type_code, r.decision_number) for r in session.scalars(
+        select(AwardRecord).where(AwardRecord.nominee_id == staff.id, AwardRecord.year == 2023))}
+    assert ("LDTT", "138/QĐ-UBND") not in left and ("THON_VH", "138/QĐ-UBND") in left

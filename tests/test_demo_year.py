@@ -132,7 +132,7 @@ def test_the_council_voted_by_secret_ballot(year):
     # tally or the (counted, then deleted) sealed ballots; the receipts say who voted, not how
     for model in (BallotTally, SealedBallot):
         assert "user_id" not in {c.name for c in inspect(model).columns}
-    assert session.scalar(select(func.count(SealedBallot.id))) == 0
+    assert session.scalar(select(func.count()).select_from(SealedBallot)) == 0
     tallies = {t.agenda_item_id: t for t in session.scalars(select(BallotTally).where(
         BallotTally.agenda_item_id.in_(items)))}
     votes_per_item = Counter(item_id for item_id, _user in receipts)

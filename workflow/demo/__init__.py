@@ -117,7 +117,8 @@ class DemoReport:
                 "links": self.links_created, "council": self.council_created, "tree": self.tree_changes,
                 "rounds": [self.rounds_created, self.rounds_existing],
                 "year_2023": ({"proposals": self.year_2023.proposals, "decisions": self.year_2023.decisions,
-                               "submissions": self.year_2023.submissions, "meetings": self.year_2023.meetings}
+                               "submissions": self.year_2023.submissions, "meetings": self.year_2023.meetings,
+                               "history_retired": self.year_2023.history_retired}
                               if self.year_2023 else None)}
 
     def summary(self) -> str:

@@ -138,6 +138,7 @@ class YearReport:
     decisions: list[str] = field(default_factory=list)
     submissions: list[str] = field(default_factory=list)
     meetings: int = 0
+    history_retired: int = 0  # an earlier demo's hand-entered 2023 rows the play replaced
 
 
 class _Clock:
@@ -468,10 +469,34 @@ def district_council(session: Session, actor) -> bool:
     return True
 
 
+# what an earlier demo (before the play) entered by hand for 2023 and the play now decides:
+# (award type, decision number) of its manual history rows
+OLD_HAND_ENTERED_2023 = (("LDTT", "138/QĐ-UBND"), ("CSTDCS", "3412/QĐ-UBND"), ("GDVH", "117/QĐ-UBND"))
+
+
+def _retire_old_history(session: Session, commune: Authority) -> int:
+    """A database loaded by the demo before it played 2023 holds that year's LĐTT, CSTĐCS and GĐVH
+    as hand-entered history; the play decides them now, so those rows go (else they would count
+    twice, in the CSTĐCS cap among others). Nothing else is touched."""
+    from sqlalchemy import and_, delete, or_
+
+    from workflow.org.models import AwardRecord
+
+    ids = select(Nominee.id).where(Nominee.authority_id == commune.id)
+    return session.execute(delete(AwardRecord).where(
+        AwardRecord.source == "manual", AwardRecord.year == PLAYED_YEAR, AwardRecord.nominee_id.in_(ids),
+        or_(*(and_(AwardRecord.award_type_code == code, AwardRecord.decision_number == number)
+              for code, number in OLD_HAND_ENTERED_2023)))).rowcount or 0
+
+
 def play_2023(session: Session, data: Dataset) -> YearReport:
     """Play the commune's 2023 unless its 2023 round exists (then nothing is written)."""
     commune = session.scalar(select(Authority).where(Authority.code == COMMUNE))
     if year_played(session, commune):
         return YearReport()
+    retired = _retire_old_history(session, commune)
+    session.commit()
     with _clock_in_2023() as clock:
-        return _Play(session, data, clock).run()
+        report = _Play(session, data, clock).run()
+    report.history_retired = retired
+    return report
