@@ -158,7 +158,8 @@ class _Clock:
 def _clock_in_2023():
     # ``workflow.vntime.now`` reads ``workflow.db.utcnow`` from the module at call time: this is
     # the domain's one clock ("today" of every service), and the play runs on it; the real clock
-    # comes back whatever happens
+    # comes back whatever happens. It is the process's clock: the demo loads from the CLI (or a
+    # test), never from a process that serves requests at the same time
     module = sys.modules["workflow.db"]
     real = module.utcnow
     clock = _Clock()
