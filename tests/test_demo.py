@@ -42,11 +42,13 @@ def _snapshot(session) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def demo(session):
-    return load_demo(session)
+    # the shape of the demo; its 2023, played through the workflow, is tests/test_demo_year.py's
+    return load_demo(session, year_2023=False)
 
 
 def test_second_load_changes_nothing(session, monkeypatch):
-    first = load_demo(session)
+    # with the 2023 year: tests/test_demo_year.py (a second load neither replays nor changes it)
+    first = load_demo(session, year_2023=False)
     before = _snapshot(session)
     assert first.created > 0 and before["nominee"] and before["audit_entry"]
 
@@ -55,7 +57,7 @@ def test_second_load_changes_nothing(session, monkeypatch):
 
     real_hash = org_services.hash_password
     monkeypatch.setattr(org_services, "hash_password", lambda p: hashed.append(p) or real_hash(p))
-    second = load_demo(session)
+    second = load_demo(session, year_2023=False)
     after = _snapshot(session)
 
     assert hashed == []  # no account re-created, no password re-hashed
@@ -72,7 +74,7 @@ def test_second_load_changes_nothing(session, monkeypatch):
 
 
 def test_one_demo_audit_entry_and_the_chain_verifies(session, demo):
-    load_demo(session)
+    load_demo(session, year_2023=False)
     entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "demo.load")).all()
     assert len(entries) == 1
     assert entries[0].chain == "DB"
@@ -92,7 +94,7 @@ def test_load_completes_a_partial_demo(session, demo):
     session.commit()
     total = session.scalar(select(func.count(Nominee.id)))
 
-    again = load_demo(session)
+    again = load_demo(session, year_2023=False)
     assert again.households_created == 1 and again.staff_created == 0 and again.accounts_created == 0
     assert again.awards_created == awards
     assert session.scalar(select(func.count(Nominee.id))) == total + 1
@@ -236,9 +238,14 @@ def test_the_council(session, demo):
 
 def test_award_history(session, demo):
     rows = session.execute(select(AwardRecord, Nominee.kind).join(Nominee)).all()
-    assert rows and all(r.source == "manual" and r.decision_number.endswith("/QĐ-UBND") for r, _k in rows)
+    assert rows and all(r.source == "manual" for r, _k in rows)
     by_type = Counter((r.award_type_code, r.year, kind) for r, kind in rows)
-    assert by_type[("LDTT", 2023, "individual")] == 25  # "25 cán bộ, công chức" (2023 report)
+    # 2023's "25 cán bộ, công chức" are decided by the 2023 play (tests/test_demo_year.py); the
+    # history holds the two LĐTT of 2023 decided elsewhere (the district's education office)
+    assert by_type[("LDTT", 2023, "individual")] == 2
+    assert {r.decision_number for r, _k in rows if (r.award_type_code, r.year) == ("LDTT", 2023)} == {
+        "215/QĐ-PGDĐT"}
+    assert all(r.decision_number.endswith("/QĐ-UBND") for r, _k in rows if r.year < 2023)
     assert by_type[("LDTT", 2022, "individual")] >= 5
     assert ("125/QĐ-UBND" in {r.decision_number for r, _k in rows if r.award_type_code == "LDTT"})
 
@@ -251,17 +258,18 @@ def test_award_history(session, demo):
             ldtt.setdefault(r.nominee_id, set()).add(r.year)
     assert len(cstdcs) == 2
     for nominee_id, years in cstdcs.items():
-        assert years == {2021, 2022, 2023}
+        assert years == {2021, 2022}  # 2023's: the play's
         assert years <= ldtt[nominee_id]  # CSTĐCS needs LĐTT the same year
 
     households = session.scalar(select(func.count(Nominee.id)).where(Nominee.kind == "household"))
     gdvh = [r for r, kind in rows if r.award_type_code == "GDVH"]
     assert all(kind == "household" for r, kind in rows if r.award_type_code == "GDVH")
     three_years = Counter(r.nominee_id for r in gdvh)
-    share = sum(1 for n in three_years.values() if n == 3) / households
+    # 2021 and 2022 by hand; 2023's GĐVH are the play's
+    share = sum(1 for n in three_years.values() if n == 2) / households
     assert 0.3 < share < 0.8
     assert 0.5 < len(three_years) / households < 1
-    assert {r.year for r in gdvh} == {2021, 2022, 2023}
+    assert {r.year for r in gdvh} == {2021, 2022}
     assert demo.awards == len(rows)
 
 
@@ -342,3 +350,24 @@ def test_cli_db_upgrade_then_demo_load_twice(tmp_path):
     finally:
         engine.dispose()
     assert households >= 550 and users == len(DEMO_ACCOUNTS) and demo_entries == 1
+
+
+def test_an_earlier_demos_hand_entered_2023_makes_way_for_the_play(session, demo):
+    """A database loaded before the demo played 2023 had that year's LĐTT, CSTĐCS and GĐVH as
+    hand-entered history; before playing the year they go (they would count twice), nothing else."""
+    from workflow.demo.year2023 import _retire_old_history
+
+    commune = session.scalar(select(Authority).where(Authority.code == "DB"))
+    staff = session.scalars(select(Nominee).where(Nominee.kind == "individual").order_by(Nominee.id)).first()
+    session.add_all([AwardRecord(nominee_id=staff.id, award_type_code="LDTT", year=2023, source="manual",
+                                 decision_number="138/QĐ-UBND", decision_date=date(2023, 12, 22)),
+                     AwardRecord(nominee_id=staff.id, award_type_code="THON_VH", year=2023, source="manual",
+                                 decision_number="138/QĐ-UBND", decision_date=date(2023, 12, 22))])
+    session.commit()
+    before = session.scalar(select(func.count(AwardRecord.id)))
+    assert _retire_old_history(session, commune) == 1
+    session.commit()
+    assert session.scalar(select(func.count(AwardRecord.id))) == before - 1
+    left = {(r.award_type_code, r.decision_number) for r in session.scalars(
+        select(AwardRecord).where(AwardRecord.nominee_id == staff.id, AwardRecord.year == 2023))}
+    assert ("LDTT", "138/QĐ-UBND") not in left and ("THON_VH", "138/QĐ-UBND") in left

@@ -56,7 +56,9 @@ def live_server(app, backend):
     from workflow.extensions import db
 
     with app.app_context():
-        load_demo(db.session)
+        # the demo's shape and its open round; its 2023 played through the workflow (~700
+        # proposals, a minute or more) is tests/test_demo_year.py's, not every browser test's
+        load_demo(db.session, year_2023=False)
         db.session.remove()
     with serve_in_thread(app) as url:
         yield url

@@ -127,6 +127,10 @@ class AwardTypeDef(_Strict):
     min_members_strict: bool = False  # "more than" the share instead of "at least"
     no_discipline: bool = False  # nobody disciplined at "cảnh cáo" or above
     note_vi: str | None = None
+    # False: the annual report's results of commendation work (the reference's section 4) leave it
+    # out, because the commune reports it as a rate of its movement instead (vn-2017: GĐVH and xóm
+    # văn hóa, "gia đình văn hóa đạt 92,66%, xóm văn hóa đạt 100%", reference §2.1.2)
+    in_annual_report: bool = True
     # legal bases a decision on this award cites besides the rule set's (Decree 86/2023 for GĐVH)
     legal_basis: list[str] = []
     # the legal basis of this award type in this period (document and article, or "verify")

@@ -34,6 +34,7 @@ from workflow.demo.data import (
     Award,
     Dataset,
 )
+from workflow.demo.year2023 import YearReport, district_council, play_2023, year_played
 from workflow.errors import field_error
 from workflow.org import services
 from workflow.org.models import Authority, AwardRecord, CouncilMember, Nominee, Unit, User
@@ -63,6 +64,8 @@ class DemoReport:
     tree_changes: int = 0  # parents, dissolutions and former parents set on authorities found
     rounds_created: int = 0
     rounds_existing: int = 0
+    year_2023: YearReport | None = None  # the 2023 play (None: already played before this run)
+    district_council_created: bool = False
     council_created: bool = False
     council_seats: int = 0
     seconds: float = 0.0
@@ -100,7 +103,8 @@ class DemoReport:
         """Everything this run wrote (0 on a second run)."""
         return (self.authorities_created + self.units_created + self.accounts_created + self.staff_created
                 + self.households_created + self.collectives_created + self.awards_created
-                + self.links_created + int(self.council_created) + self.tree_changes + self.rounds_created)
+                + self.links_created + int(self.council_created) + self.tree_changes + self.rounds_created
+                + int(self.district_council_created) + (self.year_2023.proposals if self.year_2023 else 0))
 
     def counts(self) -> dict:
         return {"authorities": [self.authorities_created, self.authorities_existing],
@@ -111,7 +115,11 @@ class DemoReport:
                 "collectives": [self.collectives_created, self.collectives_existing],
                 "awards": [self.awards_created, self.awards_existing],
                 "links": self.links_created, "council": self.council_created, "tree": self.tree_changes,
-                "rounds": [self.rounds_created, self.rounds_existing]}
+                "rounds": [self.rounds_created, self.rounds_existing],
+                "year_2023": ({"proposals": self.year_2023.proposals, "decisions": self.year_2023.decisions,
+                               "submissions": self.year_2023.submissions, "meetings": self.year_2023.meetings,
+                               "history_retired": self.year_2023.history_retired}
+                              if self.year_2023 else None)}
 
     def summary(self) -> str:
         def line(label: str, created: int, existing: int) -> str:
@@ -132,6 +140,13 @@ class DemoReport:
             f"  Hội đồng TĐKT xã: {self.council_seats} thành viên ({council})",
             line("Đợt xét", self.rounds_created, self.rounds_existing),
         ]
+        if self.year_2023:
+            y = self.year_2023
+            lines.append(f"  Năm 2023 (quy định vn-2017, 3 cấp): {y.proposals} hồ sơ đề nghị qua quy trình, "
+                         f"{y.meetings} phiên họp Hội đồng, quyết định {', '.join(y.decisions)}; "
+                         f"tờ trình {', '.join(y.submissions)}")
+        elif self.created == 0:
+            lines.append("  Năm 2023: đã có (không chạy lại)")
         if self.created == 0:
             lines.append("Dữ liệu mẫu đã có đầy đủ: lần chạy này không tạo thêm gì.")
         lines += [
@@ -157,10 +172,13 @@ def _authorities(session: Session, data: Dataset, actor, report: DemoReport) -> 
             report.authorities_existing += 1
 
 
-def _tree(session: Session, report: DemoReport) -> None:
+def _tree(session: Session, report: DemoReport, *, as_in_2023: bool = False) -> None:
     """The tree over time: the commune under the province (with the district as its former parent
     until 2025-06-30), the district dissolved from 2025-07-01. A demo loaded before this layout is
-    moved to it; a second run changes nothing."""
+    moved to it; a second run changes nothing.
+
+    ``as_in_2023``: the tree as it stood in 2023 (xã → huyện Định Hóa → tỉnh, nobody dissolved),
+    on which the 2023 play runs; the 2025 reorganisation is applied after it, as it happened."""
     by_code = {a.code: a for a in session.scalars(select(Authority))}
     wanted_parent = {code: parent for code, _name, _kind, parent in DATASET.authorities}
     for code, authority in by_code.items():
@@ -170,6 +188,9 @@ def _tree(session: Session, report: DemoReport) -> None:
         former, since = FORMER_PARENT.get(code, (None, None))
         values = {"parent_id": parent.id if parent else None, "dissolved_on": DISSOLVED.get(code),
                   "former_parent_id": by_code[former].id if former else None, "parent_since": since}
+        if as_in_2023:
+            values = {"parent_id": by_code[former].id if former else values["parent_id"], "dissolved_on": None,
+                      "former_parent_id": None, "parent_since": None}
         for column, value in values.items():
             if getattr(authority, column) != value:
                 setattr(authority, column, value)
@@ -302,21 +323,33 @@ def _nominees_and_awards(session: Session, data: Dataset, commune: Authority, un
     session.flush()
 
 
-def load_demo(session: Session, today: date | None = None) -> DemoReport:
+def load_demo(session: Session, today: date | None = None, *, year_2023: bool = True) -> DemoReport:
     """Load (or complete) the Định Biên demo and commit; return what was created and found.
-    ``today`` (default: the date in Vietnam) chooses the year of the open round."""
+    ``today`` (default: the date in Vietnam) chooses the year of the open round.
+
+    Unless it was played before, the commune's 2023 is played through the workflow
+    (``workflow.demo.year2023``; needs an app context: the ballots are sealed with the app's key);
+    ``year_2023=False`` leaves it out (the tests of the demo's shape: the year is
+    ``tests/test_demo_year.py``'s)."""
     started = time.perf_counter()
     data = DATASET
     actor = services.system_actor()
     report = DemoReport()
 
     _authorities(session, data, actor, report)
-    _tree(session, report)
     commune = session.scalar(select(Authority).where(Authority.code == COMMUNE))
+    # the 2023 year runs on the tree of 2023; the 2025 reorganisation follows it
+    _tree(session, report, as_in_2023=year_2023 and not year_played(session, commune))
     units = _units(session, data, actor, commune, report)
     user_ids = _accounts(session, data, actor, report)
     _council(session, data, actor, commune, report)
+    report.district_council_created = district_council(session, actor)
     _nominees_and_awards(session, data, commune, units, user_ids, report)
+    session.commit()
+    if year_2023:
+        played = play_2023(session, data)
+        report.year_2023 = played if played.played else None
+    _tree(session, report)
     _rounds(session, commune, actor, report, today or vietnam_today())
 
     if report.created:

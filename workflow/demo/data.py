@@ -138,23 +138,27 @@ COUNCIL: tuple[tuple[str, str], ...] = (
     ("vhxh", "member"),
 )
 
-# Past decisions (hand-entered award history): award type → year → (decision number, date)
+# Past decisions (hand-entered award history): award type → year → (decision number, date).
+# 2023's LĐTT, CSTĐCS and GĐVH are not here: the demo plays that year through the workflow
+# (``workflow.demo.year2023``), whose decisions and recorded outcomes write that history.
 DECISIONS: dict[str, dict[int, tuple[str, date]]] = {
     # LĐTT: decided by the commune chairman at the year's end
-    "LDTT": {2021: ("112/QĐ-UBND", date(2021, 12, 24)), 2022: ("125/QĐ-UBND", date(2022, 12, 23)),
-             2023: ("138/QĐ-UBND", date(2023, 12, 22))},
+    "LDTT": {2021: ("112/QĐ-UBND", date(2021, 12, 24)), 2022: ("125/QĐ-UBND", date(2022, 12, 23))},
     # CSTĐCS: decided by the district chairman (3-tier, the old law)
-    "CSTDCS": {2021: ("3105/QĐ-UBND", date(2021, 12, 29)), 2022: ("3270/QĐ-UBND", date(2022, 12, 28)),
-               2023: ("3412/QĐ-UBND", date(2023, 12, 27))},
-    # GĐVH and Xóm văn hóa: the commune chairman, after the hamlet review (before 25 November)
-    "GDVH": {2021: ("101/QĐ-UBND", date(2021, 11, 30)), 2022: ("109/QĐ-UBND", date(2022, 11, 29)),
-             2023: ("117/QĐ-UBND", date(2023, 11, 28))},
+    "CSTDCS": {2021: ("3105/QĐ-UBND", date(2021, 12, 29)), 2022: ("3270/QĐ-UBND", date(2022, 12, 28))},
+    # GĐVH: the commune chairman, after the hamlet review (before 25 November)
+    "GDVH": {2021: ("101/QĐ-UBND", date(2021, 11, 30)), 2022: ("109/QĐ-UBND", date(2022, 11, 29))},
+    # Xóm văn hóa: decided by the district (3-tier); not part of the commune's section 4, the 2023
+    # one stays hand-entered ("xóm văn hóa đạt 100%", reference §2.1.2)
     "THON_VH": {2021: ("102/QĐ-UBND", date(2021, 11, 30)), 2022: ("110/QĐ-UBND", date(2022, 11, 29)),
                 2023: ("118/QĐ-UBND", date(2023, 11, 28))},
 }
 
-# how many staff hold LĐTT each year (the 2023 report: "25 cán bộ, công chức")
+# how many staff hold LĐTT each year (the 2023 report: "25 cán bộ, công chức"; 2023's are proposed,
+# voted and decided by the demo's 2023 play, the earlier ones are history)
 LDTT_PER_YEAR = {2021: 18, 2022: 22, 2023: 25}
+PLAYED_YEAR = 2023
+LDTT_DECIDED_ELSEWHERE = ("215/QĐ-PGDĐT", date(2023, 6, 20))  # see build_dataset
 # share of households by GĐVH history: all of 2021–2023 / 2022–2023 / 2023 only / none
 GDVH_HISTORY = ((0.55, (2021, 2022, 2023)), (0.20, (2022, 2023)), (0.12, (2023,)), (0.13, ()))
 
@@ -244,6 +248,11 @@ class Dataset:
     collectives: list[Collective] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
     council: tuple[tuple[str, str], ...] = COUNCIL
+    # what the 2023 play reads (``workflow.demo.year2023``): indexes into ``staff`` of the 25 LĐTT
+    # of 2023 and of the two CSTĐCS of 2021–2022; per household, whether it was GĐVH in 2023
+    ldtt_2023: list[int] = field(default_factory=list)
+    cstdcs_history: list[int] = field(default_factory=list)
+    gdvh_2023: list[bool] = field(default_factory=list)
 
 
 class _Names:
@@ -279,10 +288,17 @@ def build_dataset() -> Dataset:
     cstdcs = {next(i for i, p in enumerate(people) if (p[0], p[1]) == post) for post in CSTDCS_POSTS}
     others = [i for i in range(len(people)) if i not in cstdcs]
     ldtt = {year: cstdcs | set(rng.sample(others, n - len(cstdcs))) for year, n in LDTT_PER_YEAR.items()}
+    # LĐTT of 2023 decided elsewhere, which the CSTĐCS cap counts (NĐ 91/2017 Art 9(3): CSTĐCS at
+    # most 15% of the LĐTT awardees): two teachers whose title the district's Phòng Giáo dục và Đào
+    # tạo decided for the school year. The reference does not show them (they are not the
+    # commune's awards); without them the commune's 25 LĐTT allow 3 CSTĐCS, not the 4 it proposed.
+    elsewhere = [i for i, p in enumerate(people) if p[1] == "Giáo viên" and i not in ldtt[PLAYED_YEAR]][:2]
     for i, (unit_code, position, username, gender, name, born) in enumerate(people):
-        awards = [_award("LDTT", year) for year in sorted(ldtt) if i in ldtt[year]]
+        awards = [_award("LDTT", year) for year in sorted(ldtt) if i in ldtt[year] and year != PLAYED_YEAR]
+        if i in elsewhere:
+            awards.append(Award("LDTT", PLAYED_YEAR, *LDTT_DECIDED_ELSEWHERE))
         if i in cstdcs:
-            awards += [_award("CSTDCS", year) for year in (2021, 2022, 2023)]
+            awards += [_award("CSTDCS", year) for year in (2021, 2022)]
         data.staff.append(Staff(unit_code, position, name, gender, born, username, tuple(awards)))
 
     # households: names unique within each hamlet; the first one is the hamlet head's
@@ -297,7 +313,8 @@ def build_dataset() -> Dataset:
                     years = history
                     break
                 draw -= share
-            awards = tuple(_award("GDVH", year) for year in years)
+            data.gdvh_2023.append(PLAYED_YEAR in years)
+            awards = tuple(_award("GDVH", year) for year in years if year != PLAYED_YEAR)
             data.households.append(Household(code, head, gender, hamlet_username(suffix) if n == 0 else None,
                                              awards))
 
@@ -307,6 +324,8 @@ def build_dataset() -> Dataset:
         data.collectives.append(Collective(code, name, awards))
 
     data.accounts = _accounts(data, names)
+    data.ldtt_2023 = sorted(ldtt[PLAYED_YEAR])
+    data.cstdcs_history = sorted(cstdcs)
     return data
 
 
@@ -341,6 +360,10 @@ def _accounts(data: Dataset, names: _Names) -> list[Account]:
         ("huyen_tdkt", "higher_reviewer", DISTRICT, "Cán bộ TĐKT Phòng Nội vụ huyện Định Hóa (đến 30/6/2025)"),
         ("huyen_thuky", "secretary", DISTRICT, "Thư ký Hội đồng TĐKT huyện Định Hóa (đến 30/6/2025)"),
         ("tinh_tdkt", "higher_reviewer", PROVINCE, "Cán bộ Ban Thi đua - Khen thưởng tỉnh Thái Nguyên"),
+        # the district's chairman signed its 2023 submission of the commune's Bằng khen to the
+        # province (the 2023 play); last, so the names drawn before stay the same
+        ("huyen_chutich", "chair", DISTRICT, "Chủ tịch UBND huyện Định Hóa, Chủ tịch Hội đồng TĐKT huyện "
+                                             "(đến 30/6/2025)"),
     ):
         gender = names.rng.choice(("male", "female"))
         accounts.append(Account(username, role, authority, None, names.draw(gender, "higher"), description))

@@ -21,8 +21,11 @@ Counting rules — each is one clause of the queries below:
   whose deciding level is this authority's kind, recorded in this authority's subtree.
   A paper outcome recorded at this authority is the higher level's award, never this one's.
 * Withdrawn, rejected, not recommended (the council failed it) and revoked proposals do not count,
-  in either half. Hand-entered past awards (``AwardRecord``) feed eligibility only: the report
-  never reads that table.
+  in either half. Nor does an award type whose rule says ``in_annual_report = false`` (vn-2017's
+  GĐVH and xóm văn hóa: the commune reports them as the movement's rates, "gia đình văn hóa đạt
+  92,66%, xóm văn hóa đạt 100%" in §2.1.2 of the reference, not among the results of §4).
+  Hand-entered past awards (``AwardRecord``) feed eligibility only: the report never reads that
+  table.
 """
 
 from __future__ import annotations
@@ -78,6 +81,14 @@ def annual_report(session: Session, actor, authority_code: str, year: int) -> di
     }
 
 
+def _counted():
+    """Not an award type the report leaves out (``in_annual_report = false`` in its rule snapshot;
+    a snapshot without the key counts). Added for the demo year (issue 11 item 5): without it the
+    532 GĐVH households of Định Biên's 2023 would stand in section 4, which does not list them."""
+    flag = Proposal.award_rule["in_annual_report"].as_boolean()
+    return or_(flag.is_(None), flag.is_(True))
+
+
 def _counter() -> dict:
     return defaultdict(lambda: defaultdict(int))
 
@@ -94,7 +105,8 @@ def _proposed(session: Session, authority: Authority, year: int) -> dict[str, di
         .join(Round, Proposal.round_id == Round.id)
         .join(Nominee, Proposal.nominee_id == Nominee.id)
         .join(holder, Proposal.current_authority_id == holder.id)
-        .where(Proposal.id.in_(sent_from_here), Round.year == year, Proposal.state.not_in(NOT_COUNTED))
+        .where(Proposal.id.in_(sent_from_here), Round.year == year, Proposal.state.not_in(NOT_COUNTED),
+               _counted())
         .group_by(Proposal.award_type_code, Nominee.kind, deciding_level, holder.kind,
                   Proposal.current_authority_id, Proposal.state)).all()
     parent_kind = authority.parent.kind if authority.parent else "unknown"
@@ -127,7 +139,7 @@ def _awarded(session: Session, authority: Authority, year: int) -> dict:
         .join(step, and_(step.proposal_id == Proposal.id, step.to_state == "awarded"))
         .join(Round, Proposal.round_id == Round.id)
         .join(Nominee, Proposal.nominee_id == Nominee.id)
-        .where(who_decided, Round.year == year, Proposal.state == "awarded")
+        .where(who_decided, Round.year == year, Proposal.state == "awarded", _counted())
         .group_by(Proposal.award_type_code, Nominee.kind)).all()
     out = _counter()
     for award, kind, count in rows:
