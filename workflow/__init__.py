@@ -106,6 +106,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow.proposals.views import bp as proposals_bp
     from workflow.proposals.views import public_bp
     from workflow.reminders.views import bp as reminders_bp
+    from workflow.reports.export_views import bp as exports_bp
     from workflow.views import bp as main_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
@@ -120,6 +121,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(org_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(nominees_bp)
+    app.register_blueprint(exports_bp)
     _init_errors(app)
     init_security_headers(app)
 

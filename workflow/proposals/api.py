@@ -156,19 +156,34 @@ def create_proposal(user, data: ProposalIn):
     return jsonify(proposal_json(proposal, user, _calendar(), session=db.session)), 201
 
 
+def list_filters() -> dict:
+    """The proposal list's filters from the query string, as ``queries.list_proposals`` takes them
+    (422 naming a bad one). ``GET /proposals``, its XLSX export and the screens' export read them
+    here, so a filter added once applies to all of them."""
+    args = request.args
+    year = parse_query_int("year", None, EARLIEST_YEAR, LATEST_YEAR)
+    return dict(state=args.get("state"), year=year, award_type=args.get("award_type"), unit=args.get("unit"),
+                authority=args.get("authority"), q=args.get("q"), round_id=parse_query_int("round", None, 1, MAX_ID))
+
+
 @route("/proposals", tags=("proposals",))
 def list_proposals(user):
     """Proposals in the caller's scope; filters state, year, award_type, unit, authority, q, round."""
-    args = request.args
     page = parse_query_int("page", 1, 1, 100000)
     per_page = parse_query_int("per_page", 50, 1, 500)
-    year = parse_query_int("year", None, EARLIEST_YEAR, LATEST_YEAR)
-    items, total = queries.list_proposals(
-        db.session, user, state=args.get("state"), year=year, award_type=args.get("award_type"),
-        unit=args.get("unit"), authority=args.get("authority"), q=args.get("q"),
-        round_id=parse_query_int("round", None, 1, MAX_ID), page=page, per_page=per_page)
+    items, total = queries.list_proposals(db.session, user, **list_filters(), page=page, per_page=per_page)
     return jsonify({"items": [proposal_json(p, user, full=False) for p in items], "total": total,
                     "page": page, "per_page": per_page})
+
+
+@route("/proposals.xlsx", tags=("proposals",))
+def export_proposals(user):
+    """Every proposal of the list's filters (those of ``GET /proposals``, all pages, same scope) as an XLSX."""
+    from workflow.documents.spreadsheets import XLSX_MIMETYPE
+    from workflow.reports import exports
+
+    filename, content = exports.proposals_xlsx(db.session, user, list_filters())
+    return send_download(content, XLSX_MIMETYPE, filename)
 
 
 @route("/proposals/<int:proposal_id>", tags=("proposals",))
