@@ -449,8 +449,9 @@ def _whose(ctx: _Context, nominees: dict, by_name: dict, cell, labels: dict, num
     if cell("birth_year"):
         candidates = [n for n in candidates if str(n.birth_year) == cell("birth_year")]
     if not candidates:
+        where = " (" + unit.name + ")" if unit else ""
         errors.append(_error(number, column, _("No nominee of this authority has this name%(where)s: register "
-                                               "the nominee first.", where=f" ({unit.name})" if unit else "")))
+                                               "the nominee first.", where=where)))
         return None
     if len(candidates) > 1:
         errors.append(_error(number, column, _("Several nominees have this name: give the nominee ID, or the unit "

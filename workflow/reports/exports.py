@@ -21,7 +21,7 @@ from workflow.org.labels import NOMINEE_KIND_LABELS
 
 CHUNK = 1000  # rows read per select while exporting
 
-STATUS_LABELS = {"draft": _l("Draft"), "issued": _l("Issued"), "sent": _l("Sent")}
+STATUS_LABELS = {"draft": _l("Draft"), "issued": _l("Issued"), "sent": _l("Sent up")}
 GENDER_LABELS = {"male": _l("Male"), "female": _l("Female"), "other": _l("Other")}
 
 
