@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-CASE_MODULES: tuple[str, ...] = ()
+CASE_MODULES: tuple[str, ...] = ("workflow.benchmark.year_io",)
 
 
 @dataclass
@@ -67,8 +67,8 @@ def throwaway_app(database_url: str | None) -> Iterator:
     import workflow.models  # noqa: F401
     from workflow import create_app
     from workflow.catalog.services import load_rule_sets
+    from workflow.db import Base
     from workflow.extensions import db
-    from workflow.models import Base
     from workflow.reminders.bench import _database
 
     url, cleanup = _database(database_url)

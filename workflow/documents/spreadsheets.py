@@ -54,26 +54,33 @@ def style_header(cell) -> None:
     cell.alignment = HEADER_ALIGNMENT
 
 
-def _cell(sheet, column: Column, value):
-    if value is None or value == "":
-        return None
-    if column.kind == "date":
-        if isinstance(value, datetime):
+FORMATS = {"date": DATE_FORMAT, "datetime": DATETIME_FORMAT, "money": MONEY_FORMAT}
+
+
+def _converter(sheet, column: Column):
+    """A function turning a value of ``column`` into what the sheet takes. A formatted kind reuses
+    one cell per column: a write-only sheet serialises each row as it is appended, so the next row
+    may refill the same cell (a new styled cell per value costs more than the rest of the row)."""
+    if column.kind not in FORMATS:
+        if column.kind == "int":
+            return lambda value: None if value is None or value == "" else int(value)
+        return lambda value: None if value is None or value == "" else str(value)
+    cell = WriteOnlyCell(sheet)
+    cell.number_format = FORMATS[column.kind]
+
+    def convert(value):
+        if value is None or value == "":
+            return None
+        if column.kind == "date" and isinstance(value, datetime):
             value = value.date()
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATE_FORMAT
+        elif column.kind == "datetime" and isinstance(value, datetime):
+            value = value.replace(tzinfo=None)
+        elif column.kind == "money":
+            value = int(round(value))
+        cell.value = value
         return cell
-    if column.kind == "datetime":
-        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None) if isinstance(value, datetime) else value)
-        cell.number_format = DATETIME_FORMAT
-        return cell
-    if column.kind == "money":
-        cell = WriteOnlyCell(sheet, value=int(round(value)))
-        cell.number_format = MONEY_FORMAT
-        return cell
-    if column.kind == "int":
-        return int(value)
-    return str(value)
+
+    return convert
 
 
 def add_table_sheet(workbook: Workbook, title: str, columns: Sequence[Column], rows: Iterable[Sequence]) -> int:
@@ -89,9 +96,10 @@ def add_table_sheet(workbook: Workbook, title: str, columns: Sequence[Column], r
         style_header(cell)
         header.append(cell)
     sheet.append(header)
+    converters = [_converter(sheet, column) for column in columns]
     count = 0
     for row in rows:
-        sheet.append([_cell(sheet, column, value) for column, value in zip(columns, row, strict=False)])
+        sheet.append([convert(value) for convert, value in zip(converters, row, strict=False)])
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     return count

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from workflow.api.core import StrictBody, route
-from workflow.errors import NotFound
+from workflow.errors import NotFound, field_error
 from workflow.extensions import db
 from workflow.org import policies, services
 from workflow.org.models import Authority

@@ -60,24 +60,33 @@ def proposals_xlsx(session: Session, user, filters: dict) -> tuple[str, bytes]:
                Column(_("State"), 24), Column(_("Handled by"), 26), Column(_("Created on"), 12, "date"),
                Column(_("Last changed"), 12, "date")]
 
+    kinds = {kind: str(label) for kind, label in NOMINEE_KIND_LABELS.items()}
+    states: dict[tuple, str] = {}  # the label of a state, per state and council vote (looked up once)
+
+    def state(p) -> str:
+        key = (p.state, (p.award_rule or {}).get("council_vote", True) if p.award_rule is not None else None)
+        if key not in states:
+            states[key] = str(state_label(p.state, p.award_rule))
+        return states[key]
+
     def rows():
         chunk: list = []
         for proposal in proposal_rows(session, user, filters):
             chunk.append(proposal)
             if len(chunk) == CHUNK:
-                yield from _proposal_cells(session, chunk, award_names, state_label)
+                yield from _proposal_cells(session, chunk, award_names(session, chunk), kinds, state)
                 chunk = []
-        yield from _proposal_cells(session, chunk, award_names, state_label)
+        if chunk:
+            yield from _proposal_cells(session, chunk, award_names(session, chunk), kinds, state)
 
     return _name("ho-so-de-nghi"), write_table(_("Proposals"), columns, rows())
 
 
-def _proposal_cells(session, chunk, award_names, state_label):
-    names = award_names(session, chunk) if chunk else {}
+def _proposal_cells(session, chunk, names, kinds, state):
     for p in chunk:
-        yield (p.id, p.nominee.name, str(NOMINEE_KIND_LABELS[p.nominee.kind]), p.nominee.birth_year, p.unit.name,
-               names[p.id], p.award_type_code, p.round.year, p.round.title, str(state_label(p.state, p.award_rule)),
-               p.current_authority.name, _local_day(p.created_at), _local_day(p.updated_at))
+        yield (p.id, p.nominee.name, kinds[p.nominee.kind], p.nominee.birth_year, p.unit.name, names[p.id],
+               p.award_type_code, p.round.year, p.round.title, state(p), p.current_authority.name,
+               _local_day(p.created_at), _local_day(p.updated_at))
 
 
 # --- nominees -------------------------------------------------------------------------------------
