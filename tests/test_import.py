@@ -341,7 +341,8 @@ def test_import_screen(app, session, world):
     page = client.get("/doi-tuong/nhap")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "/doi-tuong/mau/individual.xlsx" in text and "/doi-tuong/mau/household.csv" in text
+    assert "/doi-tuong/mau-nhap?kind=individual&amp;format=xlsx" in text
+    assert "/doi-tuong/mau-nhap?kind=household&amp;format=csv" in text
     bad = xlsx([STAFF_HEADER, ["", 1985, "", "", "DB-THCS"], ["La Văn Bình", 3000, "", "", "DB-THCS"]])
     token = csrf_of(text)
     answer = client.post("/doi-tuong/nhap", data={"csrf_token": token, "kind": "", "unit_code": "",
@@ -357,7 +358,7 @@ def test_import_screen(app, session, world):
                          content_type="multipart/form-data", follow_redirects=True)
     assert answer.status_code == 200
     assert count(session) == 1
-    template = client.get("/doi-tuong/mau/individual.xlsx")
+    template = client.get("/doi-tuong/mau-nhap?kind=individual&format=xlsx")
     assert template.status_code == 200 and template.data.startswith(b"PK")
 
 

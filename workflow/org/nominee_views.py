@@ -268,13 +268,14 @@ def import_file():
                            max_rows=importing.MAX_ROWS), status
 
 
-@bp.get("/mau/<kind>.<fmt>")
+@bp.get("/mau-nhap")
 @login_required
-def import_template(kind: str, fmt: str):
-    """A blank import template (XLSX or CSV) with the headers the import reads."""
+def import_template():
+    """A blank import template (``?kind=…&format=xlsx|csv``) with the headers the import reads."""
     from workflow.documents.http import send_download
     from workflow.org import importing
 
+    kind, fmt = request.args.get("kind", "individual"), request.args.get("format", "xlsx")
     if kind not in importing.KINDS or fmt not in ("xlsx", "csv") or not _units():
         abort(404)
     name, content, mimetype = importing.template(kind, fmt)
