@@ -143,6 +143,26 @@ def test_english_headers_and_collectives(client, session, world):
     assert count(session) == 2
 
 
+def test_a_file_of_several_kinds_with_the_api_field_names(client, session, world):
+    content = csv_bytes("kind,name,head_name,unit_code,birth_year,gender,position\n"
+                        "individual,Ma Văn Thành,,DB-THCS,1985,male,Giáo viên\n"
+                        "household,Hộ ông Hoàng Văn Lâm,Hoàng Văn Lâm,DB-NATO,,,\n"
+                        "Tập thể,Tổ chuyên môn Toán,,DB-THCS,,,\n")
+    response = post(client, "thuky", content, name="doi-tuong.csv")
+    assert response.status_code == 201, response.get_json()
+    session.expire_all()
+    assert [(n.kind, n.name, n.head_name, n.unit.code) for n in session.scalars(select(Nominee).order_by(Nominee.id))] \
+        == [("individual", "Ma Văn Thành", None, "DB-THCS"),
+            ("household", "Hộ ông Hoàng Văn Lâm", "Hoàng Văn Lâm", "DB-NATO"),
+            ("collective", "Tổ chuyên môn Toán", None, "DB-THCS")]
+    bad = csv_bytes("kind,name,unit_code\nperson,Ma Văn B,DB-THCS\nhousehold,Hộ bà La Thị C,DB-THCS\n")
+    response = post(client, "thuky", bad, name="x.csv")
+    assert response.status_code == 422
+    assert [(r["row"], r["column"]) for r in response.get_json()["error"]["details"]["rows"]] == [
+        (2, "kind"), (3, "unit_code")]
+    assert count(session) == 3
+
+
 def test_wrong_and_missing_headers(client, session, world):
     response = post(client, "thuky", csv_bytes("Họ và tên,Quê quán\nMa Văn A,Định Hóa\n"), name="x.csv")
     assert response.status_code == 422
@@ -372,3 +392,16 @@ def test_the_benchmark_cases_run_on_a_tiny_size(database_url):
     with year.throwaway_app(database_url if database_url.startswith("postgresql") else None) as bench_app:
         figures = year_io.export_proposals(bench_app, rows=800)
     assert figures["rows"] == 800
+
+
+def test_the_import_screen_refuses_a_file_over_the_limit_with_a_message(app, session, world):
+    from tests.proposals.test_views import csrf_of, web
+
+    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024
+    client = web(app, "thuky")
+    token = csrf_of(client.get("/doi-tuong/nhap").get_data(as_text=True))
+    answer = client.post("/doi-tuong/nhap", data={"csrf_token": token, "kind": "", "unit_code": "",
+                                                 "file": (io.BytesIO(b"x" * 40 * 1024), "lon.csv")},
+                         content_type="multipart/form-data", follow_redirects=True)
+    assert answer.status_code == 200 and "20 MB" in answer.get_data(as_text=True)
+    assert count(session) == 0

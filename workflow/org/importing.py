@@ -36,7 +36,7 @@ from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import Authority, AwardRecord, Nominee, Unit, User
 from workflow.validation import has_control
 
-KINDS = ("individual", "household", "collective", "awards")
+KINDS = ("individual", "household", "collective", "mixed", "awards")
 MAX_ROWS = 10_000  # data rows of one file; more is refused (split the file)
 MAX_REPORTED = 1000  # errors listed in one answer; the message says when there were more
 # the words a cell may use for a gender, folded (see ``spreadsheets.fold_header``)
@@ -85,6 +85,20 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("unit_code", "Mã đơn vị", "Unit code", False, _l("The unit it is, or belongs to (code or name)."), 18,
               ("Đơn vị", "Unit")),
     ),
+    # one file of several kinds, a kind column per row (the fields of ``POST /nominees``)
+    "mixed": (
+        Field("kind", "Loại đối tượng", "Kind", True, _l("Cá nhân, Tập thể or Hộ gia đình."), 16,
+              ("Loại", "Nominee kind")),
+        Field("name", "Tên", "Name", False, _l("The person's, the collective's or the household's name."), 28,
+              ("Họ và tên", "Họ tên", "Full name", "Tên tập thể", "Tên hộ")),
+        Field("head_name", "Chủ hộ", "Head of household", False, _l("The head of household's full name."), 26),
+        Field("birth_year", "Năm sinh", "Birth year", False, _l("Four digits, e.g. 1985."), 12),
+        Field("gender", "Giới tính", "Gender", False, _l("Nam, Nữ or Khác."), 12),
+        Field("position", "Chức vụ", "Position", False, _l("The post held, e.g. Giáo viên."), 24),
+        Field("unit_code", "Mã đơn vị", "Unit code", False,
+              _l("The unit's code (or its name); may stay empty when the unit is chosen on upload."), 18,
+              ("Đơn vị", "Unit", "Mã thôn/xóm")),
+    ),
     "awards": (
         Field("nominee_id", "Mã đối tượng", "Nominee ID", False,
               _l("The nominee's number in the system; or leave it empty and give the name."), 14, ("ID",)),
@@ -103,13 +117,19 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     ),
 }
 KIND_TITLES = {"individual": _l("Staff"), "household": _l("Households"), "collective": _l("Collectives"),
-               "awards": _l("Past awards")}
+               "mixed": _l("Nominees of several kinds"), "awards": _l("Past awards")}
 TEMPLATE_FILES = {"individual": "mau-nhap-can-bo", "household": "mau-nhap-ho-gia-dinh",
-                  "collective": "mau-nhap-tap-the", "awards": "mau-nhap-khen-thuong"}
+                  "collective": "mau-nhap-tap-the", "mixed": "mau-nhap-doi-tuong",
+                  "awards": "mau-nhap-khen-thuong"}
+# the words a kind cell may use, folded
+KIND_WORDS = {"individual": "individual", "ca nhan": "individual", "can bo": "individual",
+              "collective": "collective", "tap the": "collective",
+              "household": "household", "ho gia dinh": "household", "ho": "household", "gia dinh": "household"}
 EXAMPLES = {
     "individual": ("Ma Văn Thành", "1985", "Nam", "Giáo viên", "DB-THCS"),
     "household": ("Hoàng Văn Lâm", "Nam", "", "DB-NATO"),
     "collective": ("Tổ chuyên môn Toán", "DB-THCS"),
+    "mixed": ("Cá nhân", "Ma Văn Thành", "", "1985", "Nam", "Giáo viên", "DB-THCS"),
     "awards": ("", "Ma Văn Thành", "1985", "DB-THCS", "LDTT", "2022", "125/QĐ-UBND", "20/12/2022"),
 }
 
@@ -143,9 +163,12 @@ def _header_map(kind: str) -> dict[str, Field]:
 
 
 def detect_kind(header: list[str]) -> str:
-    """The kind of file its header shows: a head of household → households; an award type →
-    past awards; a collective's name → collectives; otherwise staff."""
+    """The kind of file its header shows: a kind column → nominees of several kinds; an award
+    type → past awards; a head of household → households; a collective's name → collectives;
+    otherwise staff."""
     folded = {spreadsheets.fold_header(h) for h in header}
+    if folded & {spreadsheets.fold_header(n) for n in ("Loại đối tượng", "Loại", "Kind", "Nominee kind")}:
+        return "mixed"
     if folded & {spreadsheets.fold_header(n) for n in ("Mã danh hiệu", "Award type code", "award_type_code",
                                                        "Số quyết định", "Decision number")}:
         return "awards"
@@ -317,12 +340,18 @@ def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[
             return cells[columns[key]] if key in columns and columns[key] < len(cells) else ""
 
         before = len(errors)
+        row_kind = kind
+        if kind == "mixed":
+            row_kind = KIND_WORDS.get(spreadsheets.fold_header(cell("kind")))
+            if row_kind is None:
+                errors.append(_error(number, labels["kind"], _("The kind is Cá nhân, Tập thể or Hộ gia đình.")))
+                continue
         unit = _find_unit(ctx, cell("unit_code"), number, labels.get("unit_code", ""), errors)
         if unit is None and len(errors) == before and (
-                kind == "household" or not policies.can_create_nominee(ctx.actor, ctx.authority.id, None)):
+                row_kind == "household" or not policies.can_create_nominee(ctx.actor, ctx.authority.id, None)):
             errors.append(_error(number, labels.get("unit_code", FIELDS[kind][-1].vi),  # the unit column
                                  _("Give the unit of this row.")))
-        if unit is not None and kind == "household" and unit.kind != "hamlet":
+        if unit is not None and row_kind == "household" and unit.kind != "hamlet":
             errors.append(_error(number, labels["unit_code"],
                                  _("Households belong to a hamlet; %(unit)s is not one.", unit=unit.name)))
         gender = None
@@ -334,22 +363,23 @@ def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[
                            _("The birth year must lie between 1901 and %(y)d.", y=ctx.this_year))
         position = _text(cell("position"), 200, number, labels.get("position", ""), errors) or None
         head = None
-        if kind == "household":
-            head = _text(cell("head_name"), 200, number, labels["head_name"], errors)
-            if head == "":
-                errors.append(_error(number, labels["head_name"], _("The head of household is required.")))
+        if row_kind == "household":
+            head = _text(cell("head_name"), 200, number, labels.get("head_name", ""), errors)
             name = _text(cell("name"), 200, number, labels.get("name", ""), errors)
+            if head == "" and (kind == "household" or not name):
+                errors.append(_error(number, labels.get("head_name", labels.get("name", "")),
+                                     _("The head of household is required.")))
             if not name and head:
                 title = {"male": "ông", "female": "bà"}.get(gender or "")
                 name = f"Hộ {title} {head}" if title else f"Hộ {head}"
         else:
-            name = _text(cell("name"), 200, number, labels["name"], errors)
+            name = _text(cell("name"), 200, number, labels.get("name", FIELDS[kind][0].vi), errors)
             if name == "":
-                errors.append(_error(number, labels["name"], _("A name is required.")))
+                errors.append(_error(number, labels.get("name", FIELDS["mixed"][1].vi), _("A name is required.")))
         if len(errors) > before:
             continue
-        key = _duplicate_key(kind, name, head, birth_year, unit.id if unit else None)
-        column = labels["head_name" if kind == "household" else "name"]
+        key = _duplicate_key(row_kind, name, head, birth_year, unit.id if unit else None)
+        column = labels.get("head_name") if row_kind == "household" and head else labels.get("name", "")
         if key in seen:
             errors.append(_error(number, column, _("The same nominee as row %(row)d.", row=seen[key])))
             continue
@@ -357,7 +387,7 @@ def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[
             errors.append(_error(number, column, _("Already registered (nominee %(id)d).", id=existing[key])))
             continue
         seen[key] = number
-        made.append(Nominee(kind=kind, name=" ".join(name.split()), authority_id=ctx.authority.id,
+        made.append(Nominee(kind=row_kind, name=" ".join(name.split()), authority_id=ctx.authority.id,
                             unit_id=unit.id if unit else None, position=position, birth_year=birth_year,
                             gender=gender, head_name=" ".join(head.split()) if head else None))
     return made

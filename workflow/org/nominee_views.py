@@ -210,6 +210,7 @@ def add_award(nominee_id: int):
 
 IMPORT_KIND_LABELS = {"": _l("Found from the file's header"), "individual": _l("Staff of a unit"),
                       "household": _l("Households of a hamlet"), "collective": _l("Collectives"),
+                      "mixed": _l("Nominees of several kinds (a kind column)"),
                       "awards": _l("Past awards (award history)")}
 
 
@@ -266,6 +267,15 @@ def import_file():
     return render_template("nominees/import.html", form=form, rows=rows, kinds=importing.KINDS,
                            kind_titles=importing.KIND_TITLES, fields=importing.FIELDS,
                            max_rows=importing.MAX_ROWS), status
+
+
+@bp.errorhandler(413)
+def _too_large(_exc):
+    """A file over the upload limit (refused before it is read): say so on the import form."""
+    from flask import current_app
+
+    flash(_("The file is larger than %(mb)d MB.", mb=current_app.config["TDKT_UPLOAD_MAX_MB"]), "danger")
+    return redirect(url_for("nominees.import_file"))
 
 
 @bp.get("/mau-nhap")
