@@ -133,6 +133,17 @@ def test_households_csv_with_bom_and_semicolons_for_the_chosen_hamlet(client, se
         ("household", "Hộ bà La Thị Mai", "La Thị Mai", "DB-NATO")]
 
 
+def test_excel_sep_line_and_tabs(client, session, world):
+    content = csv_bytes("sep=;\r\nHọ và tên;Năm sinh;Mã đơn vị\r\nMa Văn A;1980;DB-THCS\r\nMa Văn B;19x0;DB-THCS\r\n")
+    response = post(client, "thuky", content, name="a.csv")
+    assert response.status_code == 422  # the row numbers are the file's own, the sep= line counted
+    assert [(r["row"], r["column"]) for r in response.get_json()["error"]["details"]["rows"]] == [(4, "Năm sinh")]
+    tabs = csv_bytes("Họ và tên\tNăm sinh\tMã đơn vị\nMa Văn A, con\t1980\tDB-THCS\n")
+    assert post(client, "thuky", tabs, name="a.csv").status_code == 201
+    session.expire_all()
+    assert session.scalar(select(Nominee.name)) == "Ma Văn A, con"
+
+
 def test_english_headers_and_collectives(client, session, world):
     content = csv_bytes("Collective name,Unit code\nTổ chuyên môn Toán,DB-THCS\n")
     response = post(client, "thuky", content, name="tap-the.csv")

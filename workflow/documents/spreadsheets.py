@@ -9,7 +9,7 @@ for a sheet built cell by cell, :func:`style_header` / :data:`DATE_FORMAT` / :da
 Reading — :func:`read_table` turns an uploaded file into ``(header, rows)`` of text cells without
 trusting its name: an XLSX is checked as a sound, bounded Office package first (no zip bomb), then
 read in read-only mode row by row, stopping past ``max_rows``; anything else must decode as UTF-8
-text (with or without a BOM) and is read as CSV with ``,`` or ``;`` as its delimiter.
+text (with or without a BOM) and is read as CSV with ``,``, ``;`` or a tab as its delimiter.
 """
 
 from __future__ import annotations
@@ -193,10 +193,18 @@ def _xlsx_rows(content: bytes):
 
 
 def _csv_rows(text: str):
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    """The header line decides the delimiter: the most frequent of ``,``, ``;`` and tab (``,`` on a
+    tie), unless the file starts with Excel's ``sep=;`` line."""
+    first_line, offset = text.split("\n", 1)[0].rstrip("\r"), 0
+    if first_line.lower().startswith("sep=") and len(first_line) == 5:
+        delimiter, offset = first_line[4], 1
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    else:
+        counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+        delimiter = max(counts, key=lambda d: (counts[d], d == ","))
     try:
-        for number, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for number, values in enumerate(reader, start=1 + offset):
             yield number, [_text(v) for v in values]
     except csv.Error as exc:
         raise NotASpreadsheet(_("The CSV file cannot be read: %(error)s", error=str(exc))) from exc
