@@ -22,6 +22,7 @@ PUBLIC = {
     # the rule-set catalogue is the deployment's (the law), not one authority's object; only the
     # deployment admin edits it (tests/catalog/test_admin_catalogue.py)
     "api.save_award_type": "deployment-wide catalogue",
+    "catalog.edit_award_type": "deployment-wide catalogue (the screen of api.save_award_type)",
 }
 
 # the arguments that name an object; the others (fmt, day, lang, filename) are filled in below
@@ -29,7 +30,7 @@ OBJECT_ARGS = {"proposal_id", "attachment_id", "objection_id", "nominee_id", "ro
                "decision_id", "submission_id", "notification_id", "user_id", "code", "doc_id"}
 # what a nominator of another hamlet of the same commune must not reach: the hamlet's own dossiers
 UNIT_ARGS = {"proposal_id", "attachment_id", "objection_id", "nominee_id"}
-OTHER_ARGS = {"fmt": "docx"}
+OTHER_ARGS = {"fmt": "docx", "unit_code": "DB-NATO", "rule_set": "vn-2025", "kind": "nomination_deadline"}
 
 # A valid body for each API route that validates one, so that the answer is about the object and
 # not a 422 about the body. A new route with a body fails below until it has one here.
@@ -53,6 +54,8 @@ BODIES = {
     "api.record_outcome": {"proposal_id": 1, "outcome": "approved"},
     "api.answer_submission": {"outcome": "approved"},
     "api.reset_password": {"password": "Mot-mat-khau-moi-2025"},
+    "api.update_unit": {"name": "Xóm Đổi Tên"},
+    "api.set_user_roles": {"roles": [{"role": "secretary", "authority_code": "X-KH"}]},
 }
 UPLOADS = {"api.upload_attachment"}
 

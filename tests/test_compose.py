@@ -108,7 +108,7 @@ def depends_on(service: dict) -> dict[str, str]:
 
 
 def test_all_services_exist(services):
-    expected = {"db", "redis", "mailpit", "migrate", "web", "worker", "beat"}
+    expected = {"db", "redis", "mailpit", "migrate", "web", "worker", "beat", "proxy"}
     assert expected <= set(services), f"missing: {sorted(expected - set(services))}"
 
 
@@ -138,7 +138,9 @@ def test_web_runs_gunicorn_on_the_app_factory(services):
     assert argv[:1] == ["gunicorn"], argv
     assert "workflow:create_app()" in argv
     assert any("0.0.0.0:8000" in part for part in argv), argv
-    assert any(str(port).endswith("8000:8000") for port in services["web"].get("ports", []))
+    # reached only through the proxy: a replicated service cannot publish one host port anyway
+    assert not services["web"].get("ports"), "web must publish no port (the proxy does)"
+    assert any(str(port).startswith("8000:") for port in services["proxy"].get("ports", []))
 
 
 def test_worker_runs_celery_worker(services):
@@ -220,6 +222,89 @@ def test_volumes(compose, services):
     for name, target in (("db", "/var/lib/postgresql/data"), ("redis", "/data")):
         mounts = [str(v).split(":") for v in services[name].get("volumes", [])]
         assert any(m[0] in declared and m[1] == target for m in mounts), (name, mounts)
+
+
+# --- scaled out: two web and two worker replicas behind the proxy ------------------------------
+
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+
+
+def replicas(service: dict) -> int:
+    return int((service.get("deploy") or {}).get("replicas", 1))
+
+
+@pytest.fixture(scope="module")
+def nginx() -> str:
+    """deploy/nginx.conf without its comments."""
+    return re.sub(r"#[^\n]*", "", NGINX_CONF.read_text(encoding="utf-8"))
+
+
+def test_two_web_and_two_worker_replicas_one_beat(services):
+    assert replicas(services["web"]) == 2
+    assert replicas(services["worker"]) == 2
+    assert replicas(services["beat"]) == 1 and replicas(services["migrate"]) == 1
+    for name in ("web", "worker"):
+        # replicas cannot share a container name or a host port
+        assert "container_name" not in services[name] and not services[name].get("ports"), name
+
+
+def test_the_proxy_mounts_its_config_from_the_repository(services):
+    proxy = services["proxy"]
+    assert str(proxy.get("image", "")).startswith(("nginx:", "nginx@"))
+    mounts = [str(v).split(":") for v in proxy.get("volumes", [])]
+    assert ["./deploy/nginx.conf", "/etc/nginx/conf.d/default.conf", "ro"] in mounts, mounts
+    assert NGINX_CONF.is_file()
+    assert depends_on(proxy).get("web") == "service_healthy"
+    # it reaches web over a network they share, and is itself reachable from outside
+    assert networks_of(proxy) & networks_of(services["web"])
+    assert "frontend" in networks_of(proxy) and "backend" not in networks_of(proxy)
+
+
+def test_the_proxy_forwards_to_the_web_service_with_the_client_headers(services, nginx):
+    upstreams = dict(re.findall(r"upstream\s+(\w+)\s*\{([^}]*)\}", nginx))
+    passes = re.findall(r"proxy_pass\s+http://(\w+)\s*;", nginx)
+    assert passes and all(name in upstreams for name in passes), (passes, list(upstreams))
+    bind = next(p for p in effective_command(services["web"]) if p.startswith("0.0.0.0:"))
+    port = bind.split(":")[1]
+    for name in passes:
+        assert re.search(rf"\bserver\s+web:{port}\b", upstreams[name]), upstreams[name]
+    # a resolver, so that every replica behind the one name is found, also after a restart
+    assert re.search(r"^\s*resolver\s+127\.0\.0\.11\b", nginx, re.M)
+    for header, value in (("X-Forwarded-For", "$proxy_add_x_forwarded_for"), ("X-Forwarded-Proto", "$scheme"),
+                          ("Host", "$host")):
+        assert re.search(rf"proxy_set_header\s+{re.escape(header)}\s+{re.escape(value)}\s*;", nginx), header
+    assert re.search(r"^\s*listen\s+80\b", nginx, re.M)
+    published = [str(p) for p in services["proxy"]["ports"]]
+    assert all(p.endswith(":80") for p in published), published
+
+
+def test_the_proxy_lets_an_upload_through_to_the_app(services, nginx):
+    """nginx's own body limit (1 MB by default) must not refuse what the app accepts."""
+    from workflow.config import DEFAULTS
+
+    limit = re.search(r"client_max_body_size\s+(\d+)m\s*;", nginx)
+    upload_mb = int(env_of(services["web"]).get("TDKT_UPLOAD_MAX_MB", DEFAULTS["UPLOAD_MAX_MB"]))
+    assert limit and int(limit.group(1)) >= upload_mb, limit
+
+
+def test_the_environment_is_consistent_across_replicas_and_roles(services):
+    """One trusted hop on web (the proxy), none elsewhere; every app container stores files in the
+    same place, one every replica on every machine sees; otherwise the same settings."""
+    from workflow.storage import BACKENDS
+
+    envs = {name: env_of(services[name]) for name in APP_SERVICES}
+    assert envs["web"].get("TDKT_PROXY_HOPS") == "1"
+    for name in ("migrate", "worker", "beat"):
+        assert envs[name].get("TDKT_PROXY_HOPS", "0") == "0", name
+    storages = {env.get("TDKT_STORAGE") for env in envs.values()}
+    assert storages == {"database"} and storages <= set(BACKENDS), storages
+    # apart from the proxy setting, web, worker, beat and migrate share every variable
+    shared = [{k: v for k, v in env.items() if k != "TDKT_PROXY_HOPS"} for env in envs.values()]
+    assert all(env == shared[0] for env in shared), shared
+    for key in ("TDKT_DATABASE_URL", "TDKT_BROKER_URL", "TDKT_RATELIMIT_STORAGE_URL", "TDKT_SECRET_KEY"):
+        assert key in shared[0], key
+    # the sign-in counters are shared by every web replica (in Redis, not in each process)
+    assert urlsplit(interpolate(shared[0]["TDKT_RATELIMIT_STORAGE_URL"])).hostname == "redis"
 
 
 # --- Dockerfile --------------------------------------------------------------------------------

@@ -68,8 +68,10 @@ def test_the_export_is_scoped_like_the_list(d):
     assert set(ids_of(sheet_of(d.client.get("/api/v1/proposals.xlsx", headers=d.auth("secretary"))))) == set(d.pids)
     other = ids_of(sheet_of(d.client.get("/api/v1/proposals.xlsx", headers=d.auth("thuky_kh"))))
     assert other == [d.other_pid]
-    # a secretary naming another commune's authority gets nothing of it
-    assert ids_of(sheet_of(d.client.get("/api/v1/proposals.xlsx?authority=X-KH", headers=d.auth("secretary")))) == []
+    # a secretary naming another commune's authority gets what the list answers: 404, nothing of it
+    assert d.client.get("/api/v1/proposals?authority=X-KH", headers=d.auth("secretary")).status_code == 404
+    refused = d.client.get("/api/v1/proposals.xlsx?authority=X-KH", headers=d.auth("secretary"))
+    assert refused.status_code == 404 and "Ma Văn Khác" not in refused.get_data(as_text=True)
     assert d.client.get("/api/v1/proposals.xlsx").status_code == 401
     assert d.client.get("/api/v1/proposals.xlsx?year=abc", headers=d.auth("secretary")).status_code == 422
 

@@ -107,6 +107,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow.proposals.views import public_bp
     from workflow.reminders.views import bp as reminders_bp
     from workflow.reports.export_views import bp as exports_bp
+    from workflow.reports.views import bp as reports_bp
     from workflow.views import bp as main_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
@@ -122,6 +123,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(nominees_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(reports_bp)
+    # the administration screens of the deployment-wide settings (issue 11 item 8)
+    from workflow.calendar.views import bp as calendar_bp
+    from workflow.cash.views import bp as cash_bp
+    from workflow.catalog.views import bp as catalog_bp
+
+    for admin_bp in (catalog_bp, calendar_bp, cash_bp):
+        app.register_blueprint(admin_bp)
     _init_errors(app)
     init_security_headers(app)
 

@@ -188,6 +188,35 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+# --- stored files -------------------------------------------------------------------------------
+
+@main.group("storage")
+def storage_group() -> None:
+    """Where uploaded files live (TDKT_STORAGE: filesystem or database)."""
+
+
+@storage_group.command("copy")
+@click.option("--from", "source", type=click.Choice(["filesystem", "database"]), default="filesystem",
+              show_default=True)
+@click.option("--to", "target", type=click.Choice(["filesystem", "database"]), default="database",
+              show_default=True)
+def storage_copy(source: str, target: str) -> None:
+    """Copy every attachment's file from one backend to the other (before switching TDKT_STORAGE);
+    run it again after an interruption: what is there already is skipped."""
+    from workflow import storage
+
+    if source == target:
+        raise click.UsageError("--from and --to must differ")
+    with _app().app_context():
+        copied, present, missing = storage.copy_files(db.session, storage.store(db.session, source),
+                                                      storage.store(db.session, target))
+    click.echo(f"copied {copied}, already there {present}, missing from {source} {len(missing)}")
+    for key in missing:
+        click.echo(f"missing: {key}", err=True)
+    if missing:
+        sys.exit(1)
+
+
 # --- reminders ----------------------------------------------------------------------------------
 
 def _when(value: str | None):

@@ -35,6 +35,10 @@ DEFAULTS: dict[str, object] = {
     "DEFAULT_LOCALE": "vi",
     "CELERY_ALWAYS_EAGER": False,
     "UPLOAD_MAX_MB": 20,
+    # where uploaded files live (workflow/storage.py): "filesystem" (STORAGE_DIR, default
+    # instance/attachments; shared by every machine only on a shared mount) or "database"
+    "STORAGE": "filesystem",
+    "STORAGE_DIR": None,
     # a dossier package (ZIP) unpacks to at most RATIO × its own size (never less than MIN, never
     # more than MAX megabytes), in at most MEMBERS files: a zip bomb is refused, not unpacked
     "PACKAGE_UNPACK_RATIO": 10,

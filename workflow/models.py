@@ -41,3 +41,4 @@ from workflow.proposals.models import (  # noqa: F401
     Round,
 )
 from workflow.reminders.models import Notification, Reminder, ReminderPolicy, ReminderPreference  # noqa: F401
+from workflow.storage import StoredFile  # noqa: F401

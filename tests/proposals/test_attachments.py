@@ -157,16 +157,14 @@ def test_over_the_request_limit_413_leaves_nothing(w, app, session, draft):
 def test_over_the_service_limit_413_leaves_nothing(w, app, session, draft):
     with app.app_context():
         actor = session.get(User, w.org["users"]["nominator"].id)
-        folder = attachments.storage_dir(app.instance_path)
         with pytest.raises(attachments.TooLarge) as refused:
             attachments.add_attachment(session, actor, draft["id"], doc_type="bao_cao_thanh_tich",
-                                       filename="lon.pdf", content=pdf() + b"0" * 2000, directory=folder,
-                                       max_bytes=1024)
+                                       filename="lon.pdf", content=pdf() + b"0" * 2000, max_bytes=1024)
         assert refused.value.status == 413
         session.rollback()
         exact = pdf().ljust(1024, b" ")  # exactly at the limit is accepted
         attachments.add_attachment(session, actor, draft["id"], doc_type="bao_cao_thanh_tich", filename="ok.pdf",
-                                   content=exact, directory=folder, max_bytes=1024)
+                                   content=exact, max_bytes=1024)
     assert attachment_count(session) == 1 and len(stored_files(app)) == 1
 
 
@@ -175,8 +173,7 @@ def test_refused_type_through_the_service_writes_no_file(w, app, session, draft)
         actor = session.get(User, w.org["users"]["nominator"].id)
         with pytest.raises(Invalid):
             attachments.add_attachment(session, actor, draft["id"], doc_type="x", filename="a.pdf",
-                                       content=b"plain text", directory=attachments.storage_dir(app.instance_path),
-                                       max_bytes=10_000)
+                                       content=b"plain text", max_bytes=10_000)
     assert attachment_count(session) == 0 and stored_files(app) == []
 
 

@@ -74,15 +74,40 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     payload = request.get_json(silent=True)
     if payload is None:
         raise Invalid(_("The request body must be a JSON object."), details={"body": "invalid JSON"})
+    return check_body(model, payload)
+
+
+def check_body(model: type[BaseModel], payload, *, for_people: bool = False) -> BaseModel:
+    """``payload`` validated against an API body model; 422 naming each bad field. The screens
+    call it with what their forms hold (``for_people``: the messages in the reader's language),
+    so a form and the API refuse the same input."""
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
         details = {}
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]) or "body"
-            details[name] = err["msg"]
+            details[name] = _message_for_people(err) if for_people else err["msg"]
         raise Invalid(_("Some fields are invalid: %(fields)s", fields=", ".join(details)),
                       details=details) from exc
+
+
+def _message_for_people(err: dict) -> str:
+    """A pydantic error as a form says it (pydantic's own messages are English only)."""
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    if kind in ("missing", "string_too_short") and ctx.get("min_length", 1) <= 1:
+        return _("This field is required.")
+    if kind == "string_too_short":
+        return _("At least %(n)d characters.", n=ctx["min_length"])
+    if kind == "string_too_long":
+        return _("At most %(n)d characters.", n=ctx["max_length"])
+    if kind == "string_pattern_mismatch":
+        return _("Use letters without diacritics, digits and - _ . only.")
+    if kind == "too_short":
+        return _("Give at least %(n)d.", n=ctx.get("min_length", 1))
+    if kind in ("literal_error", "enum"):
+        return _("Choose one of the values offered.")
+    return _("This value is not valid.")
 
 
 def parse_query_int(name: str, default, low: int, high: int):

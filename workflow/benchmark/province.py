@@ -32,6 +32,7 @@ from workflow.auth.services import hash_password
 from workflow.catalog.services import rule_set_for
 from workflow.council.sealing import meeting_key, seal
 from workflow.db import Base
+from workflow.folding import fold_name
 from workflow.org.models import Authority
 from workflow.proposals.eligibility import snapshot
 
@@ -273,11 +274,12 @@ def _commune(out: _Writer, rng: random.Random, c: int, p: dict, names: dict, yea
         kind = KIND_BY_SLOT[i % len(KIND_BY_SLOT)]
         nid = out.next_id("nominee")
         unit = p["offices"][i % OFFICES] if kind == "collective" else p["hamlets"][i % HAMLETS]
+        name = {"individual": f"Nguyễn Văn {c}-{i}", "household": f"Hộ ông Lê Văn {c}-{i}",
+                "collective": f"Tổ công tác {c}-{i}"}[kind]
+        head = f"Lê Văn {c}-{i}" if kind == "household" else None
         out.add("nominee", {
             "id": nid, "kind": kind, "authority_id": authority, "unit_id": unit, "created_at": now,
-            "name": {"individual": f"Nguyễn Văn {c}-{i}", "household": f"Hộ ông Lê Văn {c}-{i}",
-                     "collective": f"Tổ công tác {c}-{i}"}[kind],
-            "head_name": f"Lê Văn {c}-{i}" if kind == "household" else None,
+            "name": name, "head_name": head, "name_folded": fold_name(name, head),
             "birth_year": 1960 + i % 40 if kind == "individual" else None,
             "gender": ("male", "female")[i % 2] if kind == "individual" else None,
             "position": "Cán bộ" if kind == "individual" else None})

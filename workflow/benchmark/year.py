@@ -15,7 +15,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-CASE_MODULES: tuple[str, ...] = ("workflow.benchmark.year_io",)
+CASE_MODULES: tuple[str, ...] = (
+    "workflow.benchmark.year_report",
+    "workflow.benchmark.year_io",
+)
 
 
 @dataclass

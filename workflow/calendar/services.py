@@ -17,6 +17,11 @@ def _public_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("VN", years=year))
 
 
+def public_holidays(year: int, locale: str = "vi") -> dict[date, str]:
+    """Vietnam's public holidays of ``year`` with their names in ``locale`` (the calendar screen)."""
+    return dict(holidays.country_holidays("VN", years=year, language="vi" if locale == "vi" else "en_US"))
+
+
 class WorkCalendar:
     """Mon–Fri, minus Vietnam's public holidays and configured days off, plus configured working days."""
 

@@ -16,13 +16,29 @@ from workflow.proposals.models import Proposal
 MEETING_ROLES = {"secretary", "chair", "council_member", "admin"}
 
 
-def meetings_for(session: Session, user, limit: int = 100) -> list[Meeting]:
-    """The meetings ``user`` may see (policies.can_view), newest first."""
-    query = select(Meeting).order_by(Meeting.scheduled_at.desc(), Meeting.id.desc()).limit(limit)
+def meetings_query(user, *, status: str | None = None, year: int | None = None):
+    """The select of the meetings ``user`` may see (policies.can_view), newest first; ``year``
+    the calendar year they are held in (Vietnam's time)."""
+    from datetime import datetime
+
+    from workflow.vntime import VN_TZ
+
+    query = select(Meeting).options(selectinload(Meeting.items), joinedload(Meeting.authority)).order_by(
+        Meeting.scheduled_at.desc(), Meeting.id.desc())
     if not user.is_deployment_admin:
         ids = {r.authority_id for r in user.roles if r.role in MEETING_ROLES and r.authority_id}
         query = query.where(Meeting.authority_id.in_(ids))
-    return list(session.scalars(query))
+    if status:
+        query = query.where(Meeting.status == status)
+    if year:
+        query = query.where(Meeting.scheduled_at >= datetime(year, 1, 1, tzinfo=VN_TZ),
+                            Meeting.scheduled_at < datetime(year + 1, 1, 1, tzinfo=VN_TZ))
+    return query
+
+
+def meetings_for(session: Session, user, limit: int = 100) -> list[Meeting]:
+    """The newest ``limit`` meetings ``user`` may see (the screen pages ``meetings_query``)."""
+    return list(session.scalars(meetings_query(user).limit(limit)))
 
 
 def seat_of(session: Session, user, authority_id: int) -> CouncilMember | None:

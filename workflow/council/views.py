@@ -14,8 +14,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from workflow import paging
 from workflow.council import ballots, policies, queries, services
 from workflow.council.forms import MeetingForm
+from workflow.council.models import MEETING_STATUSES
 from workflow.dates import show_date, show_moment
 from workflow.errors import Conflict, DomainError, NotFound
 from workflow.extensions import db
@@ -83,11 +85,18 @@ def _roles(meeting) -> dict:
 @bp.get("/")
 @login_required
 def meetings():
-    """Council meetings (phiên họp): for a member, the meetings of the councils they sit on."""
-    rows = queries.meetings_for(db.session, current_user)
+    """Council meetings (phiên họp): for a member, the meetings of the councils they sit on;
+    filters status and year, paged."""
+    values, page = paging.kept(request.args, ("status", "year")), paging.page_arg()
+    filters, errors = paging.parse_simple(values, choices={"status": MEETING_STATUSES}, years=("year",))
+    rows, total = [], 0
+    if not errors:
+        rows, total = paging.paginate(db.session, queries.meetings_query(current_user, **filters), page)
     seated = {a for a in {m.authority_id for m in rows} if queries.seat_of(db.session, current_user, a)}
-    return render_template("council/meetings.html", meetings=rows, seated=seated,
-                           can_create=bool(queries.secretary_authorities(current_user)))
+    return render_template("council/meetings.html", meetings=rows, seated=seated, values=values, errors=errors,
+                           years=paging.recent_years(),
+                           total=total, page=page, pages=paging.page_count(total),
+                           can_create=bool(queries.secretary_authorities(current_user))), 400 if errors else 200
 
 
 @bp.route("/moi", methods=["GET", "POST"])

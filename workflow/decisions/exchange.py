@@ -163,8 +163,8 @@ def _file_name(text: str) -> str:
 
 def export_package(session: Session, actor, submission_id: int, *, instance_path: str) -> tuple[str, bytes]:
     """The ZIP of a sent submission (409 ``not_sent`` for a draft). Returns (file name, bytes)."""
+    from workflow import storage
     from workflow.council.models import AgendaItem, Meeting
-    from workflow.proposals.attachments import storage_dir
 
     submission = get_submission(session, actor, submission_id)
     if submission.status != "sent":
@@ -186,18 +186,18 @@ def export_package(session: Session, actor, submission_id: int, *, instance_path
         files[f"documents/{minutes.filename}"] = minutes.content
         doc_refs.append({"path": f"documents/{minutes.filename}", "doc_type": "bien_ban_hoi_dong",
                          "filename": minutes.filename})
-    store = storage_dir(instance_path)
+    store = storage.store(session)  # the attachments, wherever the deployment keeps them
     proposals = []
     for n, item in enumerate(submission.items, start=1):
         p = item.proposal
         attachments = []
         for k, a in enumerate(p.attachments, start=1):
-            path = store / a.stored_name
-            if not path.is_file():
+            content = store.get(a.stored_name)
+            if content is None:
                 raise Conflict(_("The file of document %(name)s is missing from storage.", name=a.filename),
                                code="attachment_missing", details={"attachment_id": a.id})
             name = f"proposals/{n}/{k}-{_file_name(a.filename)}"
-            files[name] = path.read_bytes()
+            files[name] = content
             attachments.append({"path": name, "doc_type": a.doc_type, "filename": a.filename})
         nominee, unit = p.nominee, p.unit
         proposals.append({

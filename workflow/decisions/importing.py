@@ -29,7 +29,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workflow import vntime
+from workflow import storage, vntime
 from workflow.audit import services as audit
 from workflow.catalog.models import RuleSet
 from workflow.catalog.services import rule_set_for
@@ -48,7 +48,7 @@ from workflow.org.models import (
     Unit,
 )
 from workflow.org.policies import can_administer
-from workflow.proposals.attachments import sniff, storage_dir
+from workflow.proposals.attachments import sniff
 from workflow.proposals.eligibility import snapshot
 from workflow.proposals.models import STATES, Attachment, Proposal, Round
 from workflow.proposals.services import receive_imported
@@ -80,22 +80,20 @@ def import_package(session: Session, actor, data: bytes, *, instance_path: str,
     package (or submission) imported before. Nothing is written unless all succeeds."""
     manifest, files, digest = read_package(data, limits)
     plan = _plan(session, actor, manifest, files, digest)
-    directory = storage_dir(instance_path)
-    written: list[Path] = []
+    directory = storage.store(session)  # every web process and worker sees what it writes
+    written: list[str] = []
     try:
         result = _write(session, actor, plan, directory, written)
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
+        directory.undo(written)
         if session.scalar(select(DossierImport.id).where(*_same_package(plan))) is not None:
             raise _already(plan.manifest) from exc  # a concurrent import of the same package won
         raise
     except Exception:
         session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
+        directory.undo(written)
         raise
     return result
 
@@ -199,7 +197,7 @@ def _rule(session: Session, parent: Authority, p: ProposalM) -> tuple[str | None
     return None, None  # snapshot taken at ``accept``, from the rule set in force then
 
 
-def _write(session: Session, actor, plan: Plan, directory: Path, written: list[Path]) -> dict:
+def _write(session: Session, actor, plan: Plan, directory: storage.Storage, written: list[str]) -> dict:
     m = plan.manifest
     # claimed first: a concurrent import of the same package fails here, on the unique keys
     record = DossierImport(authority_id=plan.parent.id, from_authority_code=m.from_authority.code,
@@ -291,12 +289,12 @@ def _nominee(session: Session, actor, origin: Authority, p: ProposalM, units: di
 
 
 def _store(session: Session, actor, proposal: Proposal, doc_type: str, filename: str, content: bytes,
-           directory: Path, written: list[Path]) -> None:
+           directory: storage.Storage, written: list[str]) -> None:
     stored_name = uuid.uuid4().hex
-    path = directory / stored_name
-    path.write_bytes(content)
-    written.append(path)
+    content_type = sniff(content[:16], content) or "application/pdf"
+    directory.put(stored_name, content, content_type)
+    written.append(stored_name)
     session.add(Attachment(proposal_id=proposal.id, doc_type=doc_type, filename=Path(filename).name[:255],
-                           stored_name=stored_name, content_type=sniff(content[:16], content) or "application/pdf",
+                           stored_name=stored_name, content_type=content_type,
                            size=len(content), sha256=hashlib.sha256(content).hexdigest(),
                            uploaded_by_id=actor.id))

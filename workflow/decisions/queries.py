@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from workflow.decisions.models import Decision, DecisionItem, Submission, SubmissionItem
 from workflow.decisions.services import power
@@ -44,8 +44,21 @@ def recommended(session: Session, authority_id: int, wanted_power: str) -> list[
     return [p for p in rows if power(session, p) == wanted_power]
 
 
+def decisions_query(authority_ids: list[int], *, status: str | None = None, year: int | None = None,
+                    award_type: str | None = None):
+    """The select of the decisions of ``authority_ids``, newest first (the screen pages it)."""
+    query = select(Decision).options(selectinload(Decision.items)).where(
+        Decision.authority_id.in_(authority_ids)).order_by(Decision.id.desc())
+    if status:
+        query = query.where(Decision.status == status)
+    if year:
+        query = query.where(Decision.year == year)
+    if award_type:
+        query = query.where(Decision.award_type_code == award_type)
+    return query
+
+
 def decisions_of(session: Session, authority_ids: list[int]) -> list[Decision]:
     if not authority_ids:
         return []
-    return list(session.scalars(select(Decision).where(Decision.authority_id.in_(authority_ids))
-                                .order_by(Decision.id.desc())))
+    return list(session.scalars(decisions_query(authority_ids)))

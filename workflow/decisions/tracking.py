@@ -90,10 +90,11 @@ def track(session: Session, submission: Submission, calendar: WorkCalendar, toda
     return Track(waited, limit, pending, bool(limit and pending and waited > limit), due, items)
 
 
-def list_submissions(session: Session, actor, *, status: str | None = None, authority_code: str | None = None,
-                     direction: str | None = None) -> list[Submission]:
+def submissions_query(session: Session, actor, *, status: str | None = None, authority_code: str | None = None,
+                      direction: str | None = None, year: int | None = None):
     """Submissions the actor may see (sent by, or addressed to, an authority in the actor's scope),
-    newest first. ``direction``: ``outgoing`` or ``incoming`` relative to the actor's authorities."""
+    newest first. ``direction``: ``outgoing`` or ``incoming`` relative to the actor's authorities;
+    None when an ``authority_code`` names no authority. The select (the screens page it)."""
     # the same rule as ``services.get_submission``: a role held at the sending or receiving authority
     ids = None if actor.is_deployment_admin else {
         r.authority_id for r in actor.roles if r.role in VIEW_ROLES and r.authority_id is not None}
@@ -117,10 +118,18 @@ def list_submissions(session: Session, actor, *, status: str | None = None, auth
     if authority_code:
         authority = session.scalar(select(Authority).where(Authority.code == authority_code))
         if authority is None:
-            return []
+            return None
         query = query.where(or_(Submission.from_authority_id == authority.id,
                                 Submission.to_authority_id == authority.id))
-    return list(session.scalars(query).unique())
+    if year:
+        query = query.where(Submission.year == year)
+    return query
+
+
+def list_submissions(session: Session, actor, **filters) -> list[Submission]:
+    """Every submission of ``submissions_query`` (the API's list)."""
+    query = submissions_query(session, actor, **filters)
+    return [] if query is None else list(session.scalars(query).unique())
 
 
 def for_proposal(session: Session, proposal: Proposal, calendar: WorkCalendar,

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from workflow import vntime
+from workflow import paging, vntime
 from workflow.auth.views import check_password_or_429, safe_next
 from workflow.calendar.services import WorkCalendar
 from workflow.decisions import bases, exchange, importing, policies, queries, reading, services, tracking
@@ -196,8 +196,14 @@ def decisions():
         for p in queries.recommended(db.session, authority.id, "within"):
             by_award.setdefault(p.award_type_code, []).append(p)
         groups.append((authority, by_award))
-    rows = queries.decisions_of(db.session, [a.id for a in authorities])
-    return render_template("decisions/decisions.html", groups=groups, decisions=rows)
+    values, page = paging.kept(request.args, ("status", "year")), paging.page_arg()
+    filters, errors = paging.parse_simple(values, choices={"status": ("draft", "issued")}, years=("year",))
+    rows, total = [], 0
+    if not errors and authorities:
+        rows, total = paging.paginate(db.session, queries.decisions_query([a.id for a in authorities], **filters), page)
+    return render_template("decisions/decisions.html", groups=groups, decisions=rows, values=values, errors=errors,
+                           total=total, page=page, pages=paging.page_count(total),
+                           years=paging.recent_years()), 400 if errors else 200
 
 
 @bp.post("/quyet-dinh/du-thao")
@@ -240,11 +246,24 @@ def submissions():
     if not secretary_of and not chair_of and not current_user.is_deployment_admin:
         abort(404)
     candidates = [(a, queries.recommended(db.session, a.id, "above")) for a in secretary_of if a.parent_id]
-    rows = tracking.list_submissions(db.session, current_user, direction="outgoing")
+    rows, total, values, page, errors = _submissions_page("outgoing")
     calendar = WorkCalendar.load(db.session)
     tracked = [(s, tracking.track(db.session, s, calendar)) for s in rows]
     return render_template("decisions/submissions.html", candidates=candidates, tracked=tracked,
-                           overdue_only=request.args.get("overdue") == "1")
+                           overdue_only=request.args.get("overdue") == "1", values=values, errors=errors,
+                           total=total, page=page, pages=paging.page_count(total),
+                           years=paging.recent_years()), 400 if errors else 200
+
+
+def _submissions_page(direction: str):
+    """(rows, total, filter values, page, errors) of the submissions list in ``direction``."""
+    values, page = paging.kept(request.args, ("status", "year")), paging.page_arg()
+    filters, errors = paging.parse_simple(values, choices={"status": ("draft", "sent")}, years=("year",))
+    if errors:
+        return [], 0, values, page, errors
+    query = tracking.submissions_query(db.session, current_user, direction=direction, **filters)
+    rows, total = paging.paginate(db.session, query, page) if query is not None else ([], 0)
+    return rows, total, values, page, errors
 
 
 @bp.post("/to-trinh/du-thao")
@@ -380,12 +399,14 @@ def legal_bases(kind: str, doc_id: int):
 @login_required
 def inbox():
     """Submissions received from lower authorities, tracked; importing a dossier package."""
-    rows = tracking.list_submissions(db.session, current_user, direction="incoming")
+    rows, total, values, page, errors = _submissions_page("incoming")
     calendar = WorkCalendar.load(db.session)
     tracked = [(s, tracking.track(db.session, s, calendar)) for s in rows]
     receivers = queries.authorities_where(current_user, "higher_reviewer") + queries.authorities_where(
         current_user, "secretary")
-    return render_template("decisions/inbox.html", tracked=tracked, can_import=bool(receivers))
+    return render_template("decisions/inbox.html", tracked=tracked, can_import=bool(receivers), values=values,
+                           errors=errors, total=total, page=page, pages=paging.page_count(total),
+                           years=paging.recent_years()), 400 if errors else 200
 
 
 @bp.post("/hop-thu-den/nhap-ho-so")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from workflow.api.core import parse_query_int, route
@@ -57,4 +58,4 @@ def annual_report_document(user):
     if year is None:
         raise field_error("year", _("Give the year."))
     return _send(services.annual_report_document(db.session, user, code, year, request.args.get("format", "docx"),
-                                                 current_app.instance_path))
+                                                 current_app.instance_path, lang=str(get_locale() or "vi")))

@@ -107,31 +107,60 @@ def minutes(meeting, seats, facts: Facts, text: w.Wording) -> Document:
     return doc
 
 
-def annual_report(report: dict, authority, facts: Facts, text: w.Wording, chair_name: str = "") -> Document:
-    """Section 4 of the yearly report: proposals to each higher level, awards given here, a table."""
+def annual_report(report: dict, authority, facts: Facts, text: w.Wording, chair_name: str = "",
+                  levels_above: tuple[str, ...] = ()) -> Document:
+    """Section 4 of the yearly report, as the reference commune report writes it:
+
+        4. Kết quả công tác khen thưởng năm 2023:
+        4.1. Đề nghị cấp tỉnh khen thưởng:
+        - Đề nghị tặng Bằng khen của Chủ tịch UBND tỉnh; 01 cá nhân
+        4.2. Đề nghị cấp huyện khen thưởng:
+        - Đề nghị chiến sỹ thi đua cơ sở: 4 đồng chí
+        4.3. Khen thưởng cấp xã:
+        - Tặng danh hiệu lao động tiên tiến: 25 cán bộ, công chức
+        - Khen thưởng thực hiện nhiệm vụ công tác: 13 tập thể, 26 cá nhân
+        - Khen thưởng gia đình văn hóa tiêu biểu: 78 gia đình
+
+    The higher levels come first, highest first (every level above this authority is named, with
+    "Không có." when nothing went there), then the awards given here; within a level the award types
+    keep the catalogue's order, as the reference lists them. Counts are zero-padded ("01 cá nhân"),
+    collectives before individuals before households ("gia đình").
+
+    Where the reference's wording needs data the system does not keep, the line says what it knows:
+    "4 đồng chí" / "25 cán bộ, công chức" name the people's standing (party members, civil servants),
+    which a nominee does not record, so individuals are "cá nhân"; "Khen thưởng thực hiện nhiệm vụ
+    công tác" names the achievement behind a Giấy khen, which a proposal keeps only as free text,
+    so the line names the award itself ("Tặng Giấy khen của Chủ tịch Ủy ban nhân dân xã: …").
+    ``levels_above``: the kinds of the authority's ancestors (the tree), so an empty level still shows.
+    """
     values = {**forms(authority), "year": report["year"], "section": text["section"], "symbol": text["symbol"]}
-    levels = text.get("levels", {})
-    doc = Document(f"Báo cáo kết quả khen thưởng năm {report['year']}", author=values["authority_name"])
+    level_words = text.get("levels", {})
+    english = bool(text.get("english"))
+    order = ("central", "province", "district", "commune")
+    groups = {g["level"]: g["items"] for g in report["proposed_to"]}
+    shown = [lv for lv in order if lv in groups or lv in levels_above] + [lv for lv in groups if lv not in order]
+    doc = Document(text.text("document_title", **values), author=values["authority_name"])
     doc.add(header(authority, text, text.text("number_line", **values), None))
     doc.add(*title_block(text["title"], text.text("subtitle", **values)))
     doc.add(Para.text(text.text("heading", **values), bold=True, space_after=3))
-    order = ("central", "province", "district", "commune")
-    proposed = sorted(report["proposed_to"], key=lambda g: order.index(g["level"]) if g["level"] in order else 9)
     index = 0
     table_rows: list = []
     counter = 0
-    for group in proposed:
+    for level_kind in shown:
         index += 1
-        level = levels.get(group["level"], group["level"])
+        level = level_words.get(level_kind, level_kind)
         doc.add(Para.text(text.text("proposed_heading", **values, index=index, level=level), bold=True,
                           italic=True, space_after=2))
         table_rows.append(Group(text.text("proposed_group", level=level)))
-        for item in group["items"]:
+        items = groups.get(level_kind, [])
+        if not items:
+            doc.add(Para.text(text["nothing"], indent=True))
+        for item in items:
             counter += 1
-            _report_line(doc, text, values, facts, item, "proposed_line")
-            table_rows.append(_report_row(counter, facts, item))
+            doc.add(_report_line(text, values, item, "proposed", english))
+            table_rows.append(_report_row(counter, item, english))
     index += 1
-    here = levels.get(authority.kind, authority.kind)
+    here = level_words.get(authority.kind, authority.kind)
     doc.add(Para.text(text.text("awarded_heading", **values, index=index, level=here), bold=True, italic=True,
                       space_after=2))
     table_rows.append(Group(text.text("awarded_group", level=here)))
@@ -139,8 +168,8 @@ def annual_report(report: dict, authority, facts: Facts, text: w.Wording, chair_
         doc.add(Para.text(text["nothing"], indent=True))
     for item in report["awarded_here"]:
         counter += 1
-        _report_line(doc, text, values, facts, item, "awarded_line")
-        table_rows.append(_report_row(counter, facts, item))
+        doc.add(_report_line(text, values, item, "awarded", english))
+        table_rows.append(_report_row(counter, item, english))
     doc.add(Spacer(6), Para.text(text.text("table_title", **values), bold=True, align="center"))
     doc.add(Table(text["table_headers"], table_rows, [0.7, 6.5, 1.4, 1.4, 1.6],
                   ["center", "left", "center", "center", "center"]))
@@ -149,12 +178,41 @@ def annual_report(report: dict, authority, facts: Facts, text: w.Wording, chair_
     return doc
 
 
-def _report_line(doc: Document, text: w.Wording, values: dict, facts: Facts, item: dict, key: str) -> None:
-    counts = {k: item.get(k, 0) for k in w.KIND_ORDER}
-    doc.add(Para.text(text.text(key, **values, award_phrase=w.award_phrase(facts.award_name(item["award_type"])),
-                                counts=w.count_phrase(counts, text.get("kind_words"))), indent=True, space_after=1))
+_DOCUMENT_AWARDS = ("Giấy khen", "Bằng khen", "Huân chương", "Huy chương", "Kỷ niệm chương", "Cờ thi đua")
 
 
-def _report_row(n: int, facts: Facts, item: dict) -> list[str]:
-    return [str(n), facts.award_name(item["award_type"]),
-            *(str(item.get(k, 0) or "") or "-" for k in ("collective", "individual", "household"))]
+def report_counts(item: dict, text: w.Wording, english: bool = False) -> str:
+    """``13 tập thể, 26 cá nhân`` / ``78 gia đình`` (the template's ``kind_words``), collectives
+    first; in English ``13 collectives, 26 individuals`` without the padding."""
+    words = text.get("kind_words") or {}
+    if english:
+        singular = text.get("kind_word_one") or {}
+        parts = [f"{item[k]} {(singular if item[k] == 1 else words).get(k, k)}" for k in w.KIND_ORDER if item.get(k)]
+        return ", ".join(parts) or "0"
+    return w.count_phrase({k: item.get(k, 0) for k in w.KIND_ORDER}, words)
+
+
+def report_line_text(item: dict, text: w.Wording, values: dict, half: str, english: bool = False) -> str:
+    """One line of the section: ``- Đề nghị tặng Bằng khen …: 01 cá nhân`` (``half`` = proposed or
+    awarded). Awarded here, a title or a document award (Giấy khen, Bằng khen…) is "Tặng …"; another
+    commendation is "Khen thưởng …" ("Khen thưởng gia đình văn hóa tiêu biểu: 78 gia đình")."""
+    counts = report_counts(item, text, english)
+    if english:
+        name = item.get("name_en") or item["award_type"]
+        return text.text(f"{half}_line", **values, award_phrase=name, counts=counts)
+    name = item.get("name") or item["award_type"]
+    phrase = w.award_phrase(name)
+    key = f"{half}_line"
+    if half == "awarded" and item.get("kind") != "title" and not name.startswith(_DOCUMENT_AWARDS):
+        key, phrase = "awarded_line_other", phrase[:1].lower() + phrase[1:]
+    return text.text(key, **values, award_phrase=phrase, counts=counts)
+
+
+def _report_line(text: w.Wording, values: dict, item: dict, half: str, english: bool) -> Para:
+    return Para.text(report_line_text(item, text, values, half, english), indent=True, space_after=1)
+
+
+def _report_row(n: int, item: dict, english: bool) -> list[str]:
+    name = (item.get("name_en") if english else item.get("name")) or item["award_type"]
+    return [str(n), name, *(w.padded(item.get(k, 0)) if item.get(k) else "-"
+                            for k in ("collective", "individual", "household"))]

@@ -205,7 +205,9 @@ def render_minutes(session: Session, meeting, fmt: str, instance_path: str) -> R
 
 
 def annual_report_document(session: Session, actor, authority_code: str, year: int, fmt: str,
-                           instance_path: str) -> Rendered:
+                           instance_path: str, lang: str = "vi") -> Rendered:
+    """Section 4 of the yearly report as DOCX or PDF; ``lang`` "en" gives the English working
+    translation (the interface language), any other value the Vietnamese report."""
     from workflow.org.services import authority_by_code
     from workflow.reports.services import annual_report
 
@@ -213,6 +215,11 @@ def annual_report_document(session: Session, actor, authority_code: str, year: i
     report = annual_report(session, actor, authority_code, year)  # readers: reports.policies (404 for anyone else)
     authority = authority_by_code(session, authority_code, "authority")
     facts = Facts(award_names(session, [], authority, date(year, 12, 31)))
-    doc = minutes.annual_report(report, authority, facts, wording.load("report", instance_path),
-                                chair_name(session, authority.id))
+    above, node = [], authority.parent
+    while node is not None:
+        above.append(node.kind)
+        node = node.parent
+    doc = minutes.annual_report(report, authority, facts,
+                                wording.load("report_en" if lang == "en" else "report", instance_path),
+                                chair_name(session, authority.id), levels_above=tuple(above))
     return render(doc, fmt, f"bao-cao-khen-thuong-{authority.code}-{year}")

@@ -13,7 +13,7 @@ from workflow.api.core import StrictBody, route
 from workflow.errors import NotFound, field_error
 from workflow.extensions import db
 from workflow.org import policies, services
-from workflow.org.models import Authority
+from workflow.org.models import Authority, Unit
 from workflow.org.serializers import authority_json, award_record_json, nominee_json, unit_json, user_json
 from workflow.validation import Code, HistoryDay, Name, RuleSetCode, Text, Year
 
@@ -41,6 +41,11 @@ class UnitIn(StrictBody):
     authority_code: Code
 
 
+class UnitPatch(StrictBody):
+    name: Name | None = None
+    kind: Literal["hamlet", "school", "clinic", "mass_organisation", "office", "other"] | None = None
+
+
 class RoleIn(StrictBody):
     role: Literal["nominator", "secretary", "council_member", "chair", "higher_reviewer", "admin"]
     authority_code: Code | None = None
@@ -53,6 +58,10 @@ class UserIn(StrictBody):
     full_name: Name
     email: Text(254, pattern=r"^[^@\s]+@[^@\s]+$") | None = None
     locale: Literal["vi", "en"] = "vi"
+    roles: list[RoleIn] = Field(min_length=1, max_length=50)
+
+
+class RolesIn(StrictBody):
     roles: list[RoleIn] = Field(min_length=1, max_length=50)
 
 
@@ -128,6 +137,22 @@ def create_unit(user, data: UnitIn):
     """Create a unit under an authority (admin)."""
     unit = services.create_unit(db.session, user, **data.model_dump())
     return jsonify(unit_json(unit)), 201
+
+
+@route("/units/<code>", methods=["PATCH"], body=UnitPatch, tags=("organisation",))
+def update_unit(user, code: str, data: UnitPatch):
+    """Rename a unit or change its kind (admin of its authority); its code and authority stay."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(_("Unknown unit: %(code)s.", code=code))
+    return jsonify(unit_json(services.update_unit(db.session, user, unit, **data.model_dump())))
+
+
+@route("/users/<int:user_id>/roles", methods=["PUT"], body=RolesIn, tags=("organisation",))
+def set_user_roles(user, user_id: int, data: RolesIn):
+    """Replace an account's roles (admin of the account and of every role given)."""
+    roles = [r.model_dump() for r in data.roles]
+    return jsonify(user_json(services.set_user_roles(db.session, user, user_id, roles)))
 
 
 @route("/users", methods=["POST"], body=UserIn, tags=("organisation",), status=201)

@@ -21,3 +21,12 @@ POSITION_LABELS = {
     "member": _l("member"),
     "secretary": _l("secretary"),
 }
+
+UNIT_KIND_LABELS = {
+    "hamlet": _l("hamlet"),
+    "school": _l("school"),
+    "clinic": _l("clinic"),
+    "mass_organisation": _l("mass organisation"),
+    "office": _l("office"),
+    "other": _l("other"),
+}

@@ -5,11 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base, UTCDateTime, enum_check, utcnow
+from workflow.folding import fold_name
 
 AUTHORITY_KINDS = ("commune", "district", "province", "central")
 UNIT_KINDS = ("hamlet", "school", "clinic", "mass_organisation", "office", "other")
@@ -185,6 +196,10 @@ class Nominee(Base):
         CheckConstraint(enum_check("kind", NOMINEE_KINDS), name="kind"),
         CheckConstraint(f"gender IS NULL OR {enum_check('gender', GENDERS)}", name="gender"),
         CheckConstraint("birth_year IS NULL OR (birth_year > 1900 AND birth_year < 2100)", name="birth_year"),
+        # the name search (``LIKE '%hoang van%'`` on the folded name): a trigram GIN index on
+        # PostgreSQL (pg_trgm, created by migration 0011), an ordinary index on SQLite
+        Index("ix_nominee_name_folded", "name_folded", postgresql_using="gin",
+              postgresql_ops={"name_folded": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -199,6 +214,9 @@ class Nominee(Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     gender: Mapped[str | None] = mapped_column(String(10))
     head_name: Mapped[str | None] = mapped_column(String(200))  # household head
+    # name (and household head) without diacritics, case-folded (``folding.fold_name``): what the
+    # search compares; kept in step with the name on every flush (the listener below)
+    name_folded: Mapped[str] = mapped_column(String(400), default="", server_default="")
     # when the nominee is (or is headed by) a user of the system: drives council recusal
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
@@ -210,6 +228,21 @@ class Nominee(Base):
     awards: Mapped[list[AwardRecord]] = relationship(
         back_populates="nominee", order_by="AwardRecord.year", cascade="all, delete-orphan"
     )
+
+
+@event.listens_for(Nominee, "before_insert")
+@event.listens_for(Nominee, "before_update")
+def _fold_name(_mapper, _connection, nominee: Nominee) -> None:
+    """Every ORM write of a nominee refreshes its folded name (a rename, a new head)."""
+    nominee.name_folded = fold_name(nominee.name, nominee.head_name)
+
+
+@event.listens_for(Nominee.__table__, "before_create")
+def _trigram_extension(_table, connection, **_kw) -> None:
+    """A schema built from the models (tests, benchmarks) needs pg_trgm for the name index, as
+    the migrated one does (trusted since PostgreSQL 13: the database's owner may create it)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
 
 
 class AwardRecord(Base):

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from workflow import paging
 from workflow.errors import DomainError, Forbidden, Invalid, NotFound
 from workflow.extensions import db
-from workflow.org import policies, services
+from workflow.org import policies, queries, services
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import GENDERS, NOMINEE_KINDS, Unit
 from workflow.proposals import choices
@@ -29,7 +30,7 @@ from workflow.views import nav_item
 bp = Blueprint("nominees", __name__, url_prefix="/doi-tuong")
 bp.context_processor(screen_globals)
 nav_item("nominees.index", _l("Nominees"), ("nominator", "secretary"), order=23)
-PER_PAGE = 50
+UNIT_CHOICES = 300  # more units than this (a province's): the unit filter is typed, not picked
 GENDER_LABELS = {"male": _l("Male"), "female": _l("Female"), "other": _l("Other")}
 
 
@@ -85,13 +86,23 @@ def _nominee(nominee_id: int):
 @bp.get("/")
 @login_required
 def index():
-    q = (request.args.get("q") or "").strip()[:100]
-    kind = request.args.get("kind") if request.args.get("kind") in NOMINEE_KINDS else None
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
-    items, total = services.list_nominees(db.session, current_user, q=q, kind=kind, page=page, per_page=PER_PAGE)
-    return render_template("nominees/list.html", items=items, total=total, q=q, kind=kind, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), can_register=bool(_units()),
-                           kind_labels=NOMINEE_KIND_LABELS)
+    """The nominees in the user's scope; filters kind, unit and name (with or without diacritics)."""
+    values = {k: (request.args.get(k) or "").strip() for k in queries.NOMINEE_FILTERS if (request.args.get(k) or "").strip()}
+    page, errors, items, total = paging.page_arg(), {}, [], 0
+    try:
+        filters = queries.parse_nominee_filters(db.session, current_user, values)
+    except NotFound:
+        abort(404)
+    except Invalid as exc:
+        errors = dict(exc.details)
+    else:
+        items, total = services.list_nominees(db.session, current_user, **filters, page=page,
+                                              per_page=paging.per_page())
+    units = queries.nominee_units(db.session, current_user)
+    return render_template("nominees/list.html", items=items, total=total, values=values, errors=errors,
+                           q=values.get("q", ""), kind=values.get("kind"), page=page,
+                           pages=paging.page_count(total), can_register=bool(_units()),
+                           kind_labels=NOMINEE_KIND_LABELS, units=units[:UNIT_CHOICES + 1]), 400 if errors else 200
 
 
 @bp.route("/moi", methods=["GET", "POST"])

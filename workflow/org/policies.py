@@ -132,3 +132,9 @@ def can_administer_user(session: Session, user: User, target: User) -> bool:
         return True
     return bool(target.roles) and all(
         r.authority is not None and can_administer(session, user, r.authority) for r in target.roles)
+
+
+def is_administrator(user) -> bool:
+    """Holds an admin role somewhere (the deployment's, or an authority's): sees the
+    administration screens, each of which then scopes what it shows."""
+    return user.is_deployment_admin or "admin" in user.role_names()

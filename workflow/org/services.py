@@ -160,6 +160,26 @@ def create_unit(session: Session, actor: User, *, code: str, name: str, kind: st
     return unit
 
 
+def update_unit(session: Session, actor: User, unit: Unit, *, name: str | None = None,
+                kind: str | None = None) -> Unit:
+    """Rename a unit or change its kind (admin of its authority). Its code and authority stay:
+    its nominees, proposals and nominators hang on them. 404 out of scope. Commits."""
+    if not policies.can_administer(session, actor, unit.authority):
+        raise NotFound(_("Unknown unit: %(code)s.", code=unit.code))
+    if kind is not None:
+        _check_kind("kind", kind, UNIT_KINDS)
+    changes = {}
+    if name and name != unit.name:
+        changes["name"] = unit.name = name
+    if kind and kind != unit.kind:
+        changes["kind"] = unit.kind = kind
+    if changes:
+        audit.record(session, chain=unit.authority.code, actor=actor, action="unit.update", object_type="unit",
+                     object_id=unit.id, data={"code": unit.code, **changes})
+    session.commit()
+    return unit
+
+
 def _role_rows(session: Session, actor: User, roles: list[dict]) -> list[RoleAssignment]:
     """Validate a list of ``{role, authority_code?, unit_code?}`` into rows (nothing added yet)."""
     rows = []
@@ -213,6 +233,36 @@ def create_user(session: Session, actor: User | None, *, username: str, password
                      {"role": r.role, "authority": r.authority.code if r.authority else None,
                       "unit": r.unit.code if r.unit else None} for r in rows]})
     _commit(session, "username", _("The username %(name)s is already taken.", name=username))
+    return user
+
+
+def set_user_roles(session: Session, actor: User, user_id: int, roles: list[dict]) -> User:
+    """Replace an account's roles (``[{role, authority_code?, unit_code?}]``, checked as at
+    creation). The actor must administer the account as it is and every role it gets, so an
+    authority's admin never hands out a role above its subtree. Not one's own roles (409): an admin
+    cannot lock itself out. Roles are read on every request, so the change applies at once. Commits."""
+    user = session.get(User, user_id)
+    if user is None or not policies.can_administer_user(session, actor, user):
+        raise NotFound(_("Unknown user: %(id)s.", id=user_id))
+    if user.id == actor.id:
+        raise Conflict(_("You cannot change your own roles."))
+    if not roles:
+        raise field_error("roles", _("Give the user at least one role."))
+    rows = _role_rows(session, actor, roles)
+    keys = [(r.role, r.authority.id if r.authority else None, r.unit.id if r.unit else None) for r in rows]
+    if len(set(keys)) != len(keys):
+        raise field_error("roles", _("A role is listed twice."))
+    before = [{"role": r.role, "authority": r.authority.code if r.authority else None,
+               "unit": r.unit.code if r.unit else None} for r in user.roles]
+    user.roles.clear()
+    session.flush()  # the old rows go before the new ones meet the unique key
+    user.roles.extend(rows)
+    chain = rows[0].authority.code if rows[0].authority else None
+    audit.record(session, chain=chain, actor=actor, action="user.roles", object_type="user", object_id=user.id,
+                 data={"username": user.username, "before": before, "after": [
+                     {"role": r.role, "authority": r.authority.code if r.authority else None,
+                      "unit": r.unit.code if r.unit else None} for r in rows]})
+    session.commit()
     return user
 
 
@@ -469,30 +519,26 @@ def update_nominee(session: Session, actor: User, nominee_id: int, **changes) ->
 
 
 def list_nominees(session: Session, actor: User, *, q: str | None = None, kind: str | None = None,
-                  page: int = 1, per_page: int = 50) -> tuple[list[Nominee], int]:
-    """The nominees ``actor`` may see (a nominator: its units'; others: their authorities' and,
-    for subtree roles, below), by name; ``q`` searches the name and the household head."""
-    from sqlalchemy import and_, func, or_
+                  unit: str | None = None, page: int = 1, per_page: int = 50) -> tuple[list[Nominee], int]:
+    """The nominees ``actor`` may see (``queries.nominee_scope``), by name; ``q`` searches the name
+    and the household head with or without diacritics; ``unit`` a unit's code."""
+    from sqlalchemy import func
+
+    from workflow.folding import name_matches
+    from workflow.org.queries import nominee_scope
 
     query = select(Nominee)
-    if not actor.is_deployment_admin:
-        clauses = []
-        for r in actor.roles:
-            if r.role == "nominator" and r.unit_id is not None:
-                clauses.append(Nominee.unit_id == r.unit_id)
-            elif r.role in policies.SUBTREE_ROLES and r.authority_id is not None:
-                clauses.append(Nominee.authority_id.in_(policies.subtree_ids(session, r.authority_id)))
-            elif r.authority_id is not None:
-                clauses.append(Nominee.authority_id == r.authority_id)
-        if not clauses:
-            return [], 0
-        query = query.where(or_(*clauses))
+    scope = nominee_scope(session, actor)
+    if scope is False:
+        return [], 0
+    if scope is not None:
+        query = query.where(scope)
     if kind in NOMINEE_KINDS:
         query = query.where(Nominee.kind == kind)
+    if unit:
+        query = query.where(Nominee.unit_id.in_(select(Unit.id).where(Unit.code == unit)))
     if q and q.strip():
-        like = f"%{q.strip()}%"
-        query = query.where(or_(Nominee.name.ilike(like),
-                                and_(Nominee.head_name.is_not(None), Nominee.head_name.ilike(like))))
+        query = query.where(name_matches(Nominee.name_folded, q))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = list(session.scalars(query.order_by(Nominee.name, Nominee.id).offset((page - 1) * per_page)
                                  .limit(per_page)))

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from workflow.api.core import StrictBody, parse_query_int, route
 from workflow.calendar.services import WorkCalendar
 from workflow.documents.http import send_download
-from workflow.errors import field_error
+from workflow.errors import NotFound, field_error
 from workflow.extensions import db, limiter
 from workflow.proposals import attachments, notice, policies, queries, services
 from workflow.proposals.serializers import (
@@ -22,9 +22,6 @@ from workflow.proposals.serializers import (
     transition_json,
 )
 from workflow.validation import (
-    EARLIEST_YEAR,
-    LATEST_YEAR,
-    MAX_ID,
     Code,
     Count,
     Day,
@@ -156,22 +153,15 @@ def create_proposal(user, data: ProposalIn):
     return jsonify(proposal_json(proposal, user, _calendar(), session=db.session)), 201
 
 
-def list_filters() -> dict:
-    """The proposal list's filters from the query string, as ``queries.list_proposals`` takes them
-    (422 naming a bad one). ``GET /proposals``, its XLSX export and the screens' export read them
-    here, so a filter added once applies to all of them."""
-    args = request.args
-    year = parse_query_int("year", None, EARLIEST_YEAR, LATEST_YEAR)
-    return dict(state=args.get("state"), year=year, award_type=args.get("award_type"), unit=args.get("unit"),
-                authority=args.get("authority"), q=args.get("q"), round_id=parse_query_int("round", None, 1, MAX_ID))
-
-
 @route("/proposals", tags=("proposals",))
 def list_proposals(user):
-    """Proposals in the caller's scope; filters state, year, award_type, unit, authority, q, round."""
+    """Proposals in the caller's scope; filters state (comma-separated), year, award_type, unit,
+    authority (at it or from it), q (the nominee's name, with or without diacritics), round; 422
+    for a malformed filter, 404 for an authority, unit or round out of scope."""
     page = parse_query_int("page", 1, 1, 100000)
     per_page = parse_query_int("per_page", 50, 1, 500)
-    items, total = queries.list_proposals(db.session, user, **list_filters(), page=page, per_page=per_page)
+    filters = queries.parse_filters(db.session, user, request.args)
+    items, total = queries.list_proposals(db.session, user, **filters, page=page, per_page=per_page)
     return jsonify({"items": [proposal_json(p, user, full=False) for p in items], "total": total,
                     "page": page, "per_page": per_page})
 
@@ -182,7 +172,8 @@ def export_proposals(user):
     from workflow.documents.spreadsheets import XLSX_MIMETYPE
     from workflow.reports import exports
 
-    filename, content = exports.proposals_xlsx(db.session, user, list_filters())
+    filters = queries.parse_filters(db.session, user, request.args)  # the list's own parser
+    filename, content = exports.proposals_xlsx(db.session, user, filters)
     return send_download(content, XLSX_MIMETYPE, filename)
 
 
@@ -251,8 +242,7 @@ def upload_attachment(user, proposal_id: int):
         raise field_error("file", _("Attach a file (multipart field 'file')."))
     attachment = attachments.add_attachment(
         db.session, user, proposal_id, doc_type=request.form.get("doc_type", ""), filename=upload.filename or "",
-        content=upload.read(), directory=attachments.storage_dir(current_app.instance_path),
-        max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        content=upload.read(), max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
     return jsonify(attachment_json(attachment)), 201
 
 
@@ -260,8 +250,10 @@ def upload_attachment(user, proposal_id: int):
 def download_attachment(user, attachment_id: int):
     """Download a document (always as an attachment; only within the caller's scope)."""
     attachment = attachments.get_attachment(db.session, user, attachment_id)
-    path = attachments.storage_dir(current_app.instance_path) / attachment.stored_name
-    return send_download(path, attachment.content_type, attachment.filename, no_store=False)
+    content = attachments.attachment_content(db.session, attachment)
+    if content is None:
+        raise NotFound(_("The file of document %(name)s is missing from storage.", name=attachment.filename))
+    return send_download(content, attachment.content_type, attachment.filename, no_store=False)
 
 
 @route("/proposals/<int:proposal_id>/paper-receipts", methods=["POST"], body=PaperIn, tags=("proposals",), status=201)

@@ -8,13 +8,13 @@ import io
 import uuid
 import zipfile
 import zlib
-from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workflow import storage
 from workflow.audit import services as audit
 from workflow.documents.http import safe_filename
 from workflow.errors import DomainError, Forbidden, NotFound, field_error
@@ -108,15 +108,10 @@ def upload_filename(filename: str) -> str:
     return safe_filename(filename or "")
 
 
-def storage_dir(instance_path: str) -> Path:
-    path = Path(instance_path) / "attachments"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def add_attachment(session: Session, actor, proposal_id: int, *, doc_type: str, filename: str,
-                   content: bytes, directory: Path, max_bytes: int) -> Attachment:
-    """Store one uploaded document. 413 over the size limit, 422 for a type not allowed."""
+                   content: bytes, max_bytes: int) -> Attachment:
+    """Store one uploaded document (in the configured storage, ``workflow.storage``: every web
+    process and worker reads it). 413 over the size limit, 422 for a type not allowed."""
     proposal = get_proposal(session, actor, proposal_id)
     if not policies.can_attach(actor, proposal):
         raise Forbidden(_("You may not add documents to this proposal now."))
@@ -132,8 +127,8 @@ def add_attachment(session: Session, actor, proposal_id: int, *, doc_type: str, 
     if content_type is None:
         raise field_error("file", _("Only PDF, DOCX, JPEG and PNG files are accepted."))
     stored_name = uuid.uuid4().hex
-    path = directory / stored_name
-    path.write_bytes(content)
+    files = storage.store(session)
+    files.put(stored_name, content, content_type)
     attachment = Attachment(proposal_id=proposal.id, doc_type=doc_type,
                             filename=filename, stored_name=stored_name,
                             content_type=content_type, size=len(content),
@@ -147,9 +142,14 @@ def add_attachment(session: Session, actor, proposal_id: int, *, doc_type: str, 
         session.commit()
     except Exception:
         session.rollback()
-        path.unlink(missing_ok=True)  # nothing half-written: no row, no orphan file
+        files.undo([stored_name])  # nothing half-written: no row, no orphan file
         raise
     return attachment
+
+
+def attachment_content(session: Session, attachment: Attachment) -> bytes | None:
+    """The stored bytes of ``attachment`` (None when its file is missing from the storage)."""
+    return storage.store(session).get(attachment.stored_name)
 
 
 def get_attachment(session: Session, actor, attachment_id: int) -> Attachment:

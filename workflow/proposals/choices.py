@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import get_locale
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow import vntime
 from workflow.catalog.services import rule_set_for
+from workflow.folding import name_matches
 from workflow.org.models import Authority, Nominee, Unit
 from workflow.proposals import eligibility, policies, states
 from workflow.proposals.models import Proposal
@@ -83,16 +84,15 @@ class NomineePage:
 
 def nominees_of_unit(session: Session, actor, unit: Unit, kind: str, q: str | None = None,
                      limit: int = NOMINEE_PAGE) -> NomineePage:
-    """Nominees of ``kind`` belonging to ``unit`` whose name (or household head) contains ``q``.
+    """Nominees of ``kind`` belonging to ``unit`` whose name (or household head) contains ``q``
+    (accents and case aside); the first ``limit`` of them, and how many there are in all.
     Empty when ``actor`` may not propose for the unit."""
     if not policies.can_propose(actor, unit.authority_id, unit.id):
         return NomineePage([], 0)
     query = select(Nominee).where(Nominee.unit_id == unit.id, Nominee.kind == kind,
                                   Nominee.authority_id == unit.authority_id)
-    if q and q.strip():
-        like = f"%{q.strip()}%"
-        query = query.where(or_(Nominee.name.ilike(like),
-                                and_(Nominee.head_name.is_not(None), Nominee.head_name.ilike(like))))
+    if q and q.strip():  # the name or household head, with or without diacritics
+        query = query.where(name_matches(Nominee.name_folded, q))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = list(session.scalars(query.order_by(Nominee.name, Nominee.id).limit(limit)))
     return NomineePage(items, total)

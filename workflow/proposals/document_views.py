@@ -34,7 +34,6 @@ def upload(proposal_id: int):
             attachments.add_attachment(
                 db.session, current_user, proposal.id, doc_type=form.doc_type.data,
                 filename=upload_file.filename or "", content=upload_file.read(),
-                directory=attachments.storage_dir(current_app.instance_path),
                 max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
         except DomainError as exc:
             _refused(exc)
@@ -61,10 +60,10 @@ def download(attachment_id: int):
         attachment = attachments.get_attachment(db.session, current_user, attachment_id)
     except NotFound:
         abort(404)
-    path = attachments.storage_dir(current_app.instance_path) / attachment.stored_name
-    if not path.is_file():
+    content = attachments.attachment_content(db.session, attachment)
+    if content is None:
         abort(404)
-    return send_download(path, attachment.content_type, attachment.filename, no_store=False)
+    return send_download(content, attachment.content_type, attachment.filename, no_store=False)
 
 
 @bp.post("/<int:proposal_id>/ban-giay")

@@ -36,11 +36,22 @@ def notice_index(session: Session) -> list[tuple[Authority, int]]:
     return sorted(((a, counts.get(a.id, 0)) for a in authorities), key=lambda pair: pair[1] == 0)
 
 
+def public_notices_query(authority: Authority, q: str | None = None):
+    """The select of the proposals on notice at ``authority``; ``q`` the nominee's name, with or
+    without diacritics (the public page pages it)."""
+    from workflow.folding import name_matches
+    from workflow.org.models import Nominee
+
+    query = (select(Proposal).where(Proposal.current_authority_id == authority.id, Proposal.state == "public_notice")
+             .options(selectinload(Proposal.nominee), selectinload(Proposal.unit)).order_by(Proposal.id))
+    if q:
+        query = query.where(Proposal.nominee_id.in_(select(Nominee.id).where(name_matches(Nominee.name_folded, q))))
+    return query
+
+
 def public_notices(session: Session, authority: Authority) -> list[Proposal]:
     """Proposals on notice at ``authority`` (no sign-in needed)."""
-    return list(session.scalars(
-        select(Proposal).where(Proposal.current_authority_id == authority.id, Proposal.state == "public_notice")
-        .options(selectinload(Proposal.nominee), selectinload(Proposal.unit)).order_by(Proposal.id)))
+    return list(session.scalars(public_notices_query(authority)))
 
 
 def file_objection(session: Session, authority_code: str, proposal_id: int, *, name: str, contact: str,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from workflow import paging
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db, limiter
 from workflow.proposals import choices, notice
@@ -63,8 +64,12 @@ def notices(code: str):
                 flash(_("Thank you. Your objection was recorded; the commendation officer will answer it."),
                       "success")
                 return redirect(url_for(".notices", code=authority.code, _anchor=f"p-{proposal_id}"))
-    items = notice.public_notices(db.session, authority)
-    return render_template("public/notices.html", authority=authority, items=items, form=form,
+    values, page = paging.kept(request.args, ("q",)), paging.page_arg()
+    values["q"] = values.get("q", "")[:100]
+    items, total = paging.paginate(db.session, notice.public_notices_query(authority, values["q"] or None), page)
+    values = {k: v for k, v in values.items() if v}
+    return render_template("public/notices.html", authority=authority, items=items, form=form, values=values,
+                           total=total, page=page, pages=paging.page_count(total),
                            failed_id=failed_id, blank=ObjectionForm(formdata=None),
                            names={p.id: choices.award_name(p.award_rule, p.award_type_code) for p in items},
                            days_left={p.id: notice.days_left(p) for p in items})

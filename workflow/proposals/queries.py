@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, false, func, or_, select, union_all
+from flask_babel import gettext as _
+from sqlalchemy import false, func, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from workflow.errors import Invalid, NotFound
+from workflow.folding import fold, name_matches
 from workflow.org.models import Authority, Nominee, Unit
-from workflow.org.policies import scope_authority_ids, subtree_ids
-from workflow.proposals.models import Proposal, ProposalTransition, Round
+from workflow.org.policies import scope_authority_ids, subtree_ids, visible_authorities
+from workflow.proposals.models import STATES, Proposal, ProposalTransition, Round
+from workflow.validation import EARLIEST_YEAR, LATEST_YEAR, MAX_ID
 
 # roles that read the proposals of the authority they are held at (nominators read by unit)
 READER_ROLES = {"secretary", "chair", "council_member", "higher_reviewer", "admin"}
@@ -72,11 +76,136 @@ def is_visible(session: Session, user, proposal_id: int) -> bool:
     return session.scalar(select(Proposal.id).where(Proposal.id == proposal_id, clause)) is not None
 
 
+# the list filters a user may set (SPEC §10), by their query-string names
+FILTERS = ("state", "year", "award_type", "unit", "authority", "q", "round")
+MAX_QUERY = 100  # characters of a name search
+
+
+def filter_args(args) -> dict[str, str]:
+    """The filters present in ``args`` (a request's query string), raw and non-empty: what a
+    screen puts back in its form and on every page link."""
+    return {name: args.get(name).strip() for name in FILTERS if (args.get(name) or "").strip()}
+
+
+def parse_filters(session: Session, user, args) -> dict:
+    """``list_proposals`` keywords from the list's query string — the one parser of the JSON list,
+    the screens and the export.
+
+    Raises ``Invalid`` (422, ``details`` naming each bad field) for a malformed value: an unknown
+    state, a year that is not one, an award type no rule set has, an over-long search; raises
+    ``NotFound`` (404) for an authority, unit or round that does not exist or lies outside what
+    ``user`` may read — the same answer, so a filter never tells what exists elsewhere."""
+    raw = filter_args(args)
+    errors: dict[str, str] = {}
+    out: dict = {}
+    if "state" in raw:
+        states = [s.strip() for s in raw["state"].split(",") if s.strip()]
+        unknown = [s for s in states if s not in STATES]
+        if unknown or not states:
+            errors["state"] = _("Unknown state: %(values)s.", values=", ".join(unknown) or raw["state"])
+        else:
+            out["state"] = ",".join(states)
+    if "year" in raw:
+        try:
+            year = int(raw["year"])
+        except ValueError:
+            year = None
+        if year is None or not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            errors["year"] = _("The year must be a whole number from %(low)d to %(high)d.",
+                               low=EARLIEST_YEAR, high=LATEST_YEAR)
+        else:
+            out["year"] = year
+    if "award_type" in raw:
+        from workflow.catalog.models import AwardType
+
+        code = raw["award_type"]
+        if len(code) > 40 or session.scalar(select(AwardType.id).where(AwardType.code == code).limit(1)) is None:
+            errors["award_type"] = _("Unknown award type: %(code)s.", code=code[:40])
+        else:
+            out["award_type"] = code
+    if "q" in raw:
+        if len(raw["q"]) > MAX_QUERY:
+            errors["q"] = _("Search for at most %(n)d characters.", n=MAX_QUERY)
+        elif fold(raw["q"]):
+            out["q"] = raw["q"]
+    round_id = None
+    if "round" in raw:
+        try:
+            round_id = int(raw["round"])
+        except ValueError:
+            round_id = None
+        if round_id is None or not 1 <= round_id <= MAX_ID:
+            errors["round"] = _("The round must be a round's number.")
+            round_id = None
+    if errors:
+        raise Invalid(_("Check the list's filters."), details=errors)
+    if "authority" in raw:
+        out["authority"] = _authority_in_scope(session, user, raw["authority"]).code
+    if "unit" in raw:
+        out["unit"] = _unit_in_scope(session, user, raw["unit"]).code
+    if round_id is not None:
+        if round_id not in {r.id for r in rounds_for(session, user)}:
+            raise NotFound(_("No such round."), details={"round": raw["round"]})
+        out["round_id"] = round_id
+    return out
+
+
+def filter_authorities(session: Session, user) -> list[Authority]:
+    """The authorities a list may be filtered by: those the user reads, the ones above them
+    (where its proposals went), and the authorities of a nominator's units."""
+    rows = {a.id: a for a in visible_authorities(session, user)}
+    for r in user.roles:
+        if r.role == "nominator" and r.unit is not None:
+            rows.setdefault(r.unit.authority_id, r.unit.authority)
+    return sorted(rows.values(), key=lambda a: a.id)
+
+
+def filter_units(session: Session, user, limit: int | None = None) -> list[Unit]:
+    """The units a list may be filtered by: a nominator's own, the units of the authorities read."""
+    own = [r.unit for r in user.roles if r.role == "nominator" and r.unit is not None]
+    ids = scope_authority_ids(session, user, {role for role in READER_ROLES})
+    query = select(Unit).options(joinedload(Unit.authority)).order_by(Unit.authority_id, Unit.name, Unit.id)
+    if ids is not None:
+        query = query.where(Unit.authority_id.in_(ids))
+    if limit is not None:
+        query = query.limit(limit)
+    found = {u.id: u for u in session.scalars(query)}
+    for unit in own:
+        found.setdefault(unit.id, unit)
+    return list(found.values())
+
+
+def _authority_in_scope(session: Session, user, code: str) -> Authority:
+    if not user.is_deployment_admin:
+        match = next((a for a in filter_authorities(session, user) if a.code == code), None)
+    else:
+        match = session.scalar(select(Authority).where(Authority.code == code[:40]))
+    if match is None:
+        raise NotFound(_("No such authority."), details={"authority": code})
+    return match
+
+
+def _unit_in_scope(session: Session, user, code: str) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code[:40])) if len(code) <= 40 else None
+    if unit is not None and not user.is_deployment_admin:
+        own = {r.unit_id for r in user.roles if r.role == "nominator" and r.unit_id}
+        readers = scope_authority_ids(session, user, set(READER_ROLES)) or set()
+        if unit.id not in own and unit.authority_id not in readers:
+            unit = None
+    if unit is None:
+        raise NotFound(_("No such unit."), details={"unit": code})
+    return unit
+
+
 def list_proposals(session: Session, user, *, state=None, year=None, award_type=None, unit=None,
-                   authority=None, q=None, round_id=None, page: int = 1, per_page: int = 50,
-                   with_history: bool = False):
+                   authority=None, q=None, round_id=None, at_authority=None, page: int = 1, per_page: int = 50,
+                   with_history: bool = False, oldest_first: bool = False):
     """(items, total) for the filters, newest first; ``with_history`` loads each row's history
-    with the page (one more select, not one per row: the inbox's processing clocks read it)."""
+    with the page (one more select, not one per row: the inbox's processing clocks read it).
+
+    ``authority``: the proposals at that authority or coming from it (a commune's own, wherever
+    they went; a higher level's by the commune they came from); ``at_authority``: only those now
+    at it (an inbox). ``q``: the nominee's name or household head, with or without diacritics."""
     query = select(Proposal)
     clause = scope_clause(session, user)
     if clause is not None:
@@ -93,15 +222,19 @@ def list_proposals(session: Session, user, *, state=None, year=None, award_type=
         codes = [unit] if isinstance(unit, str) else list(unit)
         query = query.where(Proposal.unit_id.in_(select(Unit.id).where(Unit.code.in_(codes))))
     if authority:
-        query = query.where(Proposal.current_authority_id.in_(select(Authority.id).where(Authority.code == authority)))
-    if q:
-        like = f"%{q.strip()}%"
-        query = query.where(Proposal.nominee_id.in_(select(Nominee.id).where(
-            or_(Nominee.name.ilike(like), and_(Nominee.head_name.is_not(None), Nominee.head_name.ilike(like))))))
+        authority_id = select(Authority.id).where(Authority.code == authority).scalar_subquery()
+        query = query.where(or_(Proposal.current_authority_id == authority_id,
+                                Proposal.origin_authority_id == authority_id))
+    if at_authority:  # a code, or several (a secretary at more than one authority)
+        codes = [at_authority] if isinstance(at_authority, str) else list(at_authority)
+        query = query.where(Proposal.current_authority_id.in_(select(Authority.id).where(Authority.code.in_(codes))))
+    if q and fold(q):
+        query = query.where(Proposal.nominee_id.in_(select(Nominee.id).where(name_matches(Nominee.name_folded, q))))
     # the page's ids and the total in one select (count(*) over the whole filtered set, before the
     # limit), then those rows with their nominee, unit, round and authorities in one more: joined
     # into the first, the planner would join the whole table before cutting the page
-    order = (Proposal.updated_at.desc(), Proposal.id.desc())
+    order = ((Proposal.updated_at, Proposal.id) if oldest_first
+             else (Proposal.updated_at.desc(), Proposal.id.desc()))
     found = session.execute(query.with_only_columns(Proposal.id, func.count().over()).order_by(*order)
                             .limit(per_page).offset((page - 1) * per_page)).all()
     ids = [row[0] for row in found]
@@ -126,13 +259,26 @@ def counts_by_state(session: Session, user) -> dict[str, int]:
     return dict(session.execute(query).all())
 
 
-def rounds_for(session: Session, user) -> list[Round]:
-    ids = scope_authority_ids(session, user)
-    query = select(Round).order_by(Round.year.desc(), Round.id.desc())
+def rounds_query(user, *, year: int | None = None, kind: str | None = None, status: str | None = None,
+                 ids: set[int] | None = None):
+    """The select of the rounds ``user`` sees, newest first; ``status`` open or closed."""
+    query = select(Round).options(joinedload(Round.authority)).order_by(Round.year.desc(), Round.id.desc())
     if ids is not None:
         unit_authorities = {r.unit.authority_id for r in user.roles if r.role == "nominator" and r.unit}
         query = query.where(Round.authority_id.in_(ids | unit_authorities))
-    return list(session.scalars(query))
+    if year:
+        query = query.where(Round.year == year)
+    if kind:
+        query = query.where(Round.kind == kind)
+    if status == "open":
+        query = query.where(Round.closed_at.is_(None))
+    elif status == "closed":
+        query = query.where(Round.closed_at.is_not(None))
+    return query
+
+
+def rounds_for(session: Session, user, **filters) -> list[Round]:
+    return list(session.scalars(rounds_query(user, ids=scope_authority_ids(session, user), **filters)))
 
 
 def linked_proposals(session: Session, proposal: Proposal) -> list[Proposal]:
@@ -159,3 +305,20 @@ def rule_set_name(session: Session, code: str | None) -> str | None:
     from workflow.catalog.models import RuleSet
 
     return session.scalar(select(RuleSet.name).where(RuleSet.code == code)) or code
+
+
+def award_type_options(session: Session) -> list[tuple[str, str, str]]:
+    """(code, name_vi, name_en) of every award type some rule set defines, by code (the newest
+    rule set's names): the award-type filter's choices."""
+    from workflow.catalog.models import AwardType
+
+    names: dict[str, tuple[str, str]] = {}
+    for code, vi, en in session.execute(select(AwardType.code, AwardType.name_vi, AwardType.name_en)
+                                        .order_by(AwardType.rule_set_id, AwardType.position)):
+        names[code] = (vi, en)
+    return [(code, vi, en) for code, (vi, en) in names.items()]
+
+
+def years_for(session: Session, user) -> list[int]:
+    """The years of the rounds the user sees, newest first: the year filter's choices."""
+    return sorted({r.year for r in rounds_for(session, user)}, reverse=True)

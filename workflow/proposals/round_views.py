@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from workflow import vntime
+from workflow import paging, vntime
 from workflow.dates import show_date
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db
 from workflow.org.models import Authority
+from workflow.org.policies import scope_authority_ids
 from workflow.proposals import policies, queries, services
 from workflow.proposals.models import ROUND_KINDS, Proposal, Round
 from workflow.proposals.screen import ROUND_KIND_LABELS, screen_globals
@@ -60,14 +61,22 @@ def _field_errors(form, exc: Invalid) -> None:
 @bp.get("/")
 @login_required
 def index():
-    """The rounds the user can see, newest first, with their proposals counted."""
-    rounds = queries.rounds_for(db.session, current_user)
+    """The rounds the user can see, newest first, with their proposals counted; filters year,
+    kind and open/closed, paged."""
+    values, page = paging.kept(request.args, ("year", "kind", "status")), paging.page_arg()
+    filters, errors = paging.parse_simple(values, choices={"kind": ROUND_KINDS, "status": ("open", "closed")},
+                                          years=("year",))
+    rounds, total = [], 0
+    if not errors:
+        rounds, total = paging.paginate(db.session, queries.rounds_query(
+            current_user, ids=scope_authority_ids(db.session, current_user), **filters), page)
     counts = dict(db.session.execute(select(Proposal.round_id, func.count(Proposal.id))
                                      .where(Proposal.round_id.in_([r.id for r in rounds]))
                                      .group_by(Proposal.round_id)).all()) if rounds else {}
     manages = {r.id for r in rounds if policies.can_create_round(current_user, r.authority_id)}
-    return render_template("rounds/list.html", rounds=rounds, counts=counts, manages=manages,
-                           can_open=bool(_managed_authorities()))
+    return render_template("rounds/list.html", rounds=rounds, counts=counts, manages=manages, values=values,
+                           errors=errors, total=total, page=page, pages=paging.page_count(total),
+                           years=paging.recent_years(), can_open=bool(_managed_authorities())), 400 if errors else 200
 
 
 @bp.route("/moi", methods=["GET", "POST"])

@@ -10,11 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from workflow import paging
 from workflow.calendar.services import WorkCalendar
 from workflow.errors import DomainError, NotFound
 from workflow.extensions import db
 from workflow.proposals import choices, eligibility, notice, policies, queries, services
 from workflow.proposals.clock import processing_clock
+from workflow.proposals.filters import list_filters
 from workflow.proposals.forms import (
     CreateProposalForm,
     EditProposalForm,
@@ -40,8 +42,6 @@ from workflow.views import nav_item
 bp = Blueprint("proposals", __name__, url_prefix="/ho-so")
 bp.context_processor(screen_globals)
 
-LIST_LIMIT = 200  # rows of the inbox's screening states (the longest wait first)
-PER_PAGE = 50  # rows on one page of a proposal list; the pager leads to the rest
 SCREENING = ("submitted", "under_review", "public_notice", "returned")
 
 nav_item("proposals.mine", _l("My unit's proposals"), roles=("nominator",), order=20)
@@ -70,15 +70,16 @@ def _grouped(items) -> list[tuple[str, list]]:
 
 
 def _search() -> str:
+    """The nominee search of the create page (the lists parse theirs with ``list_filters``)."""
     return (request.args.get("q") or "").strip()[:100]
 
 
 def _page() -> int:
-    return max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    return paging.page_arg()
 
 
 def _pages(total: int) -> int:
-    return max(1, -(-total // PER_PAGE))
+    return paging.page_count(total)
 
 
 # --- lists ----------------------------------------------------------------------------------------
@@ -86,60 +87,75 @@ def _pages(total: int) -> int:
 @bp.get("/don-vi")
 @login_required
 def mine():
-    """My unit's proposals (nominator), grouped by state."""
+    """My unit's proposals (nominator), grouped by state; the list's filters."""
     units = [r.unit for r in current_user.roles if r.role == "nominator" and r.unit is not None]
     if not units:
         return redirect(url_for(".index"))
-    q, page = _search(), _page()
-    # one list over every unit the user nominates for, paged
-    items, total = queries.list_proposals(db.session, current_user, unit=[u.code for u in units], q=q, page=page,
-                                          per_page=PER_PAGE)
-    return render_template("proposals/list.html", title=_("My unit's proposals"), units=units, q=q,
-                           groups=_grouped(items), total=total, page=page, pages=_pages(total),
-                           names=award_names(db.session, items), can_create=True, endpoint=".mine")
+    page, filters = _page(), list_filters(fields=("q", "state", "year", "award_type", "unit"))
+    items, total = [], 0
+    if filters.query is not None:  # one list over every unit the user nominates for (or the one picked), paged
+        query = {"unit": [u.code for u in units], **filters.query}
+        items, total = queries.list_proposals(db.session, current_user, **query, page=page, per_page=paging.per_page())
+    status = 200 if filters.query is not None else 400
+    return render_template("proposals/list.html", title=_("My unit's proposals"), units=units, filters=filters,
+                           q=filters.values.get("q"), groups=_grouped(items), total=total, page=page,
+                           pages=_pages(total), names=award_names(db.session, items), can_create=True,
+                           endpoint=".mine"), status
 
 
 @bp.get("/")
 @login_required
 def index():
-    """Every proposal in the user's scope, grouped by state; search and state filter."""
-    q, state = _search(), request.args.get("state") or None
-    if state not in STATES:
-        state = None
-    page = _page()
-    items, total = queries.list_proposals(db.session, current_user, q=q, state=state, page=page, per_page=PER_PAGE)
+    """Every proposal in the user's scope, grouped by state; search and the list's filters."""
+    page, filters = _page(), list_filters()
+    items, total = [], 0
+    if filters.query is not None:
+        items, total = queries.list_proposals(db.session, current_user, **filters.query, page=page, per_page=paging.per_page())
     counts = queries.counts_by_state(db.session, current_user)
     can_create = any(r.role in ("nominator", "secretary") for r in current_user.roles)
-    return render_template("proposals/list.html", title=_("All proposals"), q=q, state=state, counts=counts,
+    status = 200 if filters.query is not None else 400
+    return render_template("proposals/list.html", title=_("All proposals"), filters=filters,
+                           q=filters.values.get("q"), state=filters.values.get("state"), counts=counts,
                            groups=_grouped(items), total=total, page=page, pages=_pages(total),
-                           names=award_names(db.session, items), can_create=can_create, endpoint=".index")
+                           names=award_names(db.session, items), can_create=can_create, endpoint=".index"), status
 
 
 @bp.get("/tiep-nhan")
 @login_required
 def inbox():
-    """The secretary's inbox: proposals at my authority waiting for screening, with the clock."""
+    """The secretary's inbox: proposals at my authority waiting for screening, with the clock; the
+    list's filters, paged (the oldest first, each page's sections by the longest wait)."""
     authorities = [r.authority for r in current_user.roles if r.role == "secretary" and r.authority]
     if not authorities:
         if current_user.is_deployment_admin:  # the menu shows every entry to the deployment's admin
             return redirect(url_for(".index"))
         abort(403)
-    calendar, q = WorkCalendar.load(db.session), _search()
+    calendar, page = WorkCalendar.load(db.session), _page()
+    filters = list_filters(fields=("q", "state", "year", "award_type", "unit"))
     sections = {state: [] for state in SCREENING}
-    for authority in authorities:
-        in_force = choices.rules_in_force(db.session, authority)
-        items, _total = queries.list_proposals(db.session, current_user, state=",".join(SCREENING),
-                                               authority=authority.code, q=q, per_page=LIST_LIMIT,
-                                               with_history=True)
+    total = 0
+    in_force = {a.id: choices.rules_in_force(db.session, a) for a in authorities}
+    if filters.query is not None:
+        query = dict(filters.query)
+        wanted = [s for s in query.pop("state", ",".join(SCREENING)).split(",") if s in SCREENING]
+        if wanted:
+            # one paged list over every authority where the user screens
+            items, total = queries.list_proposals(
+                db.session, current_user, **query, state=",".join(wanted), at_authority=[a.code for a in authorities],
+                page=page, per_page=paging.per_page(), with_history=True, oldest_first=True)
+        else:
+            items = []
         for proposal in items:
-            rule = choices.rule_of(proposal, in_force) or {}
+            rule = choices.rule_of(proposal, in_force.get(proposal.current_authority_id, {})) or {}
             clock = processing_clock(proposal, calendar, default_limit=rule.get("processing_days"))
             sections[proposal.state].append({"proposal": proposal, "clock": clock,
                                              "award": choices.award_name(rule, proposal.award_type_code),
                                              "days_left": notice.days_left(proposal)})
     for rows in sections.values():  # the longest wait first
         rows.sort(key=lambda row: (-row["clock"].working_days, row["proposal"].id))
-    return render_template("proposals/inbox.html", sections=sections, authorities=authorities, q=q)
+    status = 200 if filters.query is not None else 400
+    return render_template("proposals/inbox.html", sections=sections, authorities=authorities, filters=filters,
+                           q=filters.values.get("q"), total=total, page=page, pages=_pages(total)), status
 
 
 # --- create and edit ------------------------------------------------------------------------------

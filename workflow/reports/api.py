@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from workflow.api.core import parse_query_int, route
 from workflow.documents import services as documents
-from workflow.documents.http import download_response
+from workflow.documents.http import download_response, send_download
 from workflow.errors import field_error
 from workflow.extensions import db
+from workflow.reports import spreadsheet
 from workflow.reports.services import annual_report
 
 
@@ -33,7 +35,18 @@ def annual(user):
 
 @route("/reports/annual.docx", tags=("reports",))
 def annual_docx(user):
-    """The annual report section as a DOCX document (SPEC §10; same readers as the JSON)."""
+    """The annual report section as a DOCX document (SPEC §10; same readers as the JSON); in
+    English when the caller's interface language is English."""
     code, year = _query()
     return download_response(documents.annual_report_document(db.session, user, code, year, "docx",
-                                                              current_app.instance_path))
+                                                              current_app.instance_path,
+                                                              lang=str(get_locale() or "vi")))
+
+
+@route("/reports/annual.xlsx", tags=("reports",))
+def annual_xlsx(user):
+    """The annual report as a spreadsheet: one row per level and award type, counts by nominee kind
+    (SPEC §10; same readers as the JSON)."""
+    code, year = _query()
+    filename, content = spreadsheet.annual_report_xlsx(db.session, user, code, year)
+    return send_download(content, spreadsheet.MIMETYPE, filename)

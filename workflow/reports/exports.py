@@ -91,8 +91,9 @@ def _proposal_cells(session, chunk, names, kinds, state):
 
 # --- nominees -------------------------------------------------------------------------------------
 
-def nominees_xlsx(session: Session, user, *, q: str | None = None, kind: str | None = None) -> tuple[str, bytes]:
-    """``(file name, XLSX)`` of the nominees list (``org.services.list_nominees``, its filters)."""
+def nominees_xlsx(session: Session, user, filters: dict) -> tuple[str, bytes]:
+    """``(file name, XLSX)`` of the nominees list (``org.services.list_nominees`` with the
+    filters ``org.queries.parse_nominee_filters`` read)."""
     from workflow.org.services import list_nominees
 
     columns = [Column(_("Nominee ID"), 12, "int"), Column(_("Name"), 30), Column(_("Nominee kind"), 14),
@@ -103,7 +104,7 @@ def nominees_xlsx(session: Session, user, *, q: str | None = None, kind: str | N
     def rows():
         page = 1
         while True:
-            items, total = list_nominees(session, user, q=q, kind=kind, page=page, per_page=CHUNK)
+            items, total = list_nominees(session, user, **filters, page=page, per_page=CHUNK)
             awards = _award_counts(session, [n.id for n in items])
             for n in items:
                 yield (n.id, n.name, str(NOMINEE_KIND_LABELS[n.kind]), n.head_name, n.birth_year,
@@ -131,15 +132,12 @@ def _award_counts(session: Session, ids: list[int]) -> dict[int, int]:
 
 # --- decisions and submissions --------------------------------------------------------------------
 
-def decisions_xlsx(session: Session, user, *, status: str | None = None,
-                   authority_code: str | None = None) -> tuple[str, bytes]:
-    """``(file name, XLSX)`` of the decisions list (``decisions.services.list_decisions``): one
-    sheet of decisions, one of their awardees with each cash amount."""
+def decisions_xlsx(decisions) -> tuple[str, bytes]:
+    """``(file name, XLSX)`` of ``decisions`` (the screen's query, every page): one sheet of
+    decisions, one of their awardees with each cash amount."""
     from openpyxl import Workbook
 
-    from workflow.decisions.services import list_decisions
-
-    decisions = list_decisions(session, user, status=status, authority_code=authority_code)
+    decisions = list(decisions)
     workbook = Workbook(write_only=True)
     add_table_sheet(workbook, _("Decisions"), [
         Column(_("Decision no."), 18), Column(_("Signed on"), 12, "date"), Column(_("Authority"), 26),
@@ -157,11 +155,9 @@ def decisions_xlsx(session: Session, user, *, status: str | None = None,
     return _name("quyet-dinh"), save(workbook)
 
 
-def submissions_xlsx(session: Session, user, *, status: str | None = None, authority_code: str | None = None,
-                     direction: str | None = None) -> tuple[str, bytes]:
-    """``(file name, XLSX)`` of the submissions list (``decisions.tracking.list_submissions``):
-    one row per proposal submitted, with the outcome the higher level recorded."""
-    from workflow.decisions.tracking import list_submissions
+def submissions_xlsx(submissions) -> tuple[str, bytes]:
+    """``(file name, XLSX)`` of ``submissions`` (the screen's query, every page): one row per
+    proposal submitted, with the outcome the higher level recorded."""
     from workflow.proposals.states import state_label
 
     outcomes = {"approved": _("Approved"), "returned": _("Returned"), "rejected": _("Rejected")}
@@ -169,8 +165,7 @@ def submissions_xlsx(session: Session, user, *, status: str | None = None, autho
              str(STATUS_LABELS.get(s.status, s.status)), i.proposal_id, i.proposal.nominee.name,
              i.proposal.award_type_code, str(state_label(i.proposal.state, i.proposal.award_rule)),
              outcomes.get(i.outcome or "", ""), i.decision_number, i.decision_date)
-            for s in list_submissions(session, user, status=status, authority_code=authority_code,
-                                      direction=direction) for i in s.items)
+            for s in submissions for i in s.items)
     columns = [Column(_("Submission no."), 18), Column(_("Sent on"), 12, "date"), Column(_("From"), 26),
                Column(_("To"), 26), Column(_("Status"), 10), Column(_("Proposal no."), 10, "int"),
                Column(_("Nominee"), 30), Column(_("Award code"), 14), Column(_("State"), 24),
@@ -178,14 +173,12 @@ def submissions_xlsx(session: Session, user, *, status: str | None = None, autho
     return _name("to-trinh"), write_table(_("Submissions"), columns, rows)
 
 
-def rounds_xlsx(session: Session, user) -> tuple[str, bytes]:
-    """``(file name, XLSX)`` of the rounds the user sees (``proposals.queries.rounds_for``)."""
-    from workflow.proposals.queries import rounds_for
-
+def rounds_xlsx(rounds) -> tuple[str, bytes]:
+    """``(file name, XLSX)`` of ``rounds`` (the screen's query, every page)."""
     kinds = {"annual": _("Annual"), "campaign": _("Campaign"), "ad_hoc": _("Ad hoc")}
     columns = [Column(_("Year"), 8, "int"), Column(_("Title"), 40), Column(_("Kind"), 14),
                Column(_("Authority"), 26), Column(_("Nomination deadline"), 14, "date"),
                Column(_("Closed on"), 12, "date")]
     rows = ((r.year, r.title, kinds.get(r.kind, r.kind), r.authority.name, r.nomination_deadline,
-             _local_day(r.closed_at)) for r in rounds_for(session, user))
+             _local_day(r.closed_at)) for r in rounds)
     return _name("dot-thi-dua"), write_table(_("Rounds"), columns, rows)

@@ -1,89 +1,166 @@
-"""The annual report of an authority: what it proposed to each higher level and what it awarded.
+"""The annual report of an authority: what it proposed to each higher level and what it awarded
+(SPEC §8; section 4 of the reference commune report, "Kết quả công tác khen thưởng năm …").
 
-It counts what went through the workflow: a proposal under the level that decides its award type
-(else the level it was forwarded to), an award under the authority that decided it. Withdrawn, rejected, not recommended and revoked ones do not
-count; hand-entered past awards feed eligibility only.
+Counting rules — each is one clause of the queries below:
+
+* **The year is the round's year** (``Round.year``), for both halves. The report of "năm 2023"
+  counts the 2023 emulation year: its awards are often decided in the first weeks of 2024 (an LĐTT
+  for 2023 signed in January 2024 belongs to the 2023 report), and a proposal still waiting upstairs
+  has no decision year at all. The decision's own year only numbers the decision.
+* **Proposed to a higher level** = a proposal this authority forwarded (a ``forward`` transition
+  written at this authority), counted once however often it was sent, under the level that
+  *decides its award type* (the rule snapshot's ``deciding_level``): a Bằng khen tỉnh sent through
+  the district counts under "đề nghị cấp tỉnh", as the reference report's 4.1 does. Without a
+  snapshot level it counts under the level that holds it now (the parent when it waits on paper).
+  One sent back down to this authority for changes (it sits here again, ``recommended``) does not
+  count until it is sent again.
+* **Awarded here** = a proposal in ``awarded`` whose award this authority decided: its decision
+  (``decide`` at this authority), its in-system answer to a submission (``record_outcome`` →
+  awarded fired while the proposal sat at this authority), or — when the lower level recorded this
+  authority's paper answer (``record_outcome`` from ``forwarded`` at a lower authority) — an award
+  whose deciding level is this authority's kind, recorded in this authority's subtree.
+  A paper outcome recorded at this authority is the higher level's award, never this one's.
+* Withdrawn, rejected, not recommended (the council failed it) and revoked proposals do not count,
+  in either half. Hand-entered past awards (``AwardRecord``) feed eligibility only: the report
+  never reads that table.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from workflow.catalog.models import AwardType
+from workflow.catalog.services import rule_set_for
 from workflow.errors import NotFound
 from workflow.org.models import Authority, Nominee
+from workflow.org.policies import subtree_ids
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.reports import policies
 
-NOT_COUNTED = {"withdrawn", "rejected", "not_recommended", "revoked"}
+NOT_COUNTED = ("withdrawn", "rejected", "not_recommended", "revoked")
 KINDS = ("individual", "collective", "household")
+# highest first, as the report lists the levels it proposed to
+LEVEL_ORDER = ("central", "province", "district", "commune")
 
 
-def _rows(counter: dict) -> list[dict]:
-    return [{"award_type": code, **{k: counter[code][k] for k in KINDS}} for code in sorted(counter)]
-
-
-def annual_report(session: Session, actor, authority_code: str, year: int) -> dict:
-    """The annual report of ``authority_code`` for ``year`` (SPEC §8). Readers: see
-    ``policies.can_read_report``; anyone else gets 404, as for an unknown authority."""
+def readable_authority(session: Session, actor, authority_code: str) -> Authority:
+    """The authority whose report ``actor`` may read, or 404 (as for an unknown code)."""
     authority = session.scalar(select(Authority).where(Authority.code == authority_code))
     if authority is None or not policies.can_read_report(session, actor, authority):
         raise NotFound(_("Unknown authority: %(code)s.", code=authority_code))
-    # only the columns the counts need, never whole rows: a province's year is tens of thousands
-    # of proposals, and each row's rule snapshot is a JSON document (EXPLAIN + profile, issue 12)
-    deciding_level = Proposal.award_rule["deciding_level"].as_string()
-    holder = aliased(Authority)
-    forwarded = session.execute(
-        select(Proposal.id, Proposal.state, Proposal.award_type_code, Nominee.kind, deciding_level,
-               Proposal.current_authority_id, holder.kind, ProposalTransition.data)
-        .join(Proposal, ProposalTransition.proposal_id == Proposal.id)
-        .join(Round, Proposal.round_id == Round.id)
-        .join(Nominee, Proposal.nominee_id == Nominee.id)
-        .join(holder, Proposal.current_authority_id == holder.id)
-        .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == "forward",
-               Round.year == year, Proposal.state.not_in(NOT_COUNTED))
-        .order_by(ProposalTransition.id)).all()
-    proposed: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    seen = set()
-    parent_kind = authority.parent.kind if authority.parent else None
-    targets: dict[str, str | None] = {}
-    for pid, _state, award, kind, deciding, current_id, current_kind, data in forwarded:
-        if pid in seen:
-            continue
-        seen.add(pid)
-        # the level that DECIDES the award type (the reference report's 4.1: a Bằng khen tỉnh is
-        # "đề nghị cấp tỉnh" even when it went through the district); the rule snapshot says it
-        if deciding:
-            proposed[deciding][award][kind] += 1
-            continue
-        level = parent_kind or "unknown"
-        code = (data or {}).get("to_authority") if isinstance(data, dict) else None
-        if code:
-            if code not in targets:
-                targets[code] = session.scalar(select(Authority.kind).where(Authority.code == code))
-            level = targets[code] or level
-        if current_id != authority.id:
-            # forwarded on in the system (district → province): it counts under the level that holds it
-            level = current_kind
-        proposed[level][award][kind] += 1
-    decided = session.execute(
-        select(Proposal.award_type_code, Nominee.kind, func.count(distinct(Proposal.id)))
-        .join(ProposalTransition, ProposalTransition.proposal_id == Proposal.id)
-        .join(Round, Proposal.round_id == Round.id)
-        .join(Nominee, Proposal.nominee_id == Nominee.id)
-        .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == "decide",
-               Round.year == year, Proposal.state == "awarded")
-        .group_by(Proposal.award_type_code, Nominee.kind)).all()
-    awarded: dict = defaultdict(lambda: defaultdict(int))
-    for award, kind, count in decided:
-        awarded[award][kind] += count
+    return authority
+
+
+def annual_report(session: Session, actor, authority_code: str, year: int) -> dict:
+    """The annual report of ``authority_code`` for ``year`` (SPEC §8, §10). Readers: see
+    ``policies.can_read_report``; anyone else gets 404, as for an unknown authority.
+
+    ``proposed_to`` lists the levels with proposals, highest first; items follow the order of the
+    catalogue in force at the year's end (the reference report's order: titles of individuals,
+    commendations, household awards), each with the award's names, its kind and the total."""
+    authority = readable_authority(session, actor, authority_code)
+    proposed = _proposed(session, authority, year)
+    awarded = _awarded(session, authority, year)
+    catalogue = _catalogue(session, authority, year, set(awarded) | {c for g in proposed.values() for c in g})
+    levels = sorted(proposed, key=lambda lv: LEVEL_ORDER.index(lv) if lv in LEVEL_ORDER else len(LEVEL_ORDER))
     return {
         "authority": authority.code,
         "authority_name": authority.name,
+        "authority_kind": authority.kind,
         "year": year,
-        "proposed_to": [{"level": level, "items": _rows(counter)} for level, counter in sorted(proposed.items())],
-        "awarded_here": _rows(awarded),
+        "proposed_to": [{"level": level, "items": _rows(proposed[level], catalogue)} for level in levels],
+        "awarded_here": _rows(awarded, catalogue),
     }
+
+
+def _counter() -> dict:
+    return defaultdict(lambda: defaultdict(int))
+
+
+def _proposed(session: Session, authority: Authority, year: int) -> dict[str, dict]:
+    """level → award code → nominee kind → count, grouped in SQL (a province has 100,000s of rows)."""
+    sent_from_here = (select(ProposalTransition.proposal_id)
+                      .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == "forward"))
+    deciding_level = Proposal.award_rule["deciding_level"].as_string()
+    holder = aliased(Authority)
+    rows = session.execute(
+        select(Proposal.award_type_code, Nominee.kind, deciding_level, holder.kind, Proposal.current_authority_id,
+               Proposal.state, func.count(Proposal.id))
+        .join(Round, Proposal.round_id == Round.id)
+        .join(Nominee, Proposal.nominee_id == Nominee.id)
+        .join(holder, Proposal.current_authority_id == holder.id)
+        .where(Proposal.id.in_(sent_from_here), Round.year == year, Proposal.state.not_in(NOT_COUNTED))
+        .group_by(Proposal.award_type_code, Nominee.kind, deciding_level, holder.kind,
+                  Proposal.current_authority_id, Proposal.state)).all()
+    parent_kind = authority.parent.kind if authority.parent else "unknown"
+    out: dict[str, dict] = defaultdict(_counter)
+    for award, kind, deciding, holder_kind, current_id, state, count in rows:
+        here = current_id == authority.id
+        if here and state not in ("forwarded", "awarded"):
+            continue  # sent back down for changes: proposed again when it is sent again
+        level = deciding or (parent_kind if here else holder_kind)
+        out[level][award][kind] += count
+    return out
+
+
+def _awarded(session: Session, authority: Authority, year: int) -> dict:
+    """award code → nominee kind → count of the awards this authority decided (see the module)."""
+    step = ProposalTransition
+    decided_here = and_(step.authority_id == authority.id,
+                        or_(step.event == "decide",
+                            and_(step.event == "record_outcome", step.from_state != "forwarded")))
+    who_decided = decided_here
+    below = sorted(subtree_ids(session, authority.id) - {authority.id}) if authority.kind != "commune" else []
+    if below:
+        # the paper answer of this level, recorded by the lower authority that sent the proposal
+        paper_below = and_(step.event == "record_outcome", step.from_state == "forwarded",
+                           step.authority_id.in_(below),
+                           Proposal.award_rule["deciding_level"].as_string() == authority.kind)
+        who_decided = or_(decided_here, paper_below)
+    rows = session.execute(
+        select(Proposal.award_type_code, Nominee.kind, func.count(Proposal.id))
+        .join(step, and_(step.proposal_id == Proposal.id, step.to_state == "awarded"))
+        .join(Round, Proposal.round_id == Round.id)
+        .join(Nominee, Proposal.nominee_id == Nominee.id)
+        .where(who_decided, Round.year == year, Proposal.state == "awarded")
+        .group_by(Proposal.award_type_code, Nominee.kind)).all()
+    out = _counter()
+    for award, kind, count in rows:
+        out[award][kind] += count
+    return out
+
+
+def _catalogue(session: Session, authority: Authority, year: int, codes: set[str]) -> dict[str, dict]:
+    """code → {position, name, name_en, kind}: the rule set in force for ``authority`` at the end of
+    ``year`` gives the order and the names; a code it lacks takes any loaded type's, after it."""
+    out: dict[str, dict] = {}
+    try:
+        types = list(rule_set_for(session, authority, date(year, 12, 31)).award_types)
+    except NotFound:
+        types = []
+    for position, t in enumerate(types):
+        out.setdefault(t.code, {"position": position, "name": t.name_vi, "name_en": t.name_en, "kind": t.kind})
+    missing = codes - set(out)
+    if missing:
+        for t in session.scalars(select(AwardType).where(AwardType.code.in_(missing)).order_by(AwardType.id.desc())):
+            out.setdefault(t.code, {"position": len(types), "name": t.name_vi, "name_en": t.name_en, "kind": t.kind})
+    return out
+
+
+def _rows(counter: dict, catalogue: dict) -> list[dict]:
+    def key(code: str):
+        return catalogue.get(code, {}).get("position", 10_000), code
+
+    rows = []
+    for code in sorted(counter, key=key):
+        counts = {k: counter[code][k] for k in KINDS}
+        info = catalogue.get(code, {})
+        rows.append({"award_type": code, **counts, "total": sum(counts.values()),
+                     "name": info.get("name", code), "name_en": info.get("name_en", code),
+                     "kind": info.get("kind", "commendation")})
+    return rows
