@@ -107,6 +107,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow.proposals.views import public_bp
     from workflow.reminders.views import bp as reminders_bp
     from workflow.reports.dashboard_views import bp as dashboard_bp
+    from workflow.reports.export_views import bp as exports_bp
     from workflow.reports.views import bp as reports_bp
     from workflow.views import bp as main_bp
 
@@ -122,6 +123,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(org_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(nominees_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(reports_bp)
     # the administration screens of the deployment-wide settings (issue 11 item 8)
     from workflow.calendar.views import bp as calendar_bp

@@ -19,6 +19,7 @@ CASE_MODULES: tuple[str, ...] = (
     "workflow.benchmark.year_bulk",
     "workflow.benchmark.year_dashboard",
     "workflow.benchmark.year_report",
+    "workflow.benchmark.year_io",
 )
 
 

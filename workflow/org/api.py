@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from workflow.api.core import StrictBody, route
-from workflow.errors import NotFound
+from workflow.errors import NotFound, field_error
 from workflow.extensions import db
 from workflow.org import policies, services
 from workflow.org.models import Authority, Unit
@@ -213,3 +213,64 @@ def add_past_award(user, nominee_id: int, data: PastAwardIn):
     """Enter a past award into the nominee's history (secretary)."""
     record = services.add_past_award(db.session, user, nominee_id, **data.model_dump())
     return jsonify(award_record_json(record)), 201
+
+
+def _upload() -> tuple[bytes, str]:
+    """The multipart ``file``: refused before parsing when over ``UPLOAD_MAX_MB`` (413)."""
+    from flask import current_app, request
+
+    from workflow.proposals.attachments import TooLarge
+
+    upload = request.files.get("file")
+    if upload is None:
+        raise field_error("file", _("Attach the file (multipart field “file”)."))
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    try:
+        content = upload.read(limit + 1)
+    finally:
+        upload.close()
+    if len(content) > limit:
+        raise TooLarge(_("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
+    return content, upload.filename or ""
+
+
+def _import(user, kind: str | None):
+    from flask import request
+
+    from workflow.org import importing
+
+    content, filename = _upload()
+    form = request.form
+    kind = kind or form.get("kind") or request.args.get("kind") or None
+    result = importing.import_file(db.session, user, content=content, filename=filename, kind=kind,
+                                   authority_code=(form.get("authority_code") or "").strip(),
+                                   unit_code=(form.get("unit_code") or "").strip() or None)
+    return jsonify(result), 201
+
+
+@route("/nominees/import", methods=["POST"], tags=("nominees",), status=201)
+def import_nominees(user):
+    """Import nominees from an XLSX or CSV file (multipart ``file``, ``authority_code``, ``unit_code?``,
+    ``kind?`` = individual / household / collective / awards, else read from the header) → ``{imported}``;
+    any bad row: 422 with ``details.rows: [{row, column, message}]`` and nothing imported."""
+    return _import(user, None)
+
+
+@route("/nominees/awards/import", methods=["POST"], tags=("nominees",), status=201)
+def import_past_awards(user):
+    """Import past awards (award type code, year, decision number) from an XLSX or CSV file (secretary;
+    multipart ``file``, ``authority_code``, ``unit_code?``): all or nothing, as ``/nominees/import``."""
+    return _import(user, "awards")
+
+
+@route("/nominees/import/template", tags=("nominees",))
+def import_template(user):
+    """The blank import template: ``?kind=individual|household|collective|awards&format=xlsx|csv``."""
+    from flask import request
+
+    from workflow.documents.http import send_download
+    from workflow.org import importing
+
+    name, content, mimetype = importing.template(request.args.get("kind") or "individual",
+                                                 request.args.get("format") or "xlsx")
+    return send_download(content, mimetype, name)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -214,3 +215,89 @@ def add_award(nominee_id: int):
             flash(_("The award is added to the history."), "success")
             return redirect(url_for("nominees.detail", nominee_id=nominee.id))
     return detail(nominee.id, award_form=form), 422
+
+
+# --- import from a file (nhập danh sách từ tệp) -----------------------------------------------------
+
+IMPORT_KIND_LABELS = {"": _l("Found from the file's header"), "individual": _l("Staff of a unit"),
+                      "household": _l("Households of a hamlet"), "collective": _l("Collectives"),
+                      "mixed": _l("Nominees of several kinds (a kind column)"),
+                      "awards": _l("Past awards (award history)")}
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField(_l("What the file lists"), validators=[Optional()])
+    unit_code = SelectField(_l("Unit (every row of the file belongs to it)"), validators=[Optional()],
+                            description=_l("Leave empty when the file has a unit column."))
+    file = FileField(_l("File (XLSX or CSV)"), validators=[FileRequired(message=_l("Choose a file."))])
+
+
+def _import_authority(unit: Unit | None):
+    if unit is not None:
+        return unit.authority
+    return next((r.authority for r in current_user.roles if r.role in ("secretary", "admin") and r.authority), None)
+
+
+@bp.route("/nhap", methods=["GET", "POST"])
+@login_required
+def import_file():
+    """Nominees (or past awards) from an XLSX/CSV file: the templates, the upload, the row-by-row
+    report when the file is refused (nothing imported), the count when it is taken."""
+    from workflow.org import importing
+
+    units = _units()
+    if not units:
+        abort(404)
+    form = ImportForm()
+    form.kind.choices = list(IMPORT_KIND_LABELS.items())
+    form.unit_code.choices = [("", "—")] + [(u.code, f"{u.name} — {u.authority.name}") for u in units]
+    if request.method == "GET" and request.args.get("unit") in {u.code for u in units}:
+        form.unit_code.data = request.args["unit"]
+    rows, status = [], 200
+    if form.validate_on_submit():
+        unit = next((u for u in units if u.code == form.unit_code.data), None)
+        authority = _import_authority(unit)
+        upload = form.file.data
+        if authority is None:
+            form.unit_code.errors.append(_("Choose the unit."))
+        else:
+            try:
+                result = importing.import_file(db.session, current_user, content=upload.read(),
+                                               filename=upload.filename or "", kind=form.kind.data or None,
+                                               authority_code=authority.code, unit_code=unit.code if unit else None)
+            except DomainError as exc:
+                db.session.rollback()
+                rows = exc.details.get("rows", [])
+                form.form_errors.append(exc.message)
+                status = 422
+            else:
+                flash(_("%(count)d rows imported.", count=result["imported"]), "success")
+                return redirect(url_for("nominees.index"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("nominees/import.html", form=form, rows=rows, kinds=importing.KINDS,
+                           kind_titles=importing.KIND_TITLES, fields=importing.FIELDS,
+                           max_rows=importing.MAX_ROWS), status
+
+
+@bp.errorhandler(413)
+def _too_large(_exc):
+    """A file over the upload limit (refused before it is read): say so on the import form."""
+    from flask import current_app
+
+    flash(_("The file is larger than %(mb)d MB.", mb=current_app.config["TDKT_UPLOAD_MAX_MB"]), "danger")
+    return redirect(url_for("nominees.import_file"))
+
+
+@bp.get("/mau-nhap")
+@login_required
+def import_template():
+    """A blank import template (``?kind=…&format=xlsx|csv``) with the headers the import reads."""
+    from workflow.documents.http import send_download
+    from workflow.org import importing
+
+    kind, fmt = request.args.get("kind", "individual"), request.args.get("format", "xlsx")
+    if kind not in importing.KINDS or fmt not in ("xlsx", "csv") or not _units():
+        abort(404)
+    name, content, mimetype = importing.template(kind, fmt)
+    return send_download(content, mimetype, name)

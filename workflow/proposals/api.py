@@ -166,6 +166,17 @@ def list_proposals(user):
                     "page": page, "per_page": per_page})
 
 
+@route("/proposals.xlsx", tags=("proposals",))
+def export_proposals(user):
+    """Every proposal of the list's filters (those of ``GET /proposals``, all pages, same scope) as an XLSX."""
+    from workflow.documents.spreadsheets import XLSX_MIMETYPE
+    from workflow.reports import exports
+
+    filters = queries.parse_filters(db.session, user, request.args)  # the list's own parser
+    filename, content = exports.proposals_xlsx(db.session, user, filters)
+    return send_download(content, XLSX_MIMETYPE, filename)
+
+
 @route("/proposals/<int:proposal_id>", tags=("proposals",))
 def get_proposal(user, proposal_id: int):
     """A proposal with its documents, objections, processing clock and the events the caller may fire."""
