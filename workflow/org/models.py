@@ -241,8 +241,20 @@ def _fold_name(_mapper, _connection, nominee: Nominee) -> None:
 def _trigram_extension(_table, connection, **_kw) -> None:
     """A schema built from the models (tests, benchmarks) needs pg_trgm for the name index, as
     the migrated one does (trusted since PostgreSQL 13: the database's owner may create it)."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    if connection.dialect.name != "postgresql":
+        return
+    connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    # a schema of its own (the benchmarks' temporary one) may not have the extension's schema on
+    # its search_path: add it for the rest of this transaction, so the index finds gin_trgm_ops
+    # (the tables' existence was checked before any is created, so this changes nothing else)
+    where = connection.exec_driver_sql(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'pg_trgm'").scalar()
+    if where and not connection.exec_driver_sql(
+            "SELECT %(s)s = ANY(current_schemas(false))", {"s": where}).scalar():
+        connection.exec_driver_sql(
+            "SELECT set_config('search_path', current_setting('search_path') || ', ' || quote_ident(%(s)s), true)",
+            {"s": where})
 
 
 class AwardRecord(Base):
