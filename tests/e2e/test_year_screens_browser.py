@@ -76,6 +76,34 @@ def _nominees_named(app, names) -> int:
     return count
 
 
+def _draft_for(app, nominee_id: int) -> int:
+    """A draft GĐVH proposal for the nominee, made outside the screen (another user, meanwhile)."""
+    from tests.proposals.rows import proposal_in_state
+    from workflow.extensions import db
+    from workflow.org.models import Nominee
+    from workflow.proposals.models import Round
+
+    with app.app_context():
+        nominee = db.session.get(Nominee, nominee_id)
+        round_ = db.session.scalar(select(Round).where(Round.authority_id == nominee.authority_id))
+        proposal = proposal_in_state(db.session, round_=round_, unit=nominee.unit, state="draft", award="GDVH",
+                                     nominee_row=nominee)
+        db.session.commit()
+        pid = proposal.id
+        db.session.remove()
+    return pid
+
+
+def _nominee_id(app, head_name: str) -> int:
+    from workflow.extensions import db
+    from workflow.org.models import Nominee
+
+    with app.app_context():
+        nid = db.session.scalar(select(Nominee.id).where(Nominee.head_name == head_name))
+        db.session.remove()
+    return nid
+
+
 def test_the_annual_report_is_read_and_downloaded(app, page):
     tour = _start(app, page)
     _sign_in(page, "thuky")
@@ -148,16 +176,29 @@ def test_import_then_bulk_nomination_then_bulk_submit_export_and_search(app, pag
     assert _nominees_named(app, NEW_HEADS) == 2
 
     # --- the whole hamlet proposed for GĐVH at once ----------------------------------------------------
-    page.goto(f"/ho-so/hang-loat?unit={HAMLET}")
+    # one imported household already has a draft: listed, not ticked, with the reason
+    taken = _nominee_id(app, NEW_HEADS[1])
+    existing = _draft_for(app, taken)
+    page.goto("/ho-so/don-vi")
+    page.get_by_test_id("bulk-nominate").click()  # "Propose many at once", from the unit's list
+    expect(page).to_have_url(re.compile(r"/ho-so/hang-loat"))
+    expect(page.locator("#unit")).to_have_value(HAMLET)  # the hamlet head's own hamlet
     expect(page.get_by_test_id("bulk-title")).to_contain_text("Gia đình văn hóa")
     form = page.get_by_test_id("bulk-nominate-form")
     eligible = form.locator("li[data-eligible='true'] input[name='nominee_ids']")
-    assert eligible.count() >= 2
+    assert eligible.count() >= 3
     for i in range(eligible.count()):
         expect(eligible.nth(i)).to_be_checked()
-    for i in range(min(3, form.locator("li[data-eligible='false'] input").count())):
-        expect(form.locator("li[data-eligible='false'] input").nth(i)).not_to_be_checked()
+    not_eligible = form.get_by_test_id(f"candidate-{taken}")
+    expect(not_eligible).to_have_attribute("data-eligible", "false")
+    expect(not_eligible.locator("input")).not_to_be_checked()
+    expect(not_eligible.locator("input")).to_be_disabled()
+    expect(form.get_by_test_id(f"reason-{taken}").get_by_role("link")).to_have_attribute("href", f"/ho-so/{existing}")
     tour.look("bulk-nominate")
+    # meanwhile, another ticked household gets its proposal elsewhere: that one is refused
+    raced_id = int(eligible.nth(0).get_attribute("value"))
+    raced_name = form.locator(f"label[for='n-{raced_id}']").inner_text()
+    _draft_for(app, raced_id)
     page.locator("#held_on").fill((today - timedelta(days=20)).isoformat())
     page.locator("#invited").fill("42")
     page.locator("#present").fill("38")
@@ -169,9 +210,12 @@ def test_import_then_bulk_nomination_then_bulk_submit_export_and_search(app, pag
     page.get_by_test_id("bulk-create").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kết quả đề nghị hàng loạt")
     created = page.get_by_test_id("report-created")
-    expect(created.get_by_role("link")).to_have_count(ticked)
+    expect(created.get_by_role("link")).to_have_count(ticked - 1)
     expect(created.get_by_role("link", name=NEW_HEADS[0])).to_be_visible()
-    expect(page.get_by_test_id("report-summary")).to_contain_text(str(ticked))
+    refused = page.get_by_test_id("report-refused")
+    expect(refused.get_by_role("listitem")).to_have_count(1)
+    expect(refused.get_by_role("listitem")).to_contain_text(raced_name)
+    expect(page.get_by_test_id("report-summary")).to_contain_text(f"{ticked - 1} ")
     tour.look("bulk-report")
 
     # --- the proposal list: filters, two drafts submitted at once ------------------------------------
