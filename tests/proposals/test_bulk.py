@@ -264,45 +264,70 @@ def test_another_communes_secretary_sees_none_of_them(w):
 
 
 def test_a_row_that_fails_after_its_insert_leaves_no_trace(w, monkeypatch):
-    """The third row's audit entry is refused after its draft was inserted: its savepoint takes the
-    draft back, the other rows stay."""
+    """The third row is refused after its draft was inserted (flushed): its savepoint takes the
+    draft back, and its audit entry is never written; the other rows stay, chained."""
     from workflow.audit import services as audit
     from workflow.errors import Conflict
+    from workflow.proposals import services
 
     houses = households(w, 5)
-    real, calls = audit.record, []
+    real, inserted = services.nominate, []
 
-    def flaky(session, **kwargs):
-        calls.append(kwargs["object_id"])
-        if len(calls) == 3:
-            raise Conflict("busy chain", code="busy")
-        return real(session, **kwargs)
+    def flaky(session, *args, **kwargs):
+        proposal = real(session, *args, **kwargs)
+        inserted.append(proposal.id)
+        if len(inserted) == 3:
+            raise Conflict("busy", code="busy")
+        return proposal
 
-    monkeypatch.setattr(audit, "record", flaky)
+    monkeypatch.setattr(services, "nominate", flaky)
     answer = w.post("nominator", "/api/v1/proposals/bulk", bulk_body(w, houses), expect=200)
     assert [r["nominee_id"] for r in answer["refused"]] == [houses[2]]
     assert answer["refused"][0]["error"]["code"] == "busy"
     w.session.expire_all()
     kept = set(w.session.scalars(select(Proposal.nominee_id)))
     assert kept == set(houses) - {houses[2]}
-    assert calls[2] not in {str(r["id"]) for r in answer["created"]}  # the draft's id was never kept
+    assert len(inserted) == 5 and inserted[2] is not None  # the refused row's draft was inserted
+    logged = list(w.session.scalars(select(AuditEntry).where(AuditEntry.action == "proposal.create")))
+    assert sorted(e.object_id for e in logged) == sorted(str(r["id"]) for r in answer["created"])
+    assert houses[2] not in {e.data["nominee"] for e in logged}
+    assert audit.verify(w.session)[1] is None
+
+
+def test_a_bulk_chains_one_audit_entry_per_draft_in_order(w):
+    """The drafts' entries are appended at once, yet each is linked to the one before it, in the
+    order the nominees were given, after what the chain held; the chain verifies."""
+    from workflow.audit import services as audit
+
+    houses = households(w, 4)
+    answer = w.post("nominator", "/api/v1/proposals/bulk", bulk_body(w, houses), expect=200)
+    w.session.expire_all()
+    entries = list(w.session.scalars(select(AuditEntry).where(AuditEntry.action == "proposal.create")
+                                     .order_by(AuditEntry.chain, AuditEntry.seq)))
+    assert [e.object_id for e in entries] == [str(r["id"]) for r in answer["created"]]
+    assert len({e.chain for e in entries}) == 1
+    assert [e.seq for e in entries] == list(range(entries[0].seq, entries[0].seq + 4))
+    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    checked, broken = audit.verify(w.session)
+    assert broken is None and checked >= 4
 
 
 def test_a_crash_half_way_creates_nothing(w, monkeypatch):
     """An unexpected failure (not a refusal) in the middle: one transaction, so nothing is kept —
     also on SQLite, where a savepoint outside a real transaction would have committed each row."""
-    from workflow.audit import services as audit
+    from workflow.proposals import services
 
     houses = households(w, 5)
-    real, calls = audit.record, []
+    real, calls = services.nominate, []
 
-    def crash(session, **kwargs):
+    def crash(session, *args, **kwargs):
         calls.append(1)
+        proposal = real(session, *args, **kwargs)
         if len(calls) == 4:
             raise RuntimeError("disk on fire")
-        return real(session, **kwargs)
+        return proposal
 
-    monkeypatch.setattr(audit, "record", crash)
+    monkeypatch.setattr(services, "nominate", crash)
     before = counts(w.session)
     response = w.call("nominator", "POST", "/api/v1/proposals/bulk", bulk_body(w, houses))
     assert response.status_code == 500

@@ -28,10 +28,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from workflow.audit import services as audit
 from workflow.errors import Conflict, DomainError, Invalid, field_error
 from workflow.org.models import Nominee
 from workflow.proposals import event_data, services, states
-from workflow.proposals.models import Round
+from workflow.proposals.models import Proposal, Round
 
 # at most this many ids in one request: a commune's whole year of households (Định Biên: 611) fits
 # three times over, and one request stays within a few seconds
@@ -61,7 +62,8 @@ def nominate_many(session: Session, actor, *, round_id: int, award_type_code: st
     of the unit, or secretary). The round, unit and award type are checked once (422/409 for the
     whole body, nothing created); then each nominee gets the single create's own checks and, when
     they pass, its draft — with the same ``achievements`` and ``evidence`` (the hamlet meeting and
-    its posted list, entered once) — and its audit entry, in a savepoint of its own; one commit.
+    its posted list, entered once) — in a savepoint of its own; then the created drafts' audit
+    entries (one each, chained in order, one append); one commit.
 
     Returns ``{"created": [{nominee_id, id}], "refused": [{nominee_id, error}]}`` in the order given.
     """
@@ -74,22 +76,32 @@ def nominate_many(session: Session, actor, *, round_id: int, award_type_code: st
         session.rollback()
         raise Conflict(_("The round is closed: it takes no new proposals."), code="round_closed",
                        details={"round_id": target.round_id})
-    # one select for every nominee instead of one per row: the rows' own lookups (and their scope
-    # checks) then find them in the session
+    # one select for every nominee, and one for the proposals they already have for this award in
+    # this round, instead of one of each per row: the rows' own lookups (and their scope checks)
+    # then find the nominees in the session — held here, as the session only holds them weakly
+    nominees, proposed = [], {}
     for start in range(0, len(nominee_ids), 500):
-        session.scalars(select(Nominee).where(Nominee.id.in_(nominee_ids[start:start + 500]))).all()
-    created, refused = [], []
+        chunk = nominee_ids[start:start + 500]
+        nominees += session.scalars(select(Nominee).where(Nominee.id.in_(chunk))).all()
+        proposed.update(session.execute(select(Proposal.nominee_id, Proposal.id).where(
+            Proposal.round_id == target.round_id, Proposal.award_type_code == target.award_type_code,
+            Proposal.nominee_id.in_(chunk))).all())
+    created, refused, entries = [], [], []
     for nominee_id in nominee_ids:
-        row = session.begin_nested()
+        row, row_entries = session.begin_nested(), []
         try:
             proposal = services.nominate(session, actor, target, nominee_id, achievements=achievements,
-                                         evidence=evidence)
+                                         evidence=evidence, proposed=proposed, audit_entries=row_entries)
         except DomainError as exc:
             row.rollback()
             refused.append({"nominee_id": nominee_id, "error": error_json(exc)})
         else:
             row.commit()
+            entries += row_entries  # only a kept row's entry
             created.append({"nominee_id": nominee_id, "id": proposal.id})
+    # the created drafts' audit entries, one each, chained in the order given in one append
+    # (the chain head is claimed once); in the same transaction as the drafts
+    audit.record_many(session, chain=target.authority_code, actor=actor, entries=entries)
     session.commit()
     return {"created": created, "refused": refused}
 

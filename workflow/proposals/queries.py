@@ -199,13 +199,14 @@ def _unit_in_scope(session: Session, user, code: str) -> Unit:
 
 def list_proposals(session: Session, user, *, state=None, year=None, award_type=None, unit=None,
                    authority=None, q=None, round_id=None, at_authority=None, page: int = 1, per_page: int = 50,
-                   with_history: bool = False, oldest_first: bool = False):
+                   with_history: bool = False, oldest_first: bool = False, options: tuple = ()):
     """(items, total) for the filters, newest first; ``with_history`` loads each row's history
     with the page (one more select, not one per row: the inbox's processing clocks read it).
 
     ``authority``: the proposals at that authority or coming from it (a commune's own, wherever
     they went; a higher level's by the commune they came from); ``at_authority``: only those now
-    at it (an inbox). ``q``: the nominee's name or household head, with or without diacritics."""
+    at it (an inbox). ``q``: the nominee's name or household head, with or without diacritics.
+    ``options``: more loader options for the rows (an export defers the columns it never shows)."""
     query = select(Proposal)
     clause = scope_clause(session, user)
     if clause is not None:
@@ -246,7 +247,7 @@ def list_proposals(session: Session, user, *, state=None, year=None, award_type=
         select(Proposal).where(Proposal.id.in_(ids))
         .options(joinedload(Proposal.nominee), joinedload(Proposal.unit), joinedload(Proposal.round),
                  joinedload(Proposal.current_authority), joinedload(Proposal.origin_authority),
-                 *([selectinload(Proposal.history)] if with_history else []))
+                 *([selectinload(Proposal.history)] if with_history else []), *options)
         .order_by(*order))) if ids else []
     return items, total
 

@@ -66,10 +66,11 @@ def error_text(exc: DomainError) -> str:
     return " ".join([exc.message, *extra])
 
 
-def award_names(session: Session, proposals) -> dict[int, str]:
+def award_names(session: Session, proposals, in_force: dict[int, dict] | None = None) -> dict[int, str]:
     """``{proposal id: award-type name}``: the accepted snapshot's name, else the rule set in force
-    at the proposal's authority (looked up once per authority)."""
-    in_force: dict[int, dict] = {}
+    at the proposal's authority (looked up once per authority; pass ``in_force``, a dict kept
+    between calls, to look it up once for several chunks of one export)."""
+    in_force = {} if in_force is None else in_force
     names = {}
     for proposal in proposals:
         rule = proposal.award_rule if proposal.rule_set_code and proposal.award_rule else None

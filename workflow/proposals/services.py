@@ -177,11 +177,18 @@ def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, 
 
 
 def nominate(session: Session, actor, target: Nomination, nominee_id: int, *, achievements: str = "",
-             evidence: dict | None = None, linked_proposal_id: int | None = None) -> Proposal:
+             evidence: dict | None = None, linked_proposal_id: int | None = None,
+             proposed: dict[int, int] | None = None, audit_entries: list | None = None) -> Proposal:
     """The nominee's checks of a new proposal (422 unknown or out of scope, of another authority,
     of a kind the award does not take; 409 already proposed), then the draft and its audit entry.
     Every check reads before anything is written, so a refusal leaves no trace; flushes, the caller
-    commits (``create_proposal`` for one, ``bulk.nominate_many`` once for all, a savepoint per row)."""
+    commits (``create_proposal`` for one, ``bulk.nominate_many`` once for all, a savepoint per row).
+
+    A bulk passes what it read once for every row: ``proposed`` — ``{nominee id: proposal id}`` of
+    the target's round and award, instead of one select per row (a proposal created since is still
+    refused, by the unique key at the flush) — and ``audit_entries``, a list the row's audit entry
+    is appended to (after its draft is flushed) for ``audit.record_many``, instead of being
+    chained here."""
     try:
         nominee = get_nominee(session, actor, nominee_id)
     except NotFound as exc:
@@ -193,9 +200,12 @@ def nominate(session: Session, actor, target: Nomination, nominee_id: int, *, ac
     if linked_proposal_id is not None:
         _check_linked(session, actor, linked_proposal_id, nominee.id, round_id=target.round_id,
                       award_code=target.award_type_code)
-    duplicate = session.scalar(select(Proposal.id).where(
-        Proposal.round_id == target.round_id, Proposal.nominee_id == nominee.id,
-        Proposal.award_type_code == target.award_type_code))
+    if proposed is not None:
+        duplicate = proposed.get(nominee.id)
+    else:
+        duplicate = session.scalar(select(Proposal.id).where(
+            Proposal.round_id == target.round_id, Proposal.nominee_id == nominee.id,
+            Proposal.award_type_code == target.award_type_code))
     if duplicate:
         raise Conflict(_("This nominee is already proposed for this award in this round (proposal %(id)d).",
                          id=duplicate), code="duplicate", details={"proposal_id": duplicate})
@@ -214,9 +224,12 @@ def nominate(session: Session, actor, target: Nomination, nominee_id: int, *, ac
             session.rollback()
         raise Conflict(_("This nominee is already proposed for this award in this round."),
                        code="duplicate") from exc
-    audit.record(session, chain=target.authority_code, actor=actor, action="proposal.create",
-                 object_type="proposal", object_id=proposal.id,
-                 data={"nominee": nominee.id, "award": target.award_type_code, "round": target.round_id})
+    entry = ("proposal.create", "proposal", proposal.id,
+             {"nominee": nominee.id, "award": target.award_type_code, "round": target.round_id})
+    if audit_entries is not None:
+        audit_entries.append(entry)
+    else:
+        audit.record_many(session, chain=target.authority_code, actor=actor, entries=[entry])
     return proposal
 
 

@@ -35,14 +35,15 @@ def _local_day(moment):
 
 # --- proposals ------------------------------------------------------------------------------------
 
-def proposal_rows(session: Session, user, filters: dict) -> Iterator:
+def proposal_rows(session: Session, user, filters: dict, options: tuple = ()) -> Iterator:
     """Every proposal ``proposals.queries.list_proposals`` gives ``user`` for ``filters``, a chunk
-    at a time (the list's own order: last changed first)."""
+    at a time (the list's own order: last changed first); ``options``: its loader options."""
     from workflow.proposals import queries
 
     page = 1
     while True:
-        items, total = queries.list_proposals(session, user, **filters, page=page, per_page=CHUNK)
+        items, total = queries.list_proposals(session, user, **filters, page=page, per_page=CHUNK,
+                                              options=options)
         yield from items
         if not items or page * CHUNK >= total:
             return
@@ -51,6 +52,10 @@ def proposal_rows(session: Session, user, filters: dict) -> Iterator:
 
 def proposals_xlsx(session: Session, user, filters: dict) -> tuple[str, bytes]:
     """``(file name, XLSX)`` of the proposals list with ``filters`` (those of ``GET /proposals``)."""
+    from sqlalchemy.orm import defer, joinedload
+
+    from workflow.org.models import Nominee, Unit
+    from workflow.proposals.models import Proposal
     from workflow.proposals.screen import award_names
     from workflow.proposals.states import state_label
 
@@ -69,17 +74,55 @@ def proposals_xlsx(session: Session, user, filters: dict) -> tuple[str, bytes]:
             states[key] = str(state_label(p.state, p.award_rule))
         return states[key]
 
+    in_force: dict = {}  # the rule set in force per authority, looked up once for the whole export
+    # the JSON and text columns no cell shows are not read (nor decoded) for 10,000 rows; the award
+    # snapshot is read as text by _with_award_rules, each distinct one decoded once
+    unread = (defer(Proposal.evidence), defer(Proposal.missing_items), defer(Proposal.fields_changed),
+              defer(Proposal.achievements), defer(Proposal.award_rule),
+              joinedload(Proposal.nominee).load_only(Nominee.name, Nominee.kind, Nominee.birth_year),
+              joinedload(Proposal.unit).load_only(Unit.name))
+    snapshots: dict[str, dict] = {}
+
+    def cells(chunk):
+        _with_award_rules(session, chunk, snapshots)
+        return _proposal_cells(session, chunk, award_names(session, chunk, in_force), kinds, state)
+
     def rows():
         chunk: list = []
-        for proposal in proposal_rows(session, user, filters):
+        for proposal in proposal_rows(session, user, filters, unread):
             chunk.append(proposal)
             if len(chunk) == CHUNK:
-                yield from _proposal_cells(session, chunk, award_names(session, chunk), kinds, state)
+                yield from cells(chunk)
                 chunk = []
         if chunk:
-            yield from _proposal_cells(session, chunk, award_names(session, chunk), kinds, state)
+            yield from cells(chunk)
 
     return _name("ho-so-de-nghi"), write_table(_("Proposals"), columns, rows())
+
+
+def _with_award_rules(session: Session, chunk: list, snapshots: dict[str, dict]) -> None:
+    """Give the proposals of ``chunk`` (loaded with ``award_rule`` deferred) their award snapshot,
+    as loaded values, from one select of the column as text: the proposals of one award mostly
+    share one snapshot, so each distinct text is decoded once (``snapshots``: text → value, kept
+    for the whole export; the export only reads them)."""
+    import json
+
+    from sqlalchemy import Text, cast, select
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from workflow.proposals.models import Proposal
+
+    texts = dict(session.execute(select(Proposal.id, cast(Proposal.award_rule, Text))
+                                 .where(Proposal.id.in_([p.id for p in chunk]))).all())
+    for proposal in chunk:
+        text = texts.get(proposal.id)
+        if text is None or text == "null":
+            value = None
+        else:
+            if text not in snapshots:
+                snapshots[text] = json.loads(text)
+            value = snapshots[text]
+        set_committed_value(proposal, "award_rule", value)
 
 
 def _proposal_cells(session, chunk, names, kinds, state):
