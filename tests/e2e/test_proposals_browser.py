@@ -86,6 +86,9 @@ def sign_out(page) -> None:
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():  # a phone: the menu is folded
         toggler.click()
+        # wait for the unfolding to end: while Bootstrap animates it ("collapsing") the menu's
+        # lower part is clipped, and a click there lands on the page beneath
+        expect(page.locator("#nav-main")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.get_by_test_id("sign-out").click()
     expect(page).to_have_url(re.compile(r"/dang-nhap"))
 
