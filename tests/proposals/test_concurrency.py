@@ -128,8 +128,11 @@ def test_return_against_reject_by_two_people(w, app, session):
     assert verify(session)[1] is None
 
 
-def test_api_clicks_at_once(w, app, session):
+def test_api_clicks_at_once(w, app, session, monkeypatch):
     """The same race through HTTP: one 200, one 409 whose body names the current state."""
+    from workflow.proposals import states
+
+    real_fire = states.fire
     tokens = {who: w.auth(who) for who in ("secretary", "nominator")}
     for i in range(ROUNDS):
         p = w.propose(w.person(f"Lường Văn Nhấp {i}"))
@@ -137,6 +140,16 @@ def test_api_clicks_at_once(w, app, session):
         before = _row(session, p["id"])
         barrier = threading.Barrier(2)
         answers: dict = {}
+        # both requests have read the proposal (the same state and version) before either writes:
+        # without this a fast first request could finish before the second starts, and the second
+        # would then rightly succeed from the new state — a sequence, not the race under test
+        both_read, seen = threading.Barrier(2), threading.local()
+
+        def fire_together(event, context, both_read=both_read, seen=seen):
+            if not getattr(seen, "waited", False):
+                seen.waited = True
+                both_read.wait(timeout=10)
+            return real_fire(event, context)
 
         def click(who: str, event: str, pid=p["id"], answers=answers, barrier=barrier) -> None:
             client = app.test_client()
@@ -146,10 +159,12 @@ def test_api_clicks_at_once(w, app, session):
 
         threads = [threading.Thread(target=click, args=("secretary", "accept")),
                    threading.Thread(target=click, args=("nominator", "withdraw"))]
+        monkeypatch.setattr(states, "fire", fire_together)
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=60)
+        monkeypatch.setattr(states, "fire", real_fire)
         statuses = sorted(status for status, _body in answers.values())
         assert statuses == [200, 409], answers
         state, version, history = _row(session, p["id"])
