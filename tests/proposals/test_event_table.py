@@ -98,6 +98,52 @@ EVENT_INTERNAL: dict[str, dict] = {
 }
 
 
+# What each "accept" case of the table does with the plausible data above and an LDTT proposal of
+# the commune (SPEC §3: council vote, no notice days, decided by the commune; §4 guards): moved to a
+# state, or refused by a named guard (its details, exactly). The data that flips each guard the other
+# way is in tests/proposals/test_event_guards.py.
+_ANSWER_ONLY = ("refused", {"event": "submission only"})  # the parent answers through its submission
+ACCEPT_OUTCOMES: dict[tuple[str, str, str], tuple[str, object]] = {
+    ("draft", "submit", "nominator"): ("moved", "submitted"),
+    ("draft", "submit", "secretary"): ("moved", "submitted"),
+    ("draft", "withdraw", "nominator"): ("moved", "withdrawn"),
+    ("submitted", "return_for_changes", "secretary"): ("moved", "returned"),
+    ("submitted", "accept", "secretary"): ("moved", "under_review"),
+    ("submitted", "reject", "secretary"): ("moved", "rejected"),
+    ("submitted", "reject", "chair"): ("moved", "rejected"),
+    ("submitted", "record_outcome", "secretary"): _ANSWER_ONLY,
+    ("submitted", "withdraw", "nominator"): ("moved", "withdrawn"),
+    ("returned", "resubmit", "nominator"): ("moved", "submitted"),
+    ("returned", "resubmit", "secretary"): ("moved", "submitted"),
+    ("returned", "withdraw", "nominator"): ("moved", "withdrawn"),
+    ("under_review", "return_for_changes", "secretary"): ("moved", "returned"),
+    ("under_review", "reject", "secretary"): ("moved", "rejected"),
+    ("under_review", "reject", "chair"): ("moved", "rejected"),
+    ("under_review", "publish", "secretary"): ("moved", "public_notice"),
+    ("under_review", "schedule", "secretary"): ("moved", "in_council"),
+    ("under_review", "skip_council", "secretary"): ("refused", {"award_type_code": "council vote"}),
+    ("under_review", "record_outcome", "secretary"): _ANSWER_ONLY,
+    ("under_review", "withdraw", "nominator"): ("moved", "withdrawn"),
+    ("public_notice", "reject", "secretary"): ("moved", "rejected"),
+    ("public_notice", "reject", "chair"): ("moved", "rejected"),
+    ("public_notice", "close_notice", "secretary"): ("moved", "under_review"),
+    ("public_notice", "withdraw", "nominator"): ("moved", "withdrawn"),
+    ("in_council", "pass", "chair"): ("moved", "recommended"),
+    ("in_council", "fail", "chair"): ("moved", "not_recommended"),
+    ("recommended", "reject", "secretary"): ("moved", "rejected"),
+    ("recommended", "reject", "chair"): ("moved", "rejected"),
+    ("recommended", "decide", "chair"): ("moved", "awarded"),
+    ("recommended", "forward", "chair"): ("refused", {"award_type_code": "within this authority"}),
+    ("recommended", "record_outcome", "secretary"): _ANSWER_ONLY,
+    ("recommended", "withdraw", "nominator"): ("moved", "withdrawn"),
+    ("not_recommended", "reject", "secretary"): ("moved", "rejected"),
+    ("not_recommended", "reject", "chair"): ("moved", "rejected"),
+    ("not_recommended", "withdraw", "nominator"): ("moved", "withdrawn"),
+    ("forwarded", "record_outcome", "secretary"): ("moved", "awarded"),
+    ("awarded", "revoke", "chair"): ("moved", "revoked"),
+}
+
+
 def expected(state: str, event: str, role: str) -> str:
     may = WHO_MAY[role]
     if may is None:
@@ -110,6 +156,10 @@ def expected(state: str, event: str, role: str) -> str:
 
 
 CASES = [(s, e, r) for s in STATES for e in states.EVENTS for r in ROLES]
+
+
+def test_every_accept_case_says_its_outcome():
+    assert set(ACCEPT_OUTCOMES) == {c for c in CASES if expected(*c) == "accept"}
 
 
 def test_the_machine_has_the_spec_events_and_states():
@@ -197,12 +247,14 @@ def test_event_table(table, state, event, role):
     want = expected(state, event, role)
     outcome, info, state_after, version_after, history = _fire(app, ids, state, event, role)
     if want == "accept":
-        assert outcome in ("moved", "422"), (outcome, getattr(info, "details", info))
-        if outcome == "moved":
-            assert state_after in SPEC_MOVES[event][1]
-            assert version_after == 2 and history == 1
+        kind, what = ACCEPT_OUTCOMES[(state, event, role)]
+        if kind == "moved":
+            assert (outcome, info) == ("moved", what), (outcome, getattr(info, "details", info))
+            assert what in SPEC_MOVES[event][1]
+            assert (state_after, version_after, history) == (what, 2, 1)
             return
-        assert info.code == "guard_failed" and info.details, info.details
+        assert outcome == "422", (outcome, info)
+        assert info.code == "guard_failed" and info.details == what, info.details
     else:
         assert outcome == want, (outcome, getattr(info, "details", info))
         if want == "409":
