@@ -4,8 +4,8 @@ database, then a proposal created through the API and moved along its states on 
 Every other test runs on a schema made by ``Base.metadata.create_all`` (tests/conftest.py);
 tests/test_migrations.py proves the two schemas hold the same tables, columns, indexes, keys and
 CHECK constraints, and this module proves a real request path runs on the migrated one: the
-proposal, its history and audit rows, an uploaded attachment, the
-nominee's folded name (0011) and the numbering (0008) all written through the services.
+proposal, its history and audit rows and an uploaded attachment written through the services, the
+nominee's folded name (revision 0011) searched, a CHECK constraint enforced by the database.
 """
 
 from __future__ import annotations
