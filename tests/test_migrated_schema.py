@@ -18,12 +18,26 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tests import factories as f
 from tests.proposals.helpers import World
 from tests.test_migrations import _fresh_url
 from workflow import cli, create_app
 from workflow.extensions import db
 
 SECRET = "migrated-schema-secret-key-for-tests"
+
+
+class MigratedWorld(World):
+    """tests/proposals/helpers.World, its org set up through the services and committed by this
+    test itself (whoever commits in the services, the API's requests must see the users)."""
+
+    def __init__(self, client, session):
+        self.client, self.session, self.tokens = client, session, {}
+        self.org = f.commune_setup(session)
+        session.commit()
+        self.round = self.post("secretary", "/api/v1/rounds", {
+            "authority_code": "X-DB", "year": 2025, "kind": "annual", "title": "Tổng kết năm 2025",
+            "nomination_deadline": "2025-12-15"})
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -58,7 +72,7 @@ def test_a_proposal_lives_on_the_migrated_schema(migrated_app):
         engine = db.engine
     client = migrated_app.test_client()
     with Session(engine) as session:
-        w = World(client, session)  # users and authorities through the org services, a round via the API
+        w = MigratedWorld(client, session)  # users and authorities through the services, a round via the API
         nominee_id = w.person("Hoàng Văn Đức")
         p = w.propose(nominee_id)
         assert p["state"] == "draft"
