@@ -18,12 +18,14 @@ WORKDIR /app
 # The source stays root-owned (the app user cannot modify its own code).
 COPY . /app
 
-# `pip install .` brings the dependencies and the `tdkt` console script. PYTHONPATH=/app then makes
+# The dependencies from the lock (requirements/main.txt: exact versions, hashes checked), then
+# `pip install .` without resolving again brings the package and the `tdkt` console script.
+# PYTHONPATH=/app then makes
 # every entry point (gunicorn, celery, tdkt) import the package from this tree, exactly as in a
 # checkout, so that the top-level templates/ folder is found next to workflow/ and Flask's
 # instance folder is /app/instance (the `attachments` volume in docker-compose.yml). The message
 # catalogues are therefore compiled here too, in this tree (pybabel comes with Flask-Babel).
-RUN pip install . \
+RUN pip install --require-hashes -r requirements/main.txt && pip install . --no-deps \
  && rm -rf build ./*.egg-info \
  && if find workflow/translations -name '*.po' 2>/dev/null | grep -q .; then \
       pybabel compile -d workflow/translations; \
