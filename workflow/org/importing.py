@@ -217,6 +217,8 @@ class _Context:
     this_year: int
 
 
+# Stays whole (long or radon D+): the import's scope rules (kind, authority in scope, who may import what, the
+# unit) in the order their refusals answer.
 def _scope(session: Session, actor: User, authority_code: str, unit_code: str | None, kind: str) -> _Context:
     if kind not in KINDS:
         raise field_error("kind", _("Must be one of: %(values)s.", values=", ".join(KINDS)))
@@ -324,6 +326,8 @@ def _duplicate_key(kind: str, name: str, head: str | None, birth_year: int | Non
     return ("individual", fold(name), birth_year, unit_id)
 
 
+# Stays whole (long or radon D+): one pass over the sheet's rows, every cell checked in column order so a
+# row's errors come out as the user reads the row.
 def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[dict]) -> list[Nominee]:
     kind, columns = ctx.kind, _columns(ctx.kind, header, ctx.unit is not None, errors)
     if errors:
@@ -395,6 +399,8 @@ def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[
 
 # --- past awards ----------------------------------------------------------------------------------
 
+# Stays whole (long or radon D+): one pass over the sheet's rows, every cell checked in column order (as
+# _check_nominees).
 def _check_awards(session: Session, ctx: _Context, header, rows, errors: list[dict]) -> list[AwardRecord]:
     columns = _columns("awards", header, ctx.unit is not None, errors)
     if errors:

@@ -55,6 +55,8 @@ def _at(day: date, hour: int = 9) -> datetime:
     return local_midnight(day) + timedelta(hours=hour)
 
 
+# Stays whole (long or radon D+): benchmark data generator, not product code: straight-line row writing read
+# top to bottom.
 def build(session, proposals: int, due: int, waiting: int, seed: int = 6) -> int:
     """Fill an empty schema; returns the number of transition rows written."""
     # a reproducible benchmark data set, no secret
