@@ -414,29 +414,32 @@ def answer_submission(session: Session, actor, submission_id: int, *, outcome: s
 
 # --- discarding drafts ----------------------------------------------------------------------------
 
+def _delete_draft(session: Session, actor, draft, authority, kind: str, *, not_secretary: str,
+                  not_draft: str, code: str) -> None:
+    """Delete a draft decision or submission of ``authority``: its secretary only (else Forbidden),
+    a draft only (else Conflict ``code``); audited with the proposals it held."""
+    if not policies.is_secretary(actor, authority.id):
+        raise Forbidden(not_secretary)
+    if draft.status != "draft":
+        raise Conflict(not_draft, code=code)
+    audit.record(session, chain=authority.code, actor=actor, action=f"{kind}.discard",
+                 object_type=kind, object_id=draft.id, data={"proposals": [i.proposal_id for i in draft.items]})
+    session.delete(draft)
+
+
 def discard_decision(session: Session, actor, decision_id: int) -> None:
     """Delete a draft decision (secretary), freeing its proposals for another draft."""
     decision = get_decision(session, actor, decision_id)
-    if not policies.is_secretary(actor, decision.authority_id):
-        raise Forbidden(_("Only the secretary discards a draft decision."))
-    if decision.status != "draft":
-        raise Conflict(_("An issued decision cannot be discarded."), code="already_issued")
-    audit.record(session, chain=decision.authority.code, actor=actor, action="decision.discard",
-                 object_type="decision", object_id=decision.id,
-                 data={"proposals": [i.proposal_id for i in decision.items]})
-    session.delete(decision)
+    _delete_draft(session, actor, decision, decision.authority, "decision",
+                  not_secretary=_("Only the secretary discards a draft decision."),
+                  not_draft=_("An issued decision cannot be discarded."), code="already_issued")
     session.commit()
 
 
 def discard_submission(session: Session, actor, submission_id: int) -> None:
     """Delete a draft submission (secretary of the sending authority)."""
     submission = get_submission(session, actor, submission_id)
-    if not policies.is_secretary(actor, submission.from_authority_id):
-        raise Forbidden(_("Only the secretary discards a draft submission."))
-    if submission.status != "draft":
-        raise Conflict(_("A sent submission cannot be discarded."), code="already_sent")
-    audit.record(session, chain=submission.from_authority.code, actor=actor, action="submission.discard",
-                 object_type="submission", object_id=submission.id,
-                 data={"proposals": [i.proposal_id for i in submission.items]})
-    session.delete(submission)
+    _delete_draft(session, actor, submission, submission.from_authority, "submission",
+                  not_secretary=_("Only the secretary discards a draft submission."),
+                  not_draft=_("A sent submission cannot be discarded."), code="already_sent")
     session.commit()
