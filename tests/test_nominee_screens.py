@@ -12,7 +12,6 @@ from sqlalchemy import select
 from tests import factories as f
 from tests.proposals.helpers import World
 from tests.proposals.test_views import csrf_of, web
-from workflow.audit.models import AuditEntry
 from workflow.org.models import AwardRecord, Nominee
 
 
@@ -23,10 +22,7 @@ def w(app, client, session):
 
 
 def _audit(session, nominee_id: int) -> list[str]:
-    session.expire_all()
-    return list(session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "nominee",
-                                                                 AuditEntry.object_id == str(nominee_id))
-                                .order_by(AuditEntry.id)))
+    return f.audit_actions(session, "nominee", nominee_id)
 
 
 def test_a_nominator_registers_and_corrects_a_household(app, w, session):

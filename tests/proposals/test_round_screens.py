@@ -12,7 +12,6 @@ from sqlalchemy import select
 from tests import factories as f
 from tests.proposals.helpers import World
 from tests.proposals.test_views import csrf_of, web
-from workflow.audit.models import AuditEntry
 from workflow.proposals.models import Round
 
 
@@ -23,10 +22,7 @@ def w(app, client, session):
 
 
 def _actions(session, round_id: int) -> list[str]:
-    session.expire_all()
-    return list(session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "round",
-                                                                 AuditEntry.object_id == str(round_id))
-                                .order_by(AuditEntry.id)))
+    return f.audit_actions(session, "round", round_id)
 
 
 def test_the_secretary_opens_edits_closes_and_reopens_a_round(app, w, session):
