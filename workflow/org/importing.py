@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -326,6 +327,15 @@ def _duplicate_key(kind: str, name: str, head: str | None, birth_year: int | Non
     return ("individual", fold(name), birth_year, unit_id)
 
 
+def _reader(columns: dict[str, int], cells: list) -> Callable[[str], str]:
+    """``cell(key)``: the row's cell of the column ``key``, "" when the sheet has no such column
+    or the row is shorter."""
+    def cell(key: str) -> str:
+        return cells[columns[key]] if key in columns and columns[key] < len(cells) else ""
+
+    return cell
+
+
 # Stays whole (long or radon D+): one pass over the sheet's rows, every cell checked in column order so a
 # row's errors come out as the user reads the row.
 def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[dict]) -> list[Nominee]:
@@ -340,9 +350,7 @@ def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[
     seen: dict[tuple, int] = {}
     made = []
     for number, cells in rows:
-        def cell(key, cells=cells):
-            return cells[columns[key]] if key in columns and columns[key] < len(cells) else ""
-
+        cell = _reader(columns, cells)
         before = len(errors)
         row_kind = kind
         if kind == "mixed":
@@ -422,9 +430,7 @@ def _check_awards(session: Session, ctx: _Context, header, rows, errors: list[di
     seen: dict[tuple, int] = {}
     made = []
     for number, cells in rows:
-        def cell(key, cells=cells):
-            return cells[columns[key]] if key in columns and columns[key] < len(cells) else ""
-
+        cell = _reader(columns, cells)
         before = len(errors)
         nominee = _whose(ctx, nominees, by_name, cell, labels, number, errors)
         code = cell("award_type_code").strip()

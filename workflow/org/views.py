@@ -12,12 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from workflow import paging
 from workflow.api.core import check_body
-from workflow.auth.passwords import MIN_PASSWORD_LENGTH
+from workflow.auth.forms import new_password_fields
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db
 from workflow.folding import fold
@@ -50,13 +48,7 @@ def admin():
 class ResetForm(FlaskForm):
     """An admin's temporary password for an account, twice."""
 
-    password = PasswordField(_l("Temporary password"), validators=[
-        DataRequired(message=_l("Enter the new password.")),
-        Length(min=MIN_PASSWORD_LENGTH, max=200,
-               message=_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))])
-    confirm = PasswordField(_l("Temporary password again"), validators=[
-        DataRequired(message=_l("Enter the new password again.")),
-        EqualTo("password", message=_l("The two new passwords differ."))])
+    password, confirm = new_password_fields(_l("Temporary password"), _l("Temporary password again"), "password")
 
 
 def _administered(user_id: int) -> User:
