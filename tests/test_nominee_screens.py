@@ -10,19 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories as f
-from tests.proposals.helpers import World
+from tests.proposals.helpers import screens_world
 from tests.proposals.test_views import csrf_of, web
 from workflow.org.models import AwardRecord, Nominee
 
 
 @pytest.fixture
 def w(app, client, session):
-    app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
-    return World(client, session)
-
-
-def _audit(session, nominee_id: int) -> list[str]:
-    return f.audit_actions(session, "nominee", nominee_id)
+    return screens_world(app, client, session)
 
 
 def test_a_nominator_registers_and_corrects_a_household(app, w, session):
@@ -49,7 +44,7 @@ def test_a_nominator_registers_and_corrects_a_household(app, w, session):
     assert saved.status_code == 302
     session.expire_all()
     assert session.get(Nominee, nominee.id).name == "Hộ Lường Văn Hộ"
-    assert _audit(session, nominee.id) == ["nominee.create", "nominee.update"]
+    assert f.audit_actions(session, "nominee", nominee.id) == ["nominee.create", "nominee.update"]
     # the list finds it
     listing = browser.get("/doi-tuong/?q=Lường").get_data(as_text=True)
     assert "Hộ Lường Văn Hộ" in listing
