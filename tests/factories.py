@@ -58,3 +58,15 @@ def commune_setup(session):
         "higher_reviewer": user(session, "higher_reviewer", district, username="huyen"),
     }
     return {"province": province, "district": district, "commune": commune, "hamlet": hamlet, "users": users}
+
+
+def audit_actions(session, object_type: str, object_id) -> list[str]:
+    """The audit trail's actions on one object, oldest first (read fresh from the database)."""
+    from sqlalchemy import select
+
+    from workflow.audit.models import AuditEntry
+
+    session.expire_all()
+    return list(session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == object_type,
+                                                                 AuditEntry.object_id == str(object_id))
+                                .order_by(AuditEntry.id)))

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories as f
-from workflow.audit.models import AuditEntry
 from workflow.org.models import User
 
 TEMPORARY = "Tam-thoi-2026"
@@ -37,10 +36,7 @@ def _user(session, username: str) -> User:
 
 
 def _actions(session, username: str) -> list[str]:
-    target = _user(session, username)
-    return list(a for a in session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "user",
-                                                                 AuditEntry.object_id == str(target.id))
-                                .order_by(AuditEntry.id)) if a != "user.create")
+    return [a for a in f.audit_actions(session, "user", _user(session, username).id) if a != "user.create"]
 
 
 def test_the_accounts_screen_lists_what_the_admin_administers(app, org, session):

@@ -7,7 +7,6 @@ import hashlib
 import json
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import create_engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
@@ -206,16 +205,12 @@ def test_a_whole_deleted_chain_is_detected(session, filled):
 # --- the CLI --------------------------------------------------------------------------------------
 
 def test_cli_audit_verify_ok_then_broken(tmp_path):
+    from tests.helpers import upgraded_cli
     from workflow import create_app
     from workflow.cli import main
     from workflow.extensions import db
 
-    url = f"sqlite:///{tmp_path / 'audit.sqlite'}"
-    env = {"TDKT_DATABASE_URL": url, "TDKT_INSTANCE_PATH": str(tmp_path / "instance"),
-           "TDKT_BROKER_URL": "memory://", "TDKT_SECRET_KEY": "cli-test-secret-key-not-for-production"}
-    runner = CliRunner()
-    upgraded = runner.invoke(main, ["db", "upgrade"], env=env)
-    assert upgraded.exit_code == 0, upgraded.output
+    runner, env, url = upgraded_cli(tmp_path, "audit.sqlite")
 
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance"), "BROKER_URL": "memory://",
                       "SECRET_KEY": "cli-test-secret-key-not-for-production"})

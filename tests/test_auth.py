@@ -143,23 +143,11 @@ def test_inactive_user_cannot_sign_in(client, session, org):
 
 def test_rate_limit_shared_through_redis(database_url, tmp_path, session):
     """With Redis configured, the limit holds across app instances (gunicorn workers)."""
-    from tests.conftest import REDIS_URL, need
-    from workflow import create_app
+    from tests.helpers import dispose, two_workers_on_redis
 
-    need(bool(REDIS_URL), "TDKT_TEST_REDIS_URL is not set: the Redis rate-limit test is skipped")
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    f.commune_setup(session)
-    settings = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40,
-                "BROKER_URL": "memory://", "RATELIMIT_STORAGE_URL": REDIS_URL, "LOGIN_RATE_LIMIT": "3 per minute"}
-    apps = [create_app(settings), create_app(settings)]
+    apps = two_workers_on_redis(session, database_url, tmp_path)
     one, two = (a.test_client() for a in apps)
     codes = [c.post("/api/v1/auth/token", json={"username": "thuky", "password": "x"}).status_code
              for c in (one, two, one, two)]
-    for app in apps:  # close their connections now, not whenever the garbage collector runs
-        with app.app_context():
-            from workflow.extensions import db
-
-            db.engine.dispose()
+    dispose(apps)
     assert codes == [401, 401, 401, 429]

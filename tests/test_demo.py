@@ -6,7 +6,6 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 
 from workflow.audit.models import AuditEntry
@@ -319,14 +318,10 @@ def test_summary_lists_accounts_passwords_and_url(demo):
 
 
 def test_cli_db_upgrade_then_demo_load_twice(tmp_path):
+    from tests.helpers import upgraded_cli
     from workflow.cli import main
 
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    env = {"TDKT_DATABASE_URL": url, "TDKT_INSTANCE_PATH": str(tmp_path / "instance"),
-           "TDKT_BROKER_URL": "memory://", "TDKT_SECRET_KEY": "cli-test-secret-key-not-for-production"}
-    runner = CliRunner()
-    upgraded = runner.invoke(main, ["db", "upgrade"], env=env)
-    assert upgraded.exit_code == 0, upgraded.output
+    runner, env, url = upgraded_cli(tmp_path, "cli.sqlite")
 
     first = runner.invoke(main, ["demo", "load"], env=env)
     assert first.exit_code == 0, first.output

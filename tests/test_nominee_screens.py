@@ -10,23 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories as f
-from tests.proposals.helpers import World
+from tests.proposals.helpers import screens_world
 from tests.proposals.test_views import csrf_of, web
-from workflow.audit.models import AuditEntry
 from workflow.org.models import AwardRecord, Nominee
 
 
 @pytest.fixture
 def w(app, client, session):
-    app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
-    return World(client, session)
-
-
-def _audit(session, nominee_id: int) -> list[str]:
-    session.expire_all()
-    return list(session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "nominee",
-                                                                 AuditEntry.object_id == str(nominee_id))
-                                .order_by(AuditEntry.id)))
+    return screens_world(app, client, session)
 
 
 def test_a_nominator_registers_and_corrects_a_household(app, w, session):
@@ -53,7 +44,7 @@ def test_a_nominator_registers_and_corrects_a_household(app, w, session):
     assert saved.status_code == 302
     session.expire_all()
     assert session.get(Nominee, nominee.id).name == "Hộ Lường Văn Hộ"
-    assert _audit(session, nominee.id) == ["nominee.create", "nominee.update"]
+    assert f.audit_actions(session, "nominee", nominee.id) == ["nominee.create", "nominee.update"]
     # the list finds it
     listing = browser.get("/doi-tuong/?q=Lường").get_data(as_text=True)
     assert "Hộ Lường Văn Hộ" in listing

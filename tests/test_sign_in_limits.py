@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from tests import factories as f
+from tests.helpers import run_threads
 
 
 def _csrf(client, path="/dang-nhap", addr="10.9.9.9"):
@@ -107,11 +108,7 @@ def test_concurrent_guesses_on_web_and_api_cannot_pass_the_limit(app, org):
                                                        "csrf_token": tokens[i]}, environ_base={"REMOTE_ADDR": addr})
         results.append(response.status_code)
 
-    threads = [threading.Thread(target=guess, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_threads(guess, [(i,) for i in range(len(clients))])
     assert len(results) == 12
     # exactly five guesses were checked (200: the form again, 401: the API), the other seven refused
     assert results.count(429) == 7 and all(c in (200, 401) for c in results if c != 429), results
@@ -120,17 +117,9 @@ def test_concurrent_guesses_on_web_and_api_cannot_pass_the_limit(app, org):
 def test_limit_shared_through_redis_across_web_and_api(database_url, tmp_path, session):
     """With Redis, web failures on one worker and API failures on another share the count, and a
     success gives its slot back there too."""
-    from tests.conftest import REDIS_URL, need
-    from workflow import create_app
+    from tests.helpers import dispose, two_workers_on_redis
 
-    need(bool(REDIS_URL), "TDKT_TEST_REDIS_URL is not set: the Redis rate-limit test is skipped")
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    f.commune_setup(session)
-    settings = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40,
-                "BROKER_URL": "memory://", "RATELIMIT_STORAGE_URL": REDIS_URL, "LOGIN_RATE_LIMIT": "3 per minute"}
-    apps = [create_app(settings), create_app(settings)]
+    apps = two_workers_on_redis(session, database_url, tmp_path)
     try:
         web, api = apps[0].test_client(), apps[1].test_client()
         codes = [web_login(web, "thuky", "x", "10.5.0.1").status_code,
@@ -139,11 +128,7 @@ def test_limit_shared_through_redis_across_web_and_api(database_url, tmp_path, s
                  web_login(web, "thuky", "x", "10.5.0.4").status_code,
                  api_login(api, "thuky", f.PASSWORD, "10.5.0.5").status_code]
     finally:
-        for app in apps:  # close their connections now, not whenever the garbage collector runs
-            with app.app_context():
-                from workflow.extensions import db
-
-                db.engine.dispose()
+        dispose(apps)
     assert codes == [200, 401, 200, 200, 429]
 
 

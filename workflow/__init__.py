@@ -39,6 +39,8 @@ def select_locale() -> str:
     return "vi"
 
 
+# Stays whole (long or radon D+): wiring only: every setting, extension, blueprint and hook registered in one
+# place, in order.
 def create_app(overrides: dict | None = None) -> Flask:
     settings = load_settings(overrides)
     app = Flask(

@@ -38,22 +38,13 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Migrate the schema to the newest revision and load the rule-set files."""
-    from workflow.cash.services import load_base_salary
-    from workflow.catalog.services import load_rule_sets
     from workflow.migrate import upgrade
 
     app = _app()
     with app.app_context():
         upgrade(revision)
-        try:
-            changed = load_rule_sets(db.session)
-            salary = load_base_salary(db.session)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            raise click.ClickException(exc.message) from exc
-    click.echo(f"database at {revision}; rule sets loaded: {', '.join(changed) or 'unchanged'}; "
-               f"base salary: {'loaded' if salary else 'unchanged'}")
+        loaded = _load_rules(details=False)
+    click.echo(f"database at {revision}; {loaded}")
 
 
 @main.group("rules")
@@ -65,21 +56,28 @@ def rules_group() -> None:
 def rules_load() -> None:
     """Validate every file under workflow/rules/ and load it (nothing is written if one is bad);
     the base salary series (workflow/rules/series/base-salary.toml) too."""
+    with _app().app_context():
+        loaded = _load_rules(details=True)
+    click.echo(loaded)
+
+
+def _load_rules(*, details: bool) -> str:
+    """Load the rule-set files and the base salary series (all or nothing); what changed, in words.
+    A bad file stops the command with its message (and, with ``details``, each field's)."""
     from workflow.cash.services import load_base_salary
     from workflow.catalog.services import load_rule_sets
 
-    with _app().app_context():
-        try:
-            changed = load_rule_sets(db.session)
-            salary = load_base_salary(db.session)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            for field, message in exc.details.items():
-                click.echo(f"  {field}: {message}", err=True)
-            raise click.ClickException(exc.message) from exc
-    click.echo(f"rule sets loaded: {', '.join(changed) or 'unchanged'}; "
-               f"base salary: {'loaded' if salary else 'unchanged'}")
+    try:
+        changed = load_rule_sets(db.session)
+        salary = load_base_salary(db.session)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        for field, message in exc.details.items() if details else ():
+            click.echo(f"  {field}: {message}", err=True)
+        raise click.ClickException(exc.message) from exc
+    return (f"rule sets loaded: {', '.join(changed) or 'unchanged'}; "
+            f"base salary: {'loaded' if salary else 'unchanged'}")
 
 
 # --- users --------------------------------------------------------------------------------------

@@ -48,6 +48,17 @@ class Council(World):
             body["username"] = username
         return self.post(who, "/api/v1/nominees", body)["id"]
 
+    def cap_history(self, number_from: int) -> list[int]:
+        """NĐ 91/2017's rule set on X-DB (CSTĐCS at most 15% of the year's LĐTT) and 18 LĐTT awards
+        of 2025 (decision numbers from ``number_from`` up): the 18 nominees, in order."""
+        self.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200)
+        history = []
+        for i in range(18):
+            nominee = self.person(f"Lao động tiên tiến {i}")
+            self.past_award(nominee, "LDTT", 2025, f"{number_from + i}/QĐ-UBND")
+            history.append(nominee)
+        return history
+
     def accepted(self, nominee_id: int, award="LDTT", who="nominator", unit="DB-NATO") -> int:
         """A proposal submitted and accepted: under review at X-DB. Returns its id."""
         pid = self.propose(nominee_id, award, who=who, unit_code=unit)["id"]

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.council.helpers import MEMBERS, ballot_counts
+from tests.helpers import run_threads
 from workflow.council import ballots, services
 from workflow.council.models import AgendaItem, BallotTally
 from workflow.proposals import services as proposals
@@ -47,12 +48,7 @@ def _race(app, requests):
         response = client.post(path, json=body, headers=headers)
         answers[i] = (response.status_code, response.get_json())
 
-    threads = [threading.Thread(target=send, args=(i, *r)) for i, r in enumerate(requests)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a request hung"
+    run_threads(send, [(i, *r) for i, r in enumerate(requests)], "a request")
     return answers
 
 

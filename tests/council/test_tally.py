@@ -182,12 +182,7 @@ def test_cap_tie_is_refused_until_the_chair_settles_it(c, session):
     agenda make 20 (3 places: the three CSTĐCS proposals are accepted and scheduled). The council
     rejects both LĐTT proposals, so 18 remain: 2 places. One CSTĐCS has 8 yes, the other two 6
     each — a tie for the last place."""
-    c.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200)  # NĐ 91/2017's cap
-    history = []
-    for i in range(18):
-        nominee = c.person(f"Lao động tiên tiến {i}")
-        c.past_award(nominee, "LDTT", 2025, f"{200 + i}/QĐ-UBND")
-        history.append(nominee)
+    history = c.cap_history(200)  # NĐ 91/2017's cap, 18 LĐTT awardees
     ldtt = [c.accepted(c.person(f"Đề nghị LĐTT {i}"), "LDTT") for i in range(2)]
     top, tied_a, tied_b = (c.accepted(n, "CSTDCS") for n in history[:3])
     mid = c.meeting(ldtt + [top, tied_a, tied_b], open_=True)
@@ -230,12 +225,7 @@ def test_cap_tie_is_refused_until_the_chair_settles_it(c, session):
 
 def test_cap_without_a_tie_ranks_by_yes_votes(c, session):
     """The same 20 → 18 LĐTT, but 8, 7 and 6 yes: the last one is capped, no question asked."""
-    c.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200)  # NĐ 91/2017's cap
-    history = []
-    for i in range(18):
-        nominee = c.person(f"Lao động tiên tiến {i}")
-        c.past_award(nominee, "LDTT", 2025, f"{300 + i}/QĐ-UBND")
-        history.append(nominee)
+    history = c.cap_history(300)  # NĐ 91/2017's cap, 18 LĐTT awardees
     ldtt = [c.accepted(c.person(f"Đề nghị LĐTT {i}"), "LDTT") for i in range(2)]
     first, second, third = (c.accepted(n, "CSTDCS") for n in history[:3])
     mid = c.meeting(ldtt + [first, second, third], open_=True)
@@ -252,12 +242,7 @@ def test_cap_base_counts_the_ldtt_passing_in_the_same_close_not_those_still_unde
     """18 LĐTT awardees, 2 LĐTT proposals passing in this close: a base of 20, 3 CSTĐCS places.
     Seven more LĐTT proposals under review elsewhere do not count (27 would give 4 places). The
     fourth CSTĐCS by yes votes is capped; the chair's recorded choice is not asked for (no tie)."""
-    c.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200)  # NĐ 91/2017's cap
-    history = []
-    for i in range(18):
-        nominee = c.person(f"Lao động tiên tiến {i}")
-        c.past_award(nominee, "LDTT", 2025, f"{400 + i}/QĐ-UBND")
-        history.append(nominee)
+    history = c.cap_history(400)  # NĐ 91/2017's cap, 18 LĐTT awardees
     c.under_review(7, prefix="Chưa xét")
     ldtt = [c.accepted(c.person(f"Đề nghị LĐTT {i}"), "LDTT") for i in range(2)]
     cstd = [c.accepted(n, "CSTDCS") for n in history[:4]]  # all four accepted: a cap only warns at accept

@@ -215,12 +215,7 @@ def test_the_chair_sees_a_count_then_the_results(c, web, app):
 
 
 def test_the_chair_settles_a_cap_tie_on_the_screen(c, web, session):
-    c.call("admin", "PATCH", "/api/v1/authorities/X-DB", {"rule_set": "vn-2017"}, expect=200)  # NĐ 91/2017's cap
-    history = []
-    for i in range(18):
-        nominee = c.person(f"Lao động tiên tiến {i}")
-        c.past_award(nominee, "LDTT", 2025, f"{400 + i}/QĐ-UBND")
-        history.append(nominee)
+    history = c.cap_history(400)  # NĐ 91/2017's cap, 18 LĐTT awardees
     ldtt = [c.accepted(c.person(f"Đề nghị LĐTT {i}"), "LDTT") for i in range(2)]
     top, tied_a, tied_b = (c.accepted(n, "CSTDCS") for n in history[:3])
     mid = c.meeting(ldtt + [top, tied_a, tied_b], open_=True)

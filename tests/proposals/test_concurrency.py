@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.helpers import run_threads
 from tests.proposals.helpers import World
 from workflow.audit.services import verify
 from workflow.errors import Conflict, DomainError
@@ -50,12 +51,7 @@ def _race(app, pid: int, moves: list[tuple[int, str, dict]]):
         except Exception as exc:  # noqa: BLE001 - reported by the test, never lost in the thread
             results[index] = ("crash", exc)
 
-    threads = [threading.Thread(target=worker, args=(i, *move)) for i, move in enumerate(moves)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
+    run_threads(worker, [(i, *move) for i, move in enumerate(moves)])
     return results
 
 

@@ -12,15 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.proposals import rows
-from tests.proposals.helpers import World
+from tests.proposals.helpers import screens_world
 from tests.proposals.test_views import csrf_of, web
 from workflow.proposals.models import Proposal, Round
 
 
 @pytest.fixture
 def w(app, client, session):
-    app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
-    return World(client, session)
+    return screens_world(app, client, session)
 
 
 def _failed(w, session, award="CSTDCS", state="not_recommended"):

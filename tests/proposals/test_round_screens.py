@@ -10,23 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories as f
-from tests.proposals.helpers import World
+from tests.proposals.helpers import screens_world
 from tests.proposals.test_views import csrf_of, web
-from workflow.audit.models import AuditEntry
 from workflow.proposals.models import Round
 
 
 @pytest.fixture
 def w(app, client, session):
-    app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
-    return World(client, session)
-
-
-def _actions(session, round_id: int) -> list[str]:
-    session.expire_all()
-    return list(session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "round",
-                                                                 AuditEntry.object_id == str(round_id))
-                                .order_by(AuditEntry.id)))
+    return screens_world(app, client, session)
 
 
 def test_the_secretary_opens_edits_closes_and_reopens_a_round(app, w, session):
@@ -81,7 +72,7 @@ def test_the_secretary_opens_edits_closes_and_reopens_a_round(app, w, session):
     assert w.post("nominator", "/api/v1/proposals", {
         "round_id": round_.id, "nominee_id": w.person("Ma Văn Mở"), "award_type_code": "LDTT",
         "unit_code": "DB-NATO", "achievements": "Hoàn thành xuất sắc"})["state"] == "draft"
-    assert _actions(session, round_.id) == ["round.create", "round.update", "round.close", "round.reopen"]
+    assert f.audit_actions(session, "round", round_.id) == ["round.create", "round.update", "round.close", "round.reopen"]
 
 
 def test_rounds_are_scoped(app, w, session):

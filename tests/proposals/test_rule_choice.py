@@ -11,15 +11,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.proposals.helpers import World
+from tests.proposals.helpers import screens_world
 from tests.proposals.test_views import csrf_of, web
 from workflow.audit.models import AuditEntry
 
 
 @pytest.fixture
 def w(app, client, session):
-    app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
-    return World(client, session)
+    return screens_world(app, client, session)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.proposals import rows
-from tests.proposals.helpers import World
+from tests.proposals.helpers import screens_world
 from tests.proposals.test_views import web
 from workflow.dates import show_date, show_moment
 from workflow.proposals.models import Round
@@ -19,8 +19,7 @@ from workflow.proposals.models import Round
 
 @pytest.fixture
 def w(app, client, session):
-    app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
-    return World(client, session)
+    return screens_world(app, client, session)
 
 
 def test_dates_read_as_each_language_writes_them(app):

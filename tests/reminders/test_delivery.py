@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.helpers import run_threads
 from tests.reminders.conftest import DEADLINE, NOW, RecordingMailer
 from tests.reminders.timeline import at
 from workflow.reminders import config
@@ -151,11 +152,7 @@ def test_concurrent_scans_write_each_reminder_once(app, session, commune):
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    run_threads(run, [()] * 4)
     assert not errors, errors
     assert sum(results) == 3
     assert _count(session, Reminder) == 3
@@ -182,11 +179,7 @@ def test_concurrent_deliverers_send_each_once(app, session, commune):
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    run_threads(run, [()] * 3)
     assert not errors, errors
     ids = [m["X-TDKT-Reminder"] for m in shared.sent]
     assert len(ids) == 23 and len(set(ids)) == 23

@@ -83,6 +83,19 @@ def end_every_session(session: Session, user: User) -> None:
     session.refresh(user, ["session_version"])
 
 
+def set_password(session: Session, actor: User, user: User, password: str, *, must_change: bool,
+                 action: str) -> None:
+    """Give ``user`` a new password (already checked), end every session and token of it, audit
+    ``action`` by ``actor``. ``must_change``: the next sign-in chooses another (an admin's reset).
+    The caller commits."""
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+    end_every_session(session, user)
+    chain = next((r.authority.code for r in user.roles if r.authority is not None), None)
+    audit.record(session, chain=chain, actor=actor, action=action, object_type="user",
+                 object_id=user.id, data={"username": user.username})
+
+
 def revoke_token(session: Session, token: ApiToken) -> None:
     """API logout: this token stops working at once (the caller commits)."""
     session.execute(update(ApiToken).where(ApiToken.id == token.id).values(revoked_at=utcnow()))
@@ -104,12 +117,7 @@ def change_password(session: Session, user: User, *, current_password: str, new_
     if authenticate_throttled(session, user.username, current_password, address=address, limit=limit) is None:
         session.commit()  # the failure is counted in the rate-limit storage, nothing else was written
         raise field_error("current_password", _("The current password is wrong."))
-    user.password_hash = hash_password(new_password)
-    user.must_change_password = False
-    end_every_session(session, user)
-    chain = next((r.authority.code for r in user.roles if r.authority is not None), None)
-    audit.record(session, chain=chain, actor=user, action="user.password_change", object_type="user",
-                 object_id=user.id, data={"username": user.username})
+    set_password(session, user, user, new_password, must_change=False, action="user.password_change")
     session.commit()
 
 

@@ -150,6 +150,8 @@ class _Writer:
                 self.rows[name] = []
 
 
+# Stays whole (long or radon D+): benchmark data generator, not product code: straight-line row writing read
+# top to bottom.
 def build(session: Session, proposals: int, *, secret_key: str, today: date | None = None,
           seed: int = 12) -> Dataset:
     """Fill an empty schema (rule sets loaded) with ``proposals`` proposals; commits."""
@@ -262,6 +264,8 @@ def build(session: Session, proposals: int, *, secret_key: str, today: date | No
         rows=dict(out.written))
 
 
+# Stays whole (long or radon D+): benchmark data generator, not product code: one commune's three years
+# written top to bottom.
 def _commune(out: _Writer, rng: random.Random, c: int, p: dict, names: dict, years: list[int],
              per_year: list[int], rules: dict, states: dict, today: date, now: datetime, secret_key: str,
              detail_ids: list | None, pool: list) -> int:
@@ -367,6 +371,8 @@ def _commune(out: _Writer, rng: random.Random, c: int, p: dict, names: dict, yea
     return voting_id
 
 
+# Stays whole (long or radon D+): benchmark data generator, not product code: one year's meetings written top
+# to bottom.
 def _meetings(out: _Writer, c: int, p: dict, y: int, anchor: date, on_council: list, this_year: bool,
               now: datetime, secret_key: str) -> int:
     """A closed meeting for the year's decided items; this year also one holding the ``in_council``

@@ -70,17 +70,15 @@ def load_cases() -> dict[str, Case]:
 def throwaway_app(database_url: str | None) -> Iterator:
     """A created app over an empty schema with the rule sets loaded; everything dropped after."""
     import workflow.models  # noqa: F401
-    from workflow import create_app
     from workflow.catalog.services import load_rule_sets
     from workflow.db import Base
     from workflow.extensions import db
-    from workflow.reminders.bench import _database
+    from workflow.reminders.bench import _database, bench_app
 
     url, cleanup = _database(database_url)
     folder = tempfile.mkdtemp(prefix="tdkt-bench-year-")
     try:
-        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-" + "x" * 40,
-                          "BROKER_URL": "memory://", "CELERY_ALWAYS_EAGER": True})
+        app = bench_app(url, folder)
         with app.app_context():
             Base.metadata.create_all(db.engine)
             load_rule_sets(db.session)

@@ -147,6 +147,8 @@ class Defaults(_Strict):
     source: str | None = None
 
 
+# Stays whole (long or radon D+): the rule-set file's schema with its cross-field checks: kept in one class,
+# it reads as the file format's documentation.
 class RuleSetFile(_Strict):
     # a national period; a province's overlay on a period ("vn-2025+bac-ninh"); or a national
     # transition inside a period (the old criteria kept for provinces without their own rule)

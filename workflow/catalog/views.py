@@ -68,6 +68,8 @@ def _form_values(award_type: AwardType | None) -> dict:
             "rules": json.dumps(award_type.config, ensure_ascii=False, indent=2, sort_keys=True)}
 
 
+# Stays whole (long or radon D+): one form's round trip (read, check, save or show again); its grade comes
+# from the fields' empty-value fallbacks.
 def _edit(rule_set: RuleSet, award_type: AwardType | None):
     if not current_user.is_deployment_admin:
         abort(404)

@@ -168,6 +168,8 @@ def record_attendance(session: Session, actor, meeting_id: int, *, present: list
     return meeting
 
 
+# Stays whole (long or radon D+): validate everything, then write: both halves use the same checked members
+# and written counts.
 def _write_attendance(session: Session, actor, meeting: Meeting, present: list[str],
                       written_votes: dict | None, written_voters: list[str] | None,
                       counting_committee: list[str]) -> None:
@@ -279,6 +281,7 @@ def open_vote(session: Session, actor, meeting_id: int, *, early_reason: str | N
     return meeting
 
 
+# Stays whole (long or radon D+): validate everything, then write, as _write_attendance.
 def _open(session: Session, actor, meeting: Meeting, early_reason: str | None = None) -> None:
     if not meeting.items:
         raise Conflict(_("The agenda is empty."), code="empty_agenda")

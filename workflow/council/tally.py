@@ -25,6 +25,8 @@ def passes(yes: int, denominator: int, threshold: Fraction, strict: bool) -> boo
     return share > threshold if strict else share >= threshold
 
 
+# Stays whole (long or radon D+): one ballot rule's arithmetic (method, denominator, threshold) kept together
+# to read against the rule.
 def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
     rule = item.proposal.award_rule or {}
     # the snapshot taken at accept carries the whole ballot rule (the rule set's default filled in)
@@ -144,6 +146,8 @@ def _integrity(meeting: Meeting) -> Conflict:
                     code="ballot_integrity", details={"meeting_id": meeting.id})
 
 
+# Stays whole (long or radon D+): the meeting's tally in one pass: items, caps per award, ties, the chair's
+# tie-break, each step on the previous one's rows.
 def tally_meeting(session: Session, meeting: Meeting, tie_break: list[int]) -> dict:
     tallies = {t.agenda_item_id: t for t in session.scalars(
         select(BallotTally).where(BallotTally.agenda_item_id.in_([i.id for i in meeting.items]))

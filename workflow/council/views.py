@@ -271,6 +271,7 @@ def _named_ties(meeting, ties: list[dict]) -> list[dict]:
 
 @bp.route("/<int:meeting_id>/phieu-bau", methods=["GET", "POST"])
 @login_required
+# Stays whole (long or radon D+): the secret ballot's steps (edit, review, cast) on one URL, each a few lines.
 def ballot(meeting_id: int):
     """One secret ballot for the whole agenda: choose, confirm, then it is locked."""
     meeting = _load(meeting_id)

@@ -161,6 +161,7 @@ def _file_name(text: str) -> str:
     return f"{documents.slug(stem or text)}.{documents.slug(ext)}" if dot else documents.slug(text)
 
 
+# Stays whole (long or radon D+): the package's manifest and files gathered in the manifest's order.
 def export_package(session: Session, actor, submission_id: int, *, instance_path: str) -> tuple[str, bytes]:
     """The ZIP of a sent submission (409 ``not_sent`` for a draft). Returns (file name, bytes)."""
     from workflow import storage

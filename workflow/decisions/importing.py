@@ -98,6 +98,8 @@ def import_package(session: Session, actor, data: bytes, *, instance_path: str,
     return result
 
 
+# Stays whole (long or radon D+): the import's checks in the order their refusals answer (scope, source,
+# duplicates, units).
 def _plan(session: Session, actor, manifest: ManifestM, files: dict[str, bytes], digest: str) -> Plan:
     parent = session.scalar(select(Authority).where(Authority.code == manifest.to_authority.code))
     allowed = parent is not None and (can_administer(session, actor, parent) or any(
@@ -197,6 +199,8 @@ def _rule(session: Session, parent: Authority, p: ProposalM) -> tuple[str | None
     return None, None  # snapshot taken at ``accept``, from the rule set in force then
 
 
+# Stays whole (long or radon D+): writes what _plan checked, the import row first (its unique keys claim the
+# package against a concurrent import).
 def _write(session: Session, actor, plan: Plan, directory: storage.Storage, written: list[str]) -> dict:
     m = plan.manifest
     # claimed first: a concurrent import of the same package fails here, on the unique keys

@@ -193,16 +193,24 @@ def create_decision(session: Session, actor, *, authority_code: str, award_type_
     return decision
 
 
+def _may_sign(actor, authority_id: int, already_signed: bool, signed_in_at: datetime | None, fresh_minutes: int,
+              *, not_chair: str, signed: str, code: str) -> None:
+    """The chair of ``authority_id`` signs a draft: Forbidden (``not_chair``) for anyone else,
+    Conflict ``code`` once signed, then the fresh sign-in (``require_fresh``)."""
+    if not policies.is_chair(actor, authority_id):
+        raise Forbidden(not_chair)
+    if already_signed:
+        raise Conflict(signed, code=code)
+    require_fresh(signed_in_at, fresh_minutes)
+
+
 def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: datetime | None,
                    fresh_minutes: int, number: str | None = None, signed_on: date | None = None) -> Decision:
     """Issue (sign) a decision: number it, award every listed proposal, write the award history."""
     decision = get_decision(session, actor, decision_id)
-    if not policies.is_chair(actor, decision.authority_id):
-        raise Forbidden(_("Only the chair signs decisions."))
-    if decision.status == "issued":
-        raise Conflict(_("This decision is already issued (%(number)s).", number=decision.number),
-                       code="already_issued")
-    require_fresh(signed_in_at, fresh_minutes)
+    _may_sign(actor, decision.authority_id, decision.status == "issued", signed_in_at, fresh_minutes,
+              not_chair=_("Only the chair signs decisions."),
+              signed=_("This decision is already issued (%(number)s).", number=decision.number), code="already_issued")
     signed_on = check_date("date", signed_on) or vntime.today()
     try:
         number = _register_number(session, Decision, Decision.authority_id, decision.authority_id, "QD",
@@ -289,12 +297,9 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
     """Sign and send (chair): number it (``number`` from the office's register, else the next one)
     and fire ``forward`` for every proposal in it."""
     submission = get_submission(session, actor, submission_id)
-    if not policies.is_chair(actor, submission.from_authority_id):
-        raise Forbidden(_("Only the chair signs submissions."))
-    if submission.status == "sent":
-        raise Conflict(_("This submission is already sent (%(number)s).", number=submission.number),
-                       code="already_sent")
-    require_fresh(signed_in_at, fresh_minutes)
+    _may_sign(actor, submission.from_authority_id, submission.status == "sent", signed_in_at, fresh_minutes,
+              not_chair=_("Only the chair signs submissions."),
+              signed=_("This submission is already sent (%(number)s).", number=submission.number), code="already_sent")
     sent_on = check_date("date", sent_on) or vntime.today()
     _parent_exists(submission.to_authority, max(sent_on, vntime.today()))
     try:
@@ -414,29 +419,32 @@ def answer_submission(session: Session, actor, submission_id: int, *, outcome: s
 
 # --- discarding drafts ----------------------------------------------------------------------------
 
+def _delete_draft(session: Session, actor, draft, authority, kind: str, *, not_secretary: str,
+                  not_draft: str, code: str) -> None:
+    """Delete a draft decision or submission of ``authority``: its secretary only (else Forbidden),
+    a draft only (else Conflict ``code``); audited with the proposals it held."""
+    if not policies.is_secretary(actor, authority.id):
+        raise Forbidden(not_secretary)
+    if draft.status != "draft":
+        raise Conflict(not_draft, code=code)
+    audit.record(session, chain=authority.code, actor=actor, action=f"{kind}.discard",
+                 object_type=kind, object_id=draft.id, data={"proposals": [i.proposal_id for i in draft.items]})
+    session.delete(draft)
+
+
 def discard_decision(session: Session, actor, decision_id: int) -> None:
     """Delete a draft decision (secretary), freeing its proposals for another draft."""
     decision = get_decision(session, actor, decision_id)
-    if not policies.is_secretary(actor, decision.authority_id):
-        raise Forbidden(_("Only the secretary discards a draft decision."))
-    if decision.status != "draft":
-        raise Conflict(_("An issued decision cannot be discarded."), code="already_issued")
-    audit.record(session, chain=decision.authority.code, actor=actor, action="decision.discard",
-                 object_type="decision", object_id=decision.id,
-                 data={"proposals": [i.proposal_id for i in decision.items]})
-    session.delete(decision)
+    _delete_draft(session, actor, decision, decision.authority, "decision",
+                  not_secretary=_("Only the secretary discards a draft decision."),
+                  not_draft=_("An issued decision cannot be discarded."), code="already_issued")
     session.commit()
 
 
 def discard_submission(session: Session, actor, submission_id: int) -> None:
     """Delete a draft submission (secretary of the sending authority)."""
     submission = get_submission(session, actor, submission_id)
-    if not policies.is_secretary(actor, submission.from_authority_id):
-        raise Forbidden(_("Only the secretary discards a draft submission."))
-    if submission.status != "draft":
-        raise Conflict(_("A sent submission cannot be discarded."), code="already_sent")
-    audit.record(session, chain=submission.from_authority.code, actor=actor, action="submission.discard",
-                 object_type="submission", object_id=submission.id,
-                 data={"proposals": [i.proposal_id for i in submission.items]})
-    session.delete(submission)
+    _delete_draft(session, actor, submission, submission.from_authority, "submission",
+                  not_secretary=_("Only the secretary discards a draft submission."),
+                  not_draft=_("A sent submission cannot be discarded."), code="already_sent")
     session.commit()

@@ -75,6 +75,17 @@ def _fail(exc: DomainError, back: str):
     return redirect(back)
 
 
+def _run(back: str, action, message, category: str = "success"):
+    """One service call of a POST form: a DomainError answers as every form here does (``_fail``),
+    else ``message(result)`` is flashed and the user goes back."""
+    try:
+        result = action()
+    except DomainError as exc:
+        return _fail(exc, back)
+    flash(message(result), category)
+    return redirect(back)
+
+
 def _in_scope(getter, doc_id: int):
     """The decision or submission the caller may see, or 404 — before any other answer (a
     confirmation page, a sign-in-again redirect) could tell an outsider that the id exists."""
@@ -102,6 +113,51 @@ def _register() -> tuple[str | None, date | None]:
         return number, date.fromisoformat(raw) if raw else None
     except ValueError:
         raise field_error("date", _("Write the date as YYYY-MM-DD.")) from None
+
+
+def _sign(getter, doc_id: int, sign, date_field: str, message):
+    """The chair signs a draft (decision or submission) with ``sign``: in scope, signed in within the
+    last minutes, the document ticked as read, then the register's number and date."""
+    _in_scope(getter, doc_id)
+    back = url_for("decisions.sign")
+    if not _fresh():
+        flash(_("Sign in again to sign."), "warning")
+        return redirect(url_for("decisions.reauth", next=back))
+    if request.form.get("confirm") != "1":
+        flash(_("Tick that you have read the document before signing."), "warning")
+        return redirect(back)
+
+    def signed():
+        number, on = _register()
+        return sign(db.session, current_user, doc_id, signed_in_at=_signed_in_at(),
+                    fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"], number=number, **{date_field: on})
+
+    return _run(back, signed, message)
+
+
+def _discard(getter, doc_id: int, discard, back: str, *, title: str, message: str, done: str):
+    """Discard a draft (decision or submission) after a confirmation page."""
+    _in_scope(getter, doc_id)
+    if not confirmed():
+        return confirm_page(title=title, message=message, button=_("Discard"), back=back)
+    return _run(back, lambda: discard(db.session, current_user, doc_id), lambda _result: done, "info")
+
+
+def _answer(submission_id: int, record, message):
+    """The higher level's answer from the form (outcome, decision number and date, reason), given to
+    ``record(fields)``; a date that is not one goes back with a message before any service call."""
+    _in_scope(services.get_submission, submission_id)
+    back = url_for("decisions.submission", submission_id=submission_id)
+    form = request.form
+    try:
+        decided_on = date.fromisoformat(form["decision_date"]) if form.get("decision_date") else None
+    except ValueError:
+        flash(_("Write the date as YYYY-MM-DD."), "danger")
+        return redirect(back)
+    fields = {"outcome": form.get("outcome", ""),
+              "decision_number": (form.get("decision_number") or "").strip() or None,
+              "decision_date": decided_on, "reason": (form.get("reason") or "").strip() or None}
+    return _run(back, lambda: record(fields), message)
 
 
 # --- the chair -------------------------------------------------------------------------------------
@@ -136,47 +192,16 @@ def reauth():
 @login_required
 def issue(decision_id: int):
     """Issue (sign) a draft decision: needs a sign-in within the last minutes."""
-    _in_scope(services.get_decision, decision_id)
-    back = url_for("decisions.sign")
-    if not _fresh():
-        flash(_("Sign in again to sign."), "warning")
-        return redirect(url_for("decisions.reauth", next=back))
-    if request.form.get("confirm") != "1":
-        flash(_("Tick that you have read the document before signing."), "warning")
-        return redirect(back)
-    try:
-        number, signed_on = _register()
-        decision = services.issue_decision(db.session, current_user, decision_id, signed_in_at=_signed_in_at(),
-                                           fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"],
-                                           number=number, signed_on=signed_on)
-    except DomainError as exc:
-        return _fail(exc, back)
-    flash(_("Decision %(number)s is issued.", number=decision.number), "success")
-    return redirect(back)
+    return _sign(services.get_decision, decision_id, services.issue_decision, "signed_on",
+                 lambda decision: _("Decision %(number)s is issued.", number=decision.number))
 
 
 @bp.post("/to-trinh/<int:submission_id>/gui")
 @login_required
 def send(submission_id: int):
     """Sign and send a draft submission to the parent authority."""
-    _in_scope(services.get_submission, submission_id)
-    back = url_for("decisions.sign")
-    if not _fresh():
-        flash(_("Sign in again to sign."), "warning")
-        return redirect(url_for("decisions.reauth", next=back))
-    if request.form.get("confirm") != "1":
-        flash(_("Tick that you have read the document before signing."), "warning")
-        return redirect(back)
-    try:
-        number, sent_on = _register()
-        submission = services.send_submission(db.session, current_user, submission_id,
-                                              signed_in_at=_signed_in_at(),
-                                              fresh_minutes=current_app.config["FRESH_LOGIN_MINUTES"],
-                                              number=number, sent_on=sent_on)
-    except DomainError as exc:
-        return _fail(exc, back)
-    flash(_("Submission %(number)s is sent.", number=submission.number), "success")
-    return redirect(back)
+    return _sign(services.get_submission, submission_id, services.send_submission, "sent_on",
+                 lambda submission: _("Submission %(number)s is sent.", number=submission.number))
 
 
 # --- the secretary ---------------------------------------------------------------------------------
@@ -209,32 +234,21 @@ def decisions():
 @bp.post("/quyet-dinh/du-thao")
 @login_required
 def draft_decision():
-    back = url_for("decisions.decisions")
-    try:
-        decision = services.create_decision(db.session, current_user,
-                                            authority_code=request.form.get("authority_code", ""),
-                                            award_type_code=request.form.get("award_type_code", ""),
-                                            proposal_ids=_ids())
-    except DomainError as exc:
-        return _fail(exc, back)
-    flash(_("Draft decision %(id)d is ready for the chair's signature.", id=decision.id), "success")
-    return redirect(back)
+    return _run(url_for("decisions.decisions"),
+                lambda: services.create_decision(db.session, current_user,
+                                                 authority_code=request.form.get("authority_code", ""),
+                                                 award_type_code=request.form.get("award_type_code", ""),
+                                                 proposal_ids=_ids()),
+                lambda decision: _("Draft decision %(id)d is ready for the chair's signature.", id=decision.id))
 
 
 @bp.post("/quyet-dinh/<int:decision_id>/huy")
 @login_required
 def discard_decision(decision_id: int):
-    _in_scope(services.get_decision, decision_id)
-    if not confirmed():
-        return confirm_page(title=_("Discard the draft decision?"),
-                            message=_("The draft is deleted and its proposals go back to the list awaiting a "
-                                      "decision."), button=_("Discard"), back=url_for("decisions.decisions"))
-    try:
-        services.discard_decision(db.session, current_user, decision_id)
-    except DomainError as exc:
-        return _fail(exc, url_for("decisions.decisions"))
-    flash(_("The draft decision was discarded."), "info")
-    return redirect(url_for("decisions.decisions"))
+    return _discard(services.get_decision, decision_id, services.discard_decision, url_for("decisions.decisions"),
+                    title=_("Discard the draft decision?"),
+                    message=_("The draft is deleted and its proposals go back to the list awaiting a "
+                              "decision."), done=_("The draft decision was discarded."))
 
 
 @bp.get("/to-trinh")
@@ -269,31 +283,21 @@ def _submissions_page(direction: str):
 @bp.post("/to-trinh/du-thao")
 @login_required
 def draft_submission():
-    back = url_for("decisions.submissions")
-    try:
-        submission = services.create_submission(db.session, current_user,
-                                                from_authority_code=request.form.get("authority_code", ""),
-                                                proposal_ids=_ids())
-    except DomainError as exc:
-        return _fail(exc, back)
-    flash(_("Draft submission %(id)d is ready for the chair's signature.", id=submission.id), "success")
-    return redirect(back)
+    return _run(url_for("decisions.submissions"),
+                lambda: services.create_submission(db.session, current_user,
+                                                   from_authority_code=request.form.get("authority_code", ""),
+                                                   proposal_ids=_ids()),
+                lambda submission: _("Draft submission %(id)d is ready for the chair's signature.",
+                                     id=submission.id))
 
 
 @bp.post("/to-trinh/<int:submission_id>/huy")
 @login_required
 def discard_submission(submission_id: int):
-    _in_scope(services.get_submission, submission_id)
-    if not confirmed():
-        return confirm_page(title=_("Discard the draft submission?"),
-                            message=_("The draft is deleted and its proposals go back to the list to submit."),
-                            button=_("Discard"), back=url_for("decisions.submissions"))
-    try:
-        services.discard_submission(db.session, current_user, submission_id)
-    except DomainError as exc:
-        return _fail(exc, url_for("decisions.submissions"))
-    flash(_("The draft submission was discarded."), "info")
-    return redirect(url_for("decisions.submissions"))
+    return _discard(services.get_submission, submission_id, services.discard_submission,
+                    url_for("decisions.submissions"), title=_("Discard the draft submission?"),
+                    message=_("The draft is deleted and its proposals go back to the list to submit."),
+                    done=_("The draft submission was discarded."))
 
 
 @bp.get("/to-trinh/<int:submission_id>")
@@ -318,47 +322,20 @@ def submission(submission_id: int):
 @login_required
 def record_outcome(submission_id: int):
     """Record the higher level's answer for one proposal (from the paper, or by its reviewer)."""
-    _in_scope(services.get_submission, submission_id)
-    back = url_for("decisions.submission", submission_id=submission_id)
-    form = request.form
-    try:
-        decided_on = date.fromisoformat(form["decision_date"]) if form.get("decision_date") else None
-    except ValueError:
-        flash(_("Write the date as YYYY-MM-DD."), "danger")
-        return redirect(back)
-    try:
-        services.record_outcome(db.session, current_user, submission_id,
-                                proposal_id=parse_id(form.get("proposal_id")) or 0,
-                                outcome=form.get("outcome", ""),
-                                decision_number=(form.get("decision_number") or "").strip() or None,
-                                decision_date=decided_on, reason=(form.get("reason") or "").strip() or None)
-    except DomainError as exc:
-        return _fail(exc, back)
-    flash(_("The outcome is recorded."), "success")
-    return redirect(back)
+    return _answer(submission_id,
+                   lambda fields: services.record_outcome(db.session, current_user, submission_id,
+                                                          proposal_id=parse_id(request.form.get("proposal_id")) or 0,
+                                                          **fields),
+                   lambda _result: _("The outcome is recorded."))
 
 
 @bp.post("/to-trinh/<int:submission_id>/tra-loi")
 @login_required
 def answer_submission(submission_id: int):
     """One answer for the whole submission (every proposal still waiting)."""
-    _in_scope(services.get_submission, submission_id)
-    back = url_for("decisions.submission", submission_id=submission_id)
-    form = request.form
-    try:
-        decided_on = date.fromisoformat(form["decision_date"]) if form.get("decision_date") else None
-    except ValueError:
-        flash(_("Write the date as YYYY-MM-DD."), "danger")
-        return redirect(back)
-    try:
-        done = services.answer_submission(db.session, current_user, submission_id, outcome=form.get("outcome", ""),
-                                          decision_number=(form.get("decision_number") or "").strip() or None,
-                                          decision_date=decided_on,
-                                          reason=(form.get("reason") or "").strip() or None)
-    except DomainError as exc:
-        return _fail(exc, back)
-    flash(_("The answer is recorded for %(n)d proposals.", n=len(done)), "success")
-    return redirect(back)
+    return _answer(submission_id,
+                   lambda fields: services.answer_submission(db.session, current_user, submission_id, **fields),
+                   lambda done: _("The answer is recorded for %(n)d proposals.", n=len(done)))
 
 
 @bp.route("/quyet-dinh/<int:doc_id>/can-cu", methods=["GET", "POST"], defaults={"kind": "decision"},

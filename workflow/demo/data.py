@@ -272,6 +272,8 @@ class _Names:
                 return name
 
 
+# Stays whole (long or radon D+): the demo told as one story with one seeded random sequence: reordering the
+# steps would change the data.
 def build_dataset() -> Dataset:
     """The whole demo as plain data; the same on every call (seeded)."""
     # the same demo names on every load, no secret

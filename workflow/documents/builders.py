@@ -140,6 +140,7 @@ def grouped(proposals) -> list[tuple[str, list[tuple[str, list]]]]:
 
 # --- decision -------------------------------------------------------------------------------------
 
+# Stays whole (long or radon D+): the decision and its list laid out in the order of the paper document.
 def decision(decision, facts: Facts, text: Wording) -> Document:
     """Quyết định khen thưởng with its attached list, grouped by award type then nominee kind."""
     authority = decision.authority

@@ -18,6 +18,7 @@ def _share(value) -> str:
     return f"{float(value):.2f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
+# Stays whole (long or radon D+): the minutes (biên bản) laid out in the order of the paper document.
 def minutes(meeting, seats, facts: Facts, text: w.Wording) -> Document:
     """``seats``: the council's CouncilMember rows (user, position) at the close."""
     authority, results = meeting.authority, meeting.results or {}
@@ -107,6 +108,7 @@ def minutes(meeting, seats, facts: Facts, text: w.Wording) -> Document:
     return doc
 
 
+# Stays whole (long or radon D+): the report's section laid out in the order of the paper document.
 def annual_report(report: dict, authority, facts: Facts, text: w.Wording, chair_name: str = "",
                   levels_above: tuple[str, ...] = ()) -> Document:
     """Section 4 of the yearly report, as the reference commune report writes it:

@@ -146,11 +146,8 @@ def decision_document(session: Session, actor, decision_id: int, fmt: str, insta
 
     fmt = check_format(fmt)
     decision = get_decision(session, actor, decision_id)
-    facts = _facts(session, [i.proposal for i in decision.items], decision.authority, decision.signed_on,
-                   decision.signer_id, decision.legal_bases)
-    doc = builders.decision(decision, facts, wording.load("decision", instance_path))
-    stem = f"quyet-dinh-{decision.number}" if decision.number else f"du-thao-quyet-dinh-{decision.id}"
-    return render(doc, fmt, stem)
+    return _paper(session, decision, decision.authority, decision.signed_on, "decision", builders.decision,
+                  fmt, instance_path, "quyet-dinh")
 
 
 def submission_document(session: Session, actor, submission_id: int, fmt: str, instance_path: str) -> Rendered:
@@ -158,11 +155,17 @@ def submission_document(session: Session, actor, submission_id: int, fmt: str, i
 
     fmt = check_format(fmt)
     submission = get_submission(session, actor, submission_id)
-    facts = _facts(session, [i.proposal for i in submission.items], submission.from_authority,
-                   submission.sent_on, submission.signer_id, submission.legal_bases)
-    doc = builders.submission(submission, facts, wording.load("submission", instance_path))
-    stem = f"to-trinh-{submission.number}" if submission.number else f"du-thao-to-trinh-{submission.id}"
-    return render(doc, fmt, stem)
+    return _paper(session, submission, submission.from_authority, submission.sent_on, "submission",
+                  builders.submission, fmt, instance_path, "to-trinh")
+
+
+def _paper(session: Session, row, authority, signed_on, kind: str, build, fmt: str, instance_path: str,
+           stem: str) -> Rendered:
+    """The document of a decision or a submission (``kind``): the facts of its proposals, its
+    wording, a file name with the register's number once signed (else ``du-thao-`` and the id)."""
+    facts = _facts(session, [i.proposal for i in row.items], authority, signed_on, row.signer_id, row.legal_bases)
+    doc = build(row, facts, wording.load(kind, instance_path))
+    return render(doc, fmt, f"{stem}-{row.number}" if row.number else f"du-thao-{stem}-{row.id}")
 
 
 def certificates_document(session: Session, actor, decision_id: int, fmt: str, instance_path: str) -> Rendered:

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from workflow.api.core import check_body
 from workflow.catalog.models import RuleSet
-from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db
 from workflow.org import forms, policies, queries, services
 from workflow.org.api import AuthorityIn, AuthorityPatch, CouncilIn, UnitIn, UnitPatch
@@ -76,16 +75,13 @@ def create_authority():
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in values}
         payload = {k: forms.text(k) for k in values}
-        try:
+
+        def create():
             data = check_body(AuthorityIn, {k: v for k, v in payload.items() if v is not None}, for_people=True)
-            authority = services.create_authority(db.session, current_user, **data.model_dump())
-        except Invalid as exc:
-            db.session.rollback()
-            errors = forms.field_errors(exc)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = {"": exc.message}
-        else:
+            return services.create_authority(db.session, current_user, **data.model_dump())
+
+        authority, errors = forms.attempt(create, not_found=False)
+        if not errors:
             flash(_("%(name)s is added.", name=authority.name), "success")
             return redirect(url_for("org.authorities"))
     parents = _parent_options()
@@ -110,22 +106,16 @@ def edit_authority(code: str):
         payload = {k: forms.text(k) for k in values}
         payload["name"] = payload["name"] or ""  # an emptied name is refused, not kept silently
         current_parent = authority.parent.code if authority.parent else None
-        try:
+
+        def update():
             data = check_body(AuthorityPatch, {k: v for k, v in payload.items() if v is not None}, for_people=True)
             services.update_authority(
                 db.session, current_user, authority, name=data.name,
                 parent_code=data.parent_code if data.parent_code != current_parent else None,
                 rule_set=data.rule_set, clear_rule_set=data.rule_set is None and authority.rule_set_code is not None)
-        except Invalid as exc:
-            db.session.rollback()
-            errors = forms.field_errors(exc)
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = {"": exc.message}
-        else:
+
+        _done, errors = forms.attempt(update)
+        if not errors:
             flash(_("%(name)s is saved.", name=authority.name), "success")
             return redirect(url_for("org.authorities"))
     parents = _parent_options(exclude=authority)
@@ -156,16 +146,13 @@ def create_unit(code: str):
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in values}
         payload = {k: v for k in values if (v := forms.text(k)) is not None}
-        try:
+
+        def create():
             data = check_body(UnitIn, {**payload, "authority_code": authority.code}, for_people=True)
-            unit = services.create_unit(db.session, current_user, **data.model_dump())
-        except Invalid as exc:
-            db.session.rollback()
-            errors = forms.field_errors(exc)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = {"": exc.message}
-        else:
+            return services.create_unit(db.session, current_user, **data.model_dump())
+
+        unit, errors = forms.attempt(create, not_found=False)
+        if not errors:
             flash(_("%(name)s is added.", name=unit.name), "success")
             return redirect(url_for("org.units", code=authority.code))
     return render_template("admin/unit_form.html", authority=authority, unit=None, values=values, errors=errors,
@@ -184,16 +171,13 @@ def edit_unit(code: str, unit_code: str):
         payload = {k: v for k in values if (v := forms.text(k)) is not None}
         if "name" not in payload:
             payload["name"] = ""  # an emptied name is refused, not kept silently
-        try:
+
+        def update():
             data = check_body(UnitPatch, payload, for_people=True)
             services.update_unit(db.session, current_user, unit, **data.model_dump())
-        except Invalid as exc:
-            db.session.rollback()
-            errors = forms.field_errors(exc)
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        else:
+
+        _done, errors = forms.attempt(update, refusals=False)
+        if not errors:
             flash(_("%(name)s is saved.", name=unit.name), "success")
             return redirect(url_for("org.units", code=authority.code))
     return render_template("admin/unit_form.html", authority=authority, unit=unit, values=values, errors=errors,
@@ -217,22 +201,20 @@ def council(code: str):
         numbers = [n for n, m in zip(numbers, filled, strict=True) if m["username"]]
         kept = {m["username"] for m in members}
         dropped = [s.user.full_name for s in seats if s.user.username not in kept]
-        try:
-            data = check_body(CouncilIn, {"members": members}, for_people=True)
-            if dropped and members and not confirmed():
-                return confirm_page(
-                    title=_("Take members off the council?"),
-                    message=_("%(names)s will no longer sit on the council of %(authority)s.",
-                              names=", ".join(dropped), authority=authority.name),
-                    button=_("Save the council"), back=url_for("org.council", code=authority.code))
-            services.set_council(db.session, current_user, authority.code, [m.model_dump() for m in data.members])
-        except Invalid as exc:
-            db.session.rollback()
-            errors = forms.field_errors(exc, "members", numbers)
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        else:
+        data, errors = forms.attempt(lambda: check_body(CouncilIn, {"members": members}, for_people=True),
+                                     prefix="members", numbers=numbers, refusals=False)
+        if not errors and dropped and members and not confirmed():
+            return confirm_page(
+                title=_("Take members off the council?"),
+                message=_("%(names)s will no longer sit on the council of %(authority)s.",
+                          names=", ".join(dropped), authority=authority.name),
+                button=_("Save the council"), back=url_for("org.council", code=authority.code))
+        if not errors:
+            _done, errors = forms.attempt(
+                lambda: services.set_council(db.session, current_user, authority.code,
+                                             [m.model_dump() for m in data.members]),
+                prefix="members", numbers=numbers, refusals=False)
+        if not errors:
             flash(_("The council of %(name)s is saved.", name=authority.name), "success")
             return redirect(url_for("org.council", code=authority.code))
     people = [("", "—")] + [(u.username, f"{u.full_name} ({u.username})")

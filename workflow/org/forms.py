@@ -4,9 +4,13 @@ with the same words, field by field."""
 
 from __future__ import annotations
 
-from flask import request
+from collections.abc import Callable
+from typing import Any
 
-from workflow.errors import Invalid
+from flask import abort, request
+
+from workflow.errors import DomainError, Invalid, NotFound
+from workflow.extensions import db
 
 
 def text(name: str) -> str | None:
@@ -51,3 +55,24 @@ def field_errors(exc: Invalid, prefix: str | None = None, numbers: list[int] | N
     if not errors:
         errors[""] = exc.message
     return errors
+
+
+def attempt(action: Callable[[], Any], *, prefix: str | None = None, numbers: list[int] | None = None,
+            not_found: bool = True, refusals: bool = True) -> tuple[Any, dict[str, str]]:
+    """Run one step of an administration form: ``(its result, {})``, or ``(None, errors)`` to show
+    the form again after the session is rolled back. An Invalid is shown field by field
+    (``field_errors``); with ``not_found`` a NotFound answers 404 as the API does; with
+    ``refusals`` any other DomainError is shown above the form, else it propagates."""
+    try:
+        return action(), {}
+    except Invalid as exc:
+        db.session.rollback()
+        return None, field_errors(exc, prefix, numbers)
+    except DomainError as exc:
+        if isinstance(exc, NotFound) and not_found:
+            db.session.rollback()
+            abort(404)
+        if not refusals:
+            raise
+        db.session.rollback()
+        return None, {"": exc.message}

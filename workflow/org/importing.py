@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -217,6 +218,8 @@ class _Context:
     this_year: int
 
 
+# Stays whole (long or radon D+): the import's scope rules (kind, authority in scope, who may import what, the
+# unit) in the order their refusals answer.
 def _scope(session: Session, actor: User, authority_code: str, unit_code: str | None, kind: str) -> _Context:
     if kind not in KINDS:
         raise field_error("kind", _("Must be one of: %(values)s.", values=", ".join(KINDS)))
@@ -324,6 +327,17 @@ def _duplicate_key(kind: str, name: str, head: str | None, birth_year: int | Non
     return ("individual", fold(name), birth_year, unit_id)
 
 
+def _reader(columns: dict[str, int], cells: list) -> Callable[[str], str]:
+    """``cell(key)``: the row's cell of the column ``key``, "" when the sheet has no such column
+    or the row is shorter."""
+    def cell(key: str) -> str:
+        return cells[columns[key]] if key in columns and columns[key] < len(cells) else ""
+
+    return cell
+
+
+# Stays whole (long or radon D+): one pass over the sheet's rows, every cell checked in column order so a
+# row's errors come out as the user reads the row.
 def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[dict]) -> list[Nominee]:
     kind, columns = ctx.kind, _columns(ctx.kind, header, ctx.unit is not None, errors)
     if errors:
@@ -336,9 +350,7 @@ def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[
     seen: dict[tuple, int] = {}
     made = []
     for number, cells in rows:
-        def cell(key, cells=cells):
-            return cells[columns[key]] if key in columns and columns[key] < len(cells) else ""
-
+        cell = _reader(columns, cells)
         before = len(errors)
         row_kind = kind
         if kind == "mixed":
@@ -395,6 +407,8 @@ def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[
 
 # --- past awards ----------------------------------------------------------------------------------
 
+# Stays whole (long or radon D+): one pass over the sheet's rows, every cell checked in column order (as
+# _check_nominees).
 def _check_awards(session: Session, ctx: _Context, header, rows, errors: list[dict]) -> list[AwardRecord]:
     columns = _columns("awards", header, ctx.unit is not None, errors)
     if errors:
@@ -416,9 +430,7 @@ def _check_awards(session: Session, ctx: _Context, header, rows, errors: list[di
     seen: dict[tuple, int] = {}
     made = []
     for number, cells in rows:
-        def cell(key, cells=cells):
-            return cells[columns[key]] if key in columns and columns[key] < len(cells) else ""
-
+        cell = _reader(columns, cells)
         before = len(errors)
         nominee = _whose(ctx, nominees, by_name, cell, labels, number, errors)
         code = cell("award_type_code").strip()

@@ -107,6 +107,8 @@ def index():
 
 @bp.route("/moi", methods=["GET", "POST"])
 @login_required
+# Stays whole (long or radon D+): one form's round trip; its grade comes from the optional fields' `or None`
+# and the unit lookup.
 def create():
     units = _units()
     if not units:

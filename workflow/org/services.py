@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from workflow import vntime
 from workflow.audit import services as audit
 from workflow.auth.passwords import check_new_password
-from workflow.auth.services import hash_password
+from workflow.auth.services import hash_password, set_password
 from workflow.catalog.models import AwardType
 from workflow.errors import Conflict, Forbidden, NotFound, field_error
 from workflow.org import policies
@@ -465,20 +465,13 @@ def reset_password(session: Session, actor: User, user_id: int, new_password: st
     404 outside the actor's administration; 409 for the actor's own account (change it yourself);
     422 ``password`` when too short. Commits.
     """
-    from workflow.auth.services import end_every_session
-
     user = session.get(User, user_id)
     if user is None or not policies.can_administer_user(session, actor, user):
         raise NotFound(_("Unknown user: %(id)s.", id=user_id))
     if user.id == actor.id:
         raise Conflict(_("Change your own password on the password page."))
     check_new_password(new_password)
-    user.password_hash = hash_password(new_password)
-    user.must_change_password = True
-    end_every_session(session, user)
-    chain = next((r.authority.code for r in user.roles if r.authority is not None), None)
-    audit.record(session, chain=chain, actor=actor, action="user.password_reset", object_type="user",
-                 object_id=user.id, data={"username": user.username})
+    set_password(session, actor, user, new_password, must_change=True, action="user.password_reset")
     session.commit()
     return user
 

@@ -12,12 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from workflow import paging
 from workflow.api.core import check_body
-from workflow.auth.passwords import MIN_PASSWORD_LENGTH
+from workflow.auth.forms import new_password_fields
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db
 from workflow.folding import fold
@@ -50,13 +48,7 @@ def admin():
 class ResetForm(FlaskForm):
     """An admin's temporary password for an account, twice."""
 
-    password = PasswordField(_l("Temporary password"), validators=[
-        DataRequired(message=_l("Enter the new password.")),
-        Length(min=MIN_PASSWORD_LENGTH, max=200,
-               message=_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))])
-    confirm = PasswordField(_l("Temporary password again"), validators=[
-        DataRequired(message=_l("Enter the new password again.")),
-        EqualTo("password", message=_l("The two new passwords differ."))])
+    password, confirm = new_password_fields(_l("Temporary password"), _l("Temporary password again"), "password")
 
 
 def _administered(user_id: int) -> User:
@@ -179,20 +171,17 @@ def create_user():
         # passwords are taken as typed (the API does not strip them either)
         payload["password"] = request.form.get("password", "")
         payload["roles"] = roles
-        try:
+
+        def create():
             if request.form.get("password") != request.form.get("password_again"):
                 raise Invalid(_("The two passwords differ."), details={"password_again": _("The two passwords differ.")})
             from workflow.org.api import UserIn
 
             data = check_body(UserIn, payload, for_people=True)
-            user = services.create_user(db.session, current_user, **data.model_dump())
-        except Invalid as exc:
-            db.session.rollback()
-            errors = forms.field_errors(exc, "roles", numbers)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = {"": exc.message}
-        else:
+            return services.create_user(db.session, current_user, **data.model_dump())
+
+        user, errors = forms.attempt(create, prefix="roles", numbers=numbers, not_found=False)
+        if not errors:
             flash(_("The account %(name)s is created.", name=user.username), "success")
             return redirect(url_for("org.users"))
     return render_template("admin/user_form.html", values=values, rows=rows, errors=errors,
@@ -214,10 +203,11 @@ def roles(user_id: int):
     if request.method == "POST":
         rows = forms.shown_rows("roles", ROLE_FIELDS) or rows
         wanted, numbers = _role_payload()
-        try:
-            from workflow.org.api import RolesIn
+        from workflow.org.api import RolesIn
 
-            data = check_body(RolesIn, {"roles": wanted}, for_people=True)
+        data, errors = forms.attempt(lambda: check_body(RolesIn, {"roles": wanted}, for_people=True),
+                                     prefix="roles", numbers=numbers)
+        if not errors:
             held = {(r.role, r.authority.code if r.authority else None, r.unit.code if r.unit else None)
                     for r in user.roles}
             kept = {(r.role, r.authority_code, r.unit_code) for r in data.roles}
@@ -227,17 +217,11 @@ def roles(user_id: int):
                     message=_("%(name)s loses %(count)d of the roles held now.", name=user.full_name,
                               count=len(held - kept)),
                     button=_("Save the roles"), back=url_for("org.roles", user_id=user.id))
-            services.set_user_roles(db.session, current_user, user.id, [r.model_dump() for r in data.roles])
-        except Invalid as exc:
-            db.session.rollback()
-            errors = forms.field_errors(exc, "roles", numbers)
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = {"": exc.message}
-        else:
+            _done, errors = forms.attempt(
+                lambda: services.set_user_roles(db.session, current_user, user.id,
+                                                [r.model_dump() for r in data.roles]),
+                prefix="roles", numbers=numbers)
+        if not errors:
             flash(_("The roles of %(name)s are saved.", name=user.full_name), "success")
             return redirect(url_for("org.users"))
     return render_template("admin/roles.html", account=user, rows=rows, errors=errors,

@@ -48,6 +48,8 @@ def _error(error: dict) -> str:
 
 @bp.route("/hang-loat", methods=["GET", "POST"])
 @login_required
+# Stays whole (long or radon D+): the screen's steps (round and unit, the ticked list, the report) share the
+# round, unit and rule loaded at the top.
 def bulk_nominate():
     """From a hamlet, propose its eligible households for GĐVH (from a unit, its staff for LĐTT) in
     one step: the eligible ones pre-ticked, the others with the reason; the hamlet meeting and its

@@ -87,6 +87,8 @@ def filter_args(args) -> dict[str, str]:
     return {name: args.get(name).strip() for name in FILTERS if (args.get(name) or "").strip()}
 
 
+# Stays whole (long or radon D+): one `if` per query parameter of the one parser shared by the JSON list, the
+# screens and the export.
 def parse_filters(session: Session, user, args) -> dict:
     """``list_proposals`` keywords from the list's query string — the one parser of the JSON list,
     the screens and the export.

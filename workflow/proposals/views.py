@@ -170,6 +170,8 @@ def inbox():
 
 @bp.route("/moi", methods=["GET", "POST"])
 @login_required
+# Stays whole (long or radon D+): the cascading choices (round, unit, kind, nominee, award types) share what
+# each step loaded; split, each part would reload it.
 def create():
     """New proposal: round, unit and nominee kind → nominee (searchable) → award types that kind may
     receive, achievements, and the meeting evidence when the award type asks for it."""

@@ -55,6 +55,8 @@ def _at(day: date, hour: int = 9) -> datetime:
     return local_midnight(day) + timedelta(hours=hour)
 
 
+# Stays whole (long or radon D+): benchmark data generator, not product code: straight-line row writing read
+# top to bottom.
 def build(session, proposals: int, due: int, waiting: int, seed: int = 6) -> int:
     """Fill an empty schema; returns the number of transition rows written."""
     # a reproducible benchmark data set, no secret
@@ -171,6 +173,14 @@ def build(session, proposals: int, due: int, waiting: int, seed: int = 6) -> int
     return len(history)
 
 
+def bench_app(database_url: str, instance_path: str):
+    """The app a benchmark runs: its own database and instance folder, tasks run in place."""
+    from workflow import create_app
+
+    return create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": instance_path,
+                       "SECRET_KEY": "bench-" + "x" * 40, "BROKER_URL": "memory://", "CELERY_ALWAYS_EAGER": True})
+
+
 def _database(url: str | None):
     """(database URL, cleanup) — a temporary SQLite file, or a temporary PostgreSQL schema."""
     if url and url.startswith("postgresql"):
@@ -197,7 +207,6 @@ def run(proposals: int, due: int, waiting: int | None = None, database_url: str 
     from sqlalchemy.orm import Session
 
     import workflow.models  # noqa: F401
-    from workflow import create_app
     from workflow.catalog.services import load_rule_sets
     from workflow.extensions import db
     from workflow.reminders.models import Reminder
@@ -207,8 +216,7 @@ def run(proposals: int, due: int, waiting: int | None = None, database_url: str 
     url, cleanup = _database(database_url)
     folder = tempfile.mkdtemp(prefix="tdkt-bench-instance-")
     try:
-        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-" + "x" * 40,
-                          "BROKER_URL": "memory://", "CELERY_ALWAYS_EAGER": True})
+        app = bench_app(url, folder)
         with app.app_context():
             engine = db.engine
             Base.metadata.create_all(engine)

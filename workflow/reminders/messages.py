@@ -107,6 +107,7 @@ def render_event(kind: str, p: dict) -> tuple[str, str] | None:
     return None
 
 
+# Stays whole (long or radon D+): one branch per reminder kind, each with its own wording.
 def render(kind: str, level: str, params: dict) -> tuple[str, str]:
     """(title, body) of a reminder or an event notification in the current locale."""
     p = params or {}

@@ -45,6 +45,8 @@ def _state_link(state: str, year: int | None) -> str:
 
 @bp.get("/")
 @login_required
+# Stays whole (long or radon D+): one dashboard for every role, assembled from the year and the calendar
+# loaded once.
 def index():
     """The dashboard of the signed-in user."""
     session, user = db.session, current_user

@@ -21,6 +21,17 @@ def _send(made: tuple[str, bytes]):
     return send_download(content, XLSX_MIMETYPE, filename)
 
 
+def _filters(parse) -> dict:
+    """A list's filters parsed by its own ``parse(session, user, args)``: 404 for a scope the user
+    does not have, 400 for any other bad filter."""
+    try:
+        return parse(db.session, current_user, request.args)
+    except NotFound:
+        abort(404)
+    except DomainError:
+        abort(400)
+
+
 def _choice(name: str, allowed) -> str | None:
     value = request.args.get(name) or None
     return value if value in allowed else None
@@ -32,13 +43,7 @@ def proposals():
     """The proposals list (``/ho-so/``, ``/ho-so/don-vi``) with its filters."""
     from workflow.proposals import queries
 
-    try:
-        filters = queries.parse_filters(db.session, current_user, request.args)
-    except NotFound:
-        abort(404)
-    except DomainError:
-        abort(400)
-    return _send(exports.proposals_xlsx(db.session, current_user, filters))
+    return _send(exports.proposals_xlsx(db.session, current_user, _filters(queries.parse_filters)))
 
 
 @bp.get("/doi-tuong.xlsx")
@@ -47,13 +52,7 @@ def nominees():
     """The nominees list (``/doi-tuong/``) with its filters (kind, unit, name)."""
     from workflow.org import queries
 
-    try:
-        filters = queries.parse_nominee_filters(db.session, current_user, request.args)
-    except NotFound:
-        abort(404)
-    except DomainError:
-        abort(400)
-    return _send(exports.nominees_xlsx(db.session, current_user, filters))
+    return _send(exports.nominees_xlsx(db.session, current_user, _filters(queries.parse_nominee_filters)))
 
 
 def _simple(names, **parse) -> dict:
