@@ -131,12 +131,13 @@ def parse_query_int(name: str, default, low: int, high: int):
 def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, auth: bool = True,
           tags: tuple[str, ...] = (), status: int = 200, resp=None, query: type[BaseModel] | None = None,
           form: type[BaseModel] | None = None, doc_body: type[BaseModel] | None = None,
-          media: tuple[str, ...] = (), errors: tuple[int, ...] = ()) -> Callable:
+          body_required: bool = True, media: tuple[str, ...] = (), errors: tuple[int, ...] = ()) -> Callable:
     """Register an API endpoint. The view receives ``user`` (when auth) and ``data`` (when body).
 
     The rest only documents it (workflow.api.spec; nothing of it checks a request): ``resp`` the
     answer's model on success, ``query`` the query string's, ``form`` the multipart form's,
-    ``doc_body`` an optional JSON body the view parses itself, ``media`` a download's media types,
+    ``doc_body`` a JSON body the view parses itself (``body_required=False``: it may be left out),
+    ``media`` a download's media types,
     ``errors`` refusals beyond those ``spec.error_statuses`` infers."""
 
     def decorator(view: Callable) -> Callable:
@@ -158,7 +159,7 @@ def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, a
         summary = (view.__doc__ or endpoint).strip().splitlines()[0]
         ROUTES[f"{bp.name}.{endpoint}"] = RouteDoc(rule, list(methods), summary, auth, body or doc_body,
                                                    tags=list(tags), status=status, media=tuple(media),
-                                                   optional_body=doc_body is not None)
+                                                   optional_body=not body_required)
         return wrapper
 
     return decorator

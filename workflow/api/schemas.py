@@ -507,3 +507,44 @@ class ImportForm(UploadForm):
 class AwardsImportForm(UploadForm):
     authority_code: str
     unit_code: str | None = None
+
+
+# ------------------------------------------------------------------ bodies the views read themselves
+
+
+class SalaryStepIn(BaseModel):
+    from_: str = Field(alias="from", description="YYYY-MM-DD")
+    to: str | None = Field(default=None, description="YYYY-MM-DD; none for the step in force")
+    amount_vnd: int
+    source: str
+    verify: bool = False
+
+
+class SalarySeriesIn(BaseModel):
+    """The whole series, checked whole (422 naming the step on a gap, an overlap or a bad amount)."""
+
+    model_config = ConfigDict(extra="forbid")
+    steps: list[SalaryStepIn]
+
+
+class AwardTypeIn(BaseModel):
+    """An award type as in the rule files (workflow/rules/*.toml); the service checks it."""
+
+    model_config = ConfigDict(extra="allow")
+    name_vi: str
+    name_en: str
+    kind: str
+    nominee_kinds: list[str]
+    deciding_level: str
+    council_vote: bool
+
+
+# ------------------------------------------------------------------ downloads
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
+ZIP = "application/zip"
+DOCUMENT = (PDF, DOCX)
+UPLOADED = (PDF, DOCX, "image/jpeg", "image/png")
