@@ -31,9 +31,24 @@ def build_document(app) -> dict:
                 operation["requestBody"]["required"] = False
             if not operation.get("description"):
                 operation.pop("description", None)
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    parameter["schema"] = _query_schema(parameter["schema"])
     if not document.get("security"):
         document.pop("security", None)  # per operation: bearer, or none for the public ones
     return document
+
+
+def _query_schema(schema: dict) -> dict:
+    """A query value is a string or absent, never JSON null: ``X | None = None`` is an optional X."""
+    schema = dict(schema)
+    options = [option for option in schema.get("anyOf", ()) if option.get("type") != "null"]
+    if "anyOf" in schema and len(options) == 1:
+        del schema["anyOf"]
+        schema = {**options[0], **schema}
+    if schema.get("default", "") is None:
+        del schema["default"]
+    return schema
 
 
 @bp.get("/openapi.json")
