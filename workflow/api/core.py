@@ -31,7 +31,8 @@ class RouteDoc:
     tags: list[str] = field(default_factory=list)
     status: int = 200  # the answer on success (201 created, 204 nothing to say)
     media: tuple[str, ...] = ()  # a download: its media types instead of a JSON answer
-    optional_body: bool = False  # the view reads ``doc_body`` itself when one is sent
+    doc_body: type[BaseModel] | None = None  # a JSON body the view reads itself (documented only)
+    optional_body: bool = False  # ... and only when one is sent
 
 
 ROUTES: dict[str, RouteDoc] = {}
@@ -157,8 +158,8 @@ def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, a
                                        resp=resp, errors=errors)
         bp.add_url_rule(rule, endpoint, wrapper, methods=list(methods))
         summary = (view.__doc__ or endpoint).strip().splitlines()[0]
-        ROUTES[f"{bp.name}.{endpoint}"] = RouteDoc(rule, list(methods), summary, auth, body or doc_body,
-                                                   tags=list(tags), status=status, media=tuple(media),
+        ROUTES[f"{bp.name}.{endpoint}"] = RouteDoc(rule, list(methods), summary, auth, body, tags=list(tags),
+                                                   status=status, media=tuple(media), doc_body=doc_body,
                                                    optional_body=not body_required)
         return wrapper
 
