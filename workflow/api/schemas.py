@@ -406,6 +406,37 @@ class AnnualReportOut(Out):
     awarded_here: list[ReportRowOut]
 
 
+class CheckOut(Out):
+    rule: str
+    status: str = Field(description="pass, fail, pending or warning")
+    message: str
+    hard: bool
+    details: dict[str, Any]
+
+
+class EligibilityOut(Out):
+    rule_set: str | None
+    ok: bool
+    checks: list[CheckOut]
+
+
+class ResultItemOut(Out):
+    proposal_id: int
+    yes: int
+    no: int
+    denominator: int
+    passed: bool
+
+
+class ResultsOut(Out):
+    items: list[ResultItemOut]
+
+
+class ReminderPoliciesOut(Out):
+    delivery: dict[str, Any]
+    policies: list[dict[str, Any]]
+
+
 class AnyObject(RootModel[dict[str, Any]]):
     """A JSON object (its fields are described in the operation's summary)."""
 

@@ -47,10 +47,11 @@ ERRORS = {400: "Bad request (a malformed body or form)", 401: "Not signed in, or
           503: "A service (the database) is unavailable for a moment"}
 
 
-def error_statuses(rule: str, methods, *, auth: bool, inputs: bool, upload: bool) -> list[int]:
+def error_statuses(rule: str, methods, *, auth: bool, inputs: bool) -> list[int]:
     """The refusals an endpoint can give, from what it takes: 401/403 when signed in, 404 for a
     path id or a code it is given, 400/422 for what it is sent, 409 for a change, 413 for a body,
-    429 where sign-in attempts or public posts are throttled, 503 always."""
+    429 for the public posts (sign-in, objections: throttled), 503 always; the rest an endpoint
+    lists in ``errors``."""
     changes = any(m in ("POST", "PUT", "PATCH", "DELETE") for m in methods)
     has_path = "<" in rule
     codes = []
@@ -60,9 +61,9 @@ def error_statuses(rule: str, methods, *, auth: bool, inputs: bool, upload: bool
         codes += [401, 403]
     if changes:
         codes.append(409)
-    if changes and (inputs or upload):
+    if changes and inputs:
         codes.append(413)
-    if not auth and changes or rule == "/auth/password":
+    if not auth and changes:
         codes.append(429)
     codes.append(503)
     return sorted(set(codes))
@@ -77,8 +78,7 @@ def document(view: Callable, *, rule: str, methods, endpoint: str, auth: bool, t
              resp, errors) -> Callable:
     """``view`` recorded with spectree (the returned function carries the record; Flask never calls it)."""
     answers: dict = {_http(status): (None if status == 204 else resp or AnyObject, SUCCESS.get(status, "OK"))}
-    statuses = set(error_statuses(rule, methods, auth=auth, inputs=bool(body or query or form),
-                                  upload=form is not None)) | set(errors)
+    statuses = set(error_statuses(rule, methods, auth=auth, inputs=bool(body or query or form))) | set(errors)
     for code in sorted(statuses):
         answers[_http(code)] = (ErrorBody, ERRORS.get(code, "Error"))
     params = {name: _PATH_PARAMS.get(name, "") for name in re.findall(r"<(?:\w+:)?(\w+)>", rule)}

@@ -40,7 +40,8 @@ def check_password(username: str, password: str):
                                   limit=current_app.config["LOGIN_RATE_LIMIT"])
 
 
-@route("/auth/token", methods=["POST"], body=TokenIn, auth=False, tags=("auth",), resp=schemas.TokenOut, errors=(401,))
+@route("/auth/token", methods=["POST"], body=TokenIn, auth=False, tags=("auth",), resp=schemas.TokenOut,
+       errors=(401,))
 def issue_token(data: TokenIn):
     """Exchange a username and password for a bearer token (429 after too many failures)."""
     user = check_password(data.username, data.password)
@@ -68,7 +69,8 @@ def logout(user):
     return "", 204
 
 
-@route("/auth/password", methods=["POST"], body=PasswordIn, tags=("auth",), resp=schemas.StatusMessageOut)
+@route("/auth/password", methods=["POST"], body=PasswordIn, tags=("auth",), resp=schemas.StatusMessageOut,
+       errors=(429,))
 def change_password(user, data: PasswordIn):
     """Change your password: every session and every token of yours ends, this one included."""
     services.change_password(db.session, user, current_password=data.current_password,

@@ -140,7 +140,7 @@ def close_vote(user, meeting_id: int):
     return jsonify({**meeting_json(meeting), "results": meeting.results})
 
 
-@route("/meetings/<int:meeting_id>/results", tags=("council",))
+@route("/meetings/<int:meeting_id>/results", tags=("council",), resp=schemas.ResultsOut)
 def results(user, meeting_id: int):
     """Per item yes, no, denominator and whether it passed — 409 before the vote closes."""
     return jsonify(services.results(db.session, user, meeting_id))

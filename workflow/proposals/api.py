@@ -205,7 +205,8 @@ def proposal_history(user, proposal_id: int):
     return jsonify([transition_json(t) for t in proposal.history])
 
 
-@route("/proposals/<int:proposal_id>/eligibility", tags=("proposals",), query=schemas.EligibilityQuery)
+@route("/proposals/<int:proposal_id>/eligibility", tags=("proposals",), query=schemas.EligibilityQuery,
+       resp=schemas.EligibilityOut)
 def proposal_eligibility(user, proposal_id: int):
     """Each rule of the governing rule set with pass / fail / pending / warning and the reason."""
     mode = request.args.get("mode", "accept")

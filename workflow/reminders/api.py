@@ -37,7 +37,7 @@ def notification_json(n: Notification) -> dict:
             "read_at": n.read_at.isoformat() if n.read_at else None}
 
 
-@route("/reminder-policies", tags=("reminders",))
+@route("/reminder-policies", tags=("reminders",), resp=schemas.ReminderPoliciesOut)
 def get_reminder_policies(user):
     """The reminder policies in force: offsets, recipients, escalation; and the delivery settings."""
     if not policies.can_read_policies(user):
@@ -47,7 +47,8 @@ def get_reminder_policies(user):
     return jsonify(config.as_json(config.load(db.session), db.session))
 
 
-@route("/reminder-policies", methods=["PUT"], body=PoliciesIn, tags=("reminders",))
+@route("/reminder-policies", methods=["PUT"], body=PoliciesIn, tags=("reminders",),
+       resp=schemas.ReminderPoliciesOut)
 def put_reminder_policies(user, data: PoliciesIn):
     """Replace reminder policies (each given kind) and/or the delivery settings (deployment admin)."""
     if not policies.can_edit_policies(user):
