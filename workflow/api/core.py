@@ -138,8 +138,7 @@ def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, a
     The rest only documents it (workflow.api.spec; nothing of it checks a request): ``resp`` the
     answer's model on success, ``query`` the query string's, ``form`` the multipart form's,
     ``doc_body`` a JSON body the view parses itself (``body_required=False``: it may be left out),
-    ``media`` a download's media types,
-    ``errors`` refusals beyond those ``spec.error_statuses`` infers."""
+    ``media`` a download's media types, ``errors`` refusals beyond those ``spec.error_statuses`` infers."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
