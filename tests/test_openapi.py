@@ -135,6 +135,8 @@ def test_answers_carry_the_serializers_fields(doc):
     assert {"200", "401", "422", "429"} <= set(token)
     logout = doc["paths"]["/api/v1/auth/logout"]["post"]["responses"]
     assert "204" in logout
+    # an operation that takes nothing documents no invalid-input refusal
+    assert set(doc["paths"]["/api/v1/auth/me"]["get"]["responses"]) == {"200", "401", "403", "503"}
     xlsx = doc["paths"]["/api/v1/proposals.xlsx"]["get"]["responses"]["200"]["content"]
     assert list(xlsx) == ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
     # a body the view reads only when one is sent

@@ -86,6 +86,9 @@ def document(view: Callable, *, rule: str, methods, endpoint: str, auth: bool, t
         json=body, query=query, form=form, resp=Response(**answers), tags=list(tags),
         security={"bearer": []} if auth else None, operation_id=endpoint,
         path_parameter_descriptions=params or None, skip_validation=True,
+        # spectree adds its validation refusal (422) to every operation unless that status already
+        # has a model; ours are all listed above, so point it at one of them (it validates nothing)
+        validation_error_status=max(statuses),
     )(view)
 
 
