@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from workflow.api.spec import document
 from workflow.errors import DomainError, Forbidden, Invalid, Unauthorized
 from workflow.extensions import db
 
@@ -29,6 +30,9 @@ class RouteDoc:
     response: str = "object"
     tags: list[str] = field(default_factory=list)
     status: int = 200  # the answer on success (201 created, 204 nothing to say)
+    media: tuple[str, ...] = ()  # a download: its media types instead of a JSON answer
+    doc_body: type[BaseModel] | None = None  # a JSON body the view reads itself (documented only)
+    optional_body: bool = False  # ... and only when one is sent
 
 
 ROUTES: dict[str, RouteDoc] = {}
@@ -126,8 +130,15 @@ def parse_query_int(name: str, default, low: int, high: int):
 
 
 def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, auth: bool = True,
-          tags: tuple[str, ...] = (), status: int = 200) -> Callable:
-    """Register an API endpoint. The view receives ``user`` (when auth) and ``data`` (when body)."""
+          tags: tuple[str, ...] = (), status: int = 200, resp=None, query: type[BaseModel] | None = None,
+          form: type[BaseModel] | None = None, doc_body: type[BaseModel] | None = None,
+          body_required: bool = True, media: tuple[str, ...] = (), errors: tuple[int, ...] = ()) -> Callable:
+    """Register an API endpoint. The view receives ``user`` (when auth) and ``data`` (when body).
+
+    The rest only documents it (workflow.api.spec; nothing of it checks a request): ``resp`` the
+    answer's model on success, ``query`` the query string's, ``form`` the multipart form's,
+    ``doc_body`` a JSON body the view parses itself (``body_required=False``: it may be left out),
+    ``media`` a download's media types, ``errors`` refusals beyond those ``spec.error_statuses`` infers."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -140,10 +151,15 @@ def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, a
             return view(**kwargs)
 
         endpoint = view.__name__
+        # the record spectree reads, found through ``__wrapped__``; requests never run through it
+        wrapper.__wrapped__ = document(view, rule=rule, methods=methods, endpoint=endpoint, auth=auth, tags=tags,
+                                       status=status, body=body or doc_body, query=query, form=form,
+                                       resp=resp, errors=errors)
         bp.add_url_rule(rule, endpoint, wrapper, methods=list(methods))
         summary = (view.__doc__ or endpoint).strip().splitlines()[0]
         ROUTES[f"{bp.name}.{endpoint}"] = RouteDoc(rule, list(methods), summary, auth, body, tags=list(tags),
-                                                   status=status)
+                                                   status=status, media=tuple(media), doc_body=doc_body,
+                                                   optional_body=not body_required)
         return wrapper
 
     return decorator

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from pydantic import BaseModel, ConfigDict
 
+from workflow.api import schemas
 from workflow.api.core import route
 from workflow.auth import services
 from workflow.auth.passwords import MIN_PASSWORD_LENGTH
@@ -39,7 +40,8 @@ def check_password(username: str, password: str):
                                   limit=current_app.config["LOGIN_RATE_LIMIT"])
 
 
-@route("/auth/token", methods=["POST"], body=TokenIn, auth=False, tags=("auth",))
+@route("/auth/token", methods=["POST"], body=TokenIn, auth=False, tags=("auth",), resp=schemas.TokenOut,
+       errors=(401,))
 def issue_token(data: TokenIn):
     """Exchange a username and password for a bearer token (429 after too many failures)."""
     user = check_password(data.username, data.password)
@@ -53,7 +55,7 @@ def issue_token(data: TokenIn):
                              "role_scopes": user_json(user)["roles"]}})
 
 
-@route("/auth/me", tags=("auth",))
+@route("/auth/me", tags=("auth",), resp=schemas.UserOut)
 def me(user):
     """The signed-in user with roles."""
     return jsonify(user_json(user))
@@ -67,7 +69,8 @@ def logout(user):
     return "", 204
 
 
-@route("/auth/password", methods=["POST"], body=PasswordIn, tags=("auth",))
+@route("/auth/password", methods=["POST"], body=PasswordIn, tags=("auth",), resp=schemas.StatusMessageOut,
+       errors=(429,))
 def change_password(user, data: PasswordIn):
     """Change your password: every session and every token of yours ends, this one included."""
     services.change_password(db.session, user, current_password=data.current_password,

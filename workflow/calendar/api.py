@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from workflow import vntime
+from workflow.api import schemas
 from workflow.api.core import parse_query_int, route
 from workflow.calendar.models import CalendarDay
 from workflow.calendar.services import WorkCalendar, set_day
@@ -23,7 +24,7 @@ class DayIn(BaseModel):
     note: Text(200) = ""
 
 
-@route("/calendar", tags=("calendar",))
+@route("/calendar", tags=("calendar",), query=schemas.YearQuery, resp=schemas.CalendarOut)
 def calendar(user):
     """Configured days of ``?year=`` and its number of working days."""
     year = parse_query_int("year", vntime.today().year, 1946, 2200)
@@ -35,7 +36,7 @@ def calendar(user):
                     "days": [{"day": d.day.isoformat(), "kind": d.kind, "note": d.note} for d in days]})
 
 
-@route("/calendar/<day>", methods=["PUT"], body=DayIn, tags=("calendar",))
+@route("/calendar/<day>", methods=["PUT"], body=DayIn, tags=("calendar",), resp=schemas.DayOut)
 def put_day(user, day: str, data: DayIn):
     """Configure a day: ``day_off``, ``working_day`` or null (back to the default) — deployment admin."""
     from flask_babel import gettext as _

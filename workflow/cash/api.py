@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext as _
 
+from workflow.api import schemas
 from workflow.api.core import route
 from workflow.cash import services
 from workflow.errors import field_error
@@ -18,13 +19,14 @@ def _series_json(rows) -> dict:
             "edited": any(r.edited for r in rows)}
 
 
-@route("/base-salary", tags=("catalogue",))
+@route("/base-salary", tags=("catalogue",), resp=schemas.SalarySeriesOut)
 def get_base_salary(user):
     """The base salary series: each step's dates, amount (VND) and legal source."""
     return jsonify(_series_json(services.series(db.session)))
 
 
-@route("/base-salary", methods=["PUT"], tags=("catalogue",))
+@route("/base-salary", methods=["PUT"], tags=("catalogue",),
+       doc_body=schemas.SalarySeriesIn, resp=schemas.SalarySeriesOut)
 def put_base_salary(user):
     """Replace the base salary series (deployment admin): ``{steps: [{from, to?, amount_vnd,
     source, verify?}]}``, checked whole (422 naming the step on a gap, an overlap or a bad amount).

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from workflow import vntime
+from workflow.api import schemas
 from workflow.api.core import route
 from workflow.catalog.models import RuleSet
 from workflow.catalog.services import rule_set_for
@@ -34,7 +35,7 @@ def award_type_json(t, locale: str) -> dict:
     }
 
 
-@route("/award-types", tags=("catalogue",))
+@route("/award-types", tags=("catalogue",), query=schemas.AwardTypesQuery, resp=list[schemas.AwardTypeOut])
 def list_award_types(user):
     """Award types in force: for ``?authority=CODE`` (default: the caller's first authority)
     on ``?date=YYYY-MM-DD`` (default: today), or of ``?rule_set=CODE``."""
@@ -60,7 +61,7 @@ def list_award_types(user):
     return jsonify([award_type_json(t, locale) for t in rule_set.award_types])
 
 
-@route("/rule-sets", tags=("catalogue",))
+@route("/rule-sets", tags=("catalogue",), resp=list[schemas.RuleSetOut])
 def list_rule_sets(user):
     """Every loaded rule set (legal period) with its dates."""
     rows = db.session.scalars(select(RuleSet).order_by(RuleSet.effective_from)).all()
@@ -69,7 +70,8 @@ def list_rule_sets(user):
                      "levels": r.content.get("levels")} for r in rows])
 
 
-@route("/rule-sets/<rule_set>/award-types/<code>", methods=["PUT"], tags=("catalogue",))
+@route("/rule-sets/<rule_set>/award-types/<code>", methods=["PUT"], tags=("catalogue",),
+       doc_body=schemas.AwardTypeIn, resp=schemas.AwardTypeOut)
 def save_award_type(user, rule_set: str, code: str):
     """Add or edit an award type of a rule set (deployment admin); the body is an award type as in
     the rule files (name_vi, name_en, kind, nominee_kinds, deciding_level, council_vote, …)."""

@@ -9,6 +9,7 @@ from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 from pydantic import Field
 
+from workflow.api import schemas
 from workflow.api.core import StrictBody, parse_body, route
 from workflow.calendar.services import WorkCalendar
 from workflow.decisions import bases, exchange, importing, reading, services, tracking
@@ -61,19 +62,21 @@ def _optional(model):
     return parse_body(model) if request.get_data().strip() else model()
 
 
-@route("/decisions", methods=["POST"], body=DecisionIn, tags=("decisions",), status=201)
+@route("/decisions", methods=["POST"], body=DecisionIn, tags=("decisions",), status=201,
+       resp=schemas.DecisionOut)
 def create_decision(user, data: DecisionIn):
     """Draft a decision from recommended proposals within the authority's power (secretary)."""
     return jsonify(decision_json(services.create_decision(db.session, user, **data.model_dump()))), 201
 
 
-@route("/decisions/<int:decision_id>", tags=("decisions",))
+@route("/decisions/<int:decision_id>", tags=("decisions",), resp=schemas.DecisionOut)
 def get_decision(user, decision_id: int):
     """A decision with its list."""
     return jsonify(decision_json(services.get_decision(db.session, user, decision_id)))
 
 
-@route("/decisions/<int:decision_id>/issue", methods=["POST"], tags=("decisions",))
+@route("/decisions/<int:decision_id>/issue", methods=["POST"], tags=("decisions",),
+       doc_body=IssueIn, body_required=False, resp=schemas.DecisionOut)
 def issue_decision(user, decision_id: int):
     """Issue (sign) the decision (chair, token issued within the last 15 minutes)."""
     data = _optional(IssueIn)
@@ -83,13 +86,14 @@ def issue_decision(user, decision_id: int):
     return jsonify(decision_json(decision))
 
 
-@route("/submissions", methods=["POST"], body=SubmissionIn, tags=("decisions",), status=201)
+@route("/submissions", methods=["POST"], body=SubmissionIn, tags=("decisions",), status=201,
+       resp=schemas.SubmissionOut)
 def create_submission(user, data: SubmissionIn):
     """Draft a submission to the parent authority (secretary)."""
     return jsonify(submission_json(services.create_submission(db.session, user, **data.model_dump()))), 201
 
 
-@route("/submissions/<int:submission_id>", tags=("decisions",))
+@route("/submissions/<int:submission_id>", tags=("decisions",), resp=schemas.SubmissionOut)
 def get_submission(user, submission_id: int):
     """A submission with the state and outcome of each proposal in it, and its tracking."""
     submission = services.get_submission(db.session, user, submission_id)
@@ -102,7 +106,7 @@ def _tracked(submission, calendar) -> dict:
     return data
 
 
-@route("/submissions", tags=("decisions",))
+@route("/submissions", tags=("decisions",), query=schemas.SubmissionsQuery, resp=schemas.SubmissionListOut)
 def list_submissions(user):
     """Submissions sent by or to the caller's authorities, with the state of each proposal and the
     working days waited against the answer limit; filters ``status``, ``authority``,
@@ -123,7 +127,7 @@ def list_submissions(user):
     return jsonify({"items": rows, "total": len(rows)})
 
 
-@route("/submissions/<int:submission_id>/package", tags=("decisions",))
+@route("/submissions/<int:submission_id>/package", tags=("decisions",), media=(schemas.ZIP,))
 def export_package(user, submission_id: int):
     """The dossier package of a sent submission: a ZIP with a versioned JSON manifest, the PDFs and
     every attachment, each with its SHA-256 (for a higher level that uses another system)."""
@@ -132,7 +136,8 @@ def export_package(user, submission_id: int):
     return send_download(content, "application/zip", filename)
 
 
-@route("/dossiers/import", methods=["POST"], tags=("decisions",), status=201)
+@route("/dossiers/import", methods=["POST"], tags=("decisions",), status=201,
+       form=schemas.UploadForm, resp=schemas.DossierImportOut)
 def import_dossier(user):
     """Import a dossier package (multipart ``file``) at the parent authority it is addressed to
     (secretary or higher reviewer there, or an admin of its scope): its proposals arrive in
@@ -150,7 +155,7 @@ def import_dossier(user):
     return jsonify(result), 201
 
 
-@route("/decisions", tags=("decisions",))
+@route("/decisions", tags=("decisions",), query=schemas.DecisionsQuery, resp=schemas.DecisionListOut)
 def list_decisions(user):
     """Decisions of the caller's authorities (``status`` draft or issued, ``authority``)."""
     status = request.args.get("status")
@@ -175,7 +180,8 @@ def discard_submission(user, submission_id: int):
     return "", 204
 
 
-@route("/submissions/<int:submission_id>/send", methods=["POST"], tags=("decisions",))
+@route("/submissions/<int:submission_id>/send", methods=["POST"], tags=("decisions",),
+       doc_body=SendIn, body_required=False, resp=schemas.SubmissionOut)
 def send_submission(user, submission_id: int):
     """Sign and send the submission (chair, fresh sign-in): forwards every proposal in it."""
     data = _optional(SendIn)
@@ -185,14 +191,16 @@ def send_submission(user, submission_id: int):
     return jsonify(submission_json(submission))
 
 
-@route("/submissions/<int:submission_id>/outcome", methods=["POST"], body=OutcomeIn, tags=("decisions",))
+@route("/submissions/<int:submission_id>/outcome", methods=["POST"], body=OutcomeIn, tags=("decisions",),
+       resp=schemas.SubmissionOut)
 def record_outcome(user, submission_id: int, data: OutcomeIn):
     """Record the higher level's answer for one proposal (secretary, or the higher reviewer)."""
     services.record_outcome(db.session, user, submission_id, **data.model_dump())
     return jsonify(submission_json(services.get_submission(db.session, user, submission_id)))
 
 
-@route("/submissions/<int:submission_id>/outcomes", methods=["POST"], body=AnswerIn, tags=("decisions",))
+@route("/submissions/<int:submission_id>/outcomes", methods=["POST"], body=AnswerIn, tags=("decisions",),
+       resp=schemas.SubmissionOut)
 def answer_submission(user, submission_id: int, data: AnswerIn):
     """One answer for every proposal of the submission still waiting (the whole submission): the
     receiving authority's higher reviewer or secretary in-system, or the sender's secretary from the
@@ -209,26 +217,28 @@ def _bases_json(doc) -> dict:
     return {"lines": bases.effective(db.session, doc), "custom": doc.legal_bases is not None}
 
 
-@route("/decisions/<int:decision_id>/legal-bases", tags=("decisions",))
+@route("/decisions/<int:decision_id>/legal-bases", tags=("decisions",), resp=schemas.LegalBasesOut)
 def decision_bases(user, decision_id: int):
     """The legal bases (Căn cứ…) the decision prints; ``custom`` when the secretary set them."""
     return jsonify(_bases_json(services.get_decision(db.session, user, decision_id)))
 
 
-@route("/decisions/<int:decision_id>/legal-bases", methods=["PUT"], body=BasesIn, tags=("decisions",))
+@route("/decisions/<int:decision_id>/legal-bases", methods=["PUT"], body=BasesIn, tags=("decisions",),
+       resp=schemas.LegalBasesOut)
 def set_decision_bases(user, decision_id: int, data: BasesIn):
     """Set the legal bases of a draft decision (secretary; 409 once issued; ``[]`` restores the rule
     set's)."""
     return jsonify(_bases_json(bases.set_legal_bases(db.session, user, "decision", decision_id, data.lines)))
 
 
-@route("/submissions/<int:submission_id>/legal-bases", tags=("decisions",))
+@route("/submissions/<int:submission_id>/legal-bases", tags=("decisions",), resp=schemas.LegalBasesOut)
 def submission_bases(user, submission_id: int):
     """The legal bases the submission prints; ``custom`` when the secretary set them."""
     return jsonify(_bases_json(services.get_submission(db.session, user, submission_id)))
 
 
-@route("/submissions/<int:submission_id>/legal-bases", methods=["PUT"], body=BasesIn, tags=("decisions",))
+@route("/submissions/<int:submission_id>/legal-bases", methods=["PUT"], body=BasesIn, tags=("decisions",),
+       resp=schemas.LegalBasesOut)
 def set_submission_bases(user, submission_id: int, data: BasesIn):
     """Set the legal bases of a draft submission (secretary of the sending authority; 409 once sent)."""
     return jsonify(_bases_json(bases.set_legal_bases(db.session, user, "submission", submission_id,

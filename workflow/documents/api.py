@@ -6,6 +6,7 @@ from flask import current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from workflow.api import schemas
 from workflow.api.core import parse_query_int, route
 from workflow.documents import services
 from workflow.documents.http import download_response
@@ -21,34 +22,39 @@ def _format() -> str:
     return request.args.get("format", "pdf")
 
 
-@route("/decisions/<int:decision_id>/document", tags=("documents",))
+@route("/decisions/<int:decision_id>/document", tags=("documents",),
+       query=schemas.DocumentQuery, media=schemas.DOCUMENT)
 def decision_document(user, decision_id: int):
     """The decision with its attached list, as DOCX or PDF (``?format=``; a draft is marked DỰ THẢO)."""
     return _send(services.decision_document(db.session, user, decision_id, _format(),
                                             current_app.instance_path))
 
 
-@route("/decisions/<int:decision_id>/certificates", tags=("documents",))
+@route("/decisions/<int:decision_id>/certificates", tags=("documents",),
+       query=schemas.DocumentQuery, media=schemas.DOCUMENT)
 def decision_certificates(user, decision_id: int):
     """One certificate page (A4 landscape) per awardee of an issued decision; 409 before it is issued."""
     return _send(services.certificates_document(db.session, user, decision_id, _format(),
                                                 current_app.instance_path))
 
 
-@route("/submissions/<int:submission_id>/document", tags=("documents",))
+@route("/submissions/<int:submission_id>/document", tags=("documents",),
+       query=schemas.DocumentQuery, media=schemas.DOCUMENT)
 def submission_document(user, submission_id: int):
     """The submission (tờ trình) with its list, as DOCX or PDF."""
     return _send(services.submission_document(db.session, user, submission_id, _format(),
                                               current_app.instance_path))
 
 
-@route("/meetings/<int:meeting_id>/minutes", tags=("documents",))
+@route("/meetings/<int:meeting_id>/minutes", tags=("documents",),
+       query=schemas.DocumentQuery, media=schemas.DOCUMENT)
 def meeting_minutes(user, meeting_id: int):
     """The minutes of the meeting and its vote count, as DOCX or PDF; 409 before the vote closes."""
     return _send(services.minutes_document(db.session, user, meeting_id, _format(), current_app.instance_path))
 
 
-@route("/reports/annual/document", tags=("documents",))
+@route("/reports/annual/document", tags=("documents",),
+       query=schemas.AnnualDocumentQuery, media=schemas.DOCUMENT)
 def annual_report_document(user):
     """The annual report section (awards proposed and given) as DOCX or PDF."""
     code = request.args.get("authority")

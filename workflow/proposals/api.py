@@ -8,6 +8,7 @@ from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflow.api import schemas
 from workflow.api.core import StrictBody, parse_query_int, route
 from workflow.calendar.services import WorkCalendar
 from workflow.documents.http import send_download
@@ -113,38 +114,40 @@ def _calendar() -> WorkCalendar:
     return WorkCalendar.load(db.session)
 
 
-@route("/rounds", methods=["POST"], body=RoundIn, tags=("proposals",), status=201)
+@route("/rounds", methods=["POST"], body=RoundIn, tags=("proposals",), status=201, resp=schemas.RoundOut)
 def create_round(user, data: RoundIn):
     """Open a round (annual, campaign or ad hoc) at an authority (secretary)."""
     round_ = services.create_round(db.session, user, **data.model_dump())
     return jsonify(round_json(round_)), 201
 
 
-@route("/rounds/<int:round_id>", methods=["PATCH"], body=RoundPatch, tags=("proposals",))
+@route("/rounds/<int:round_id>", methods=["PATCH"], body=RoundPatch, tags=("proposals",),
+       resp=schemas.RoundOut)
 def update_round(user, round_id: int, data: RoundPatch):
     """Edit an open round's title, kind or deadline (secretary); 409 ``round_closed`` once closed."""
     return jsonify(round_json(services.update_round(db.session, user, round_id, **data.model_dump())))
 
 
-@route("/rounds/<int:round_id>/close", methods=["POST"], tags=("proposals",))
+@route("/rounds/<int:round_id>/close", methods=["POST"], tags=("proposals",), resp=schemas.RoundOut)
 def close_round(user, round_id: int):
     """Close a round: it takes no new proposals; those it has go on (secretary)."""
     return jsonify(round_json(services.set_round_open(db.session, user, round_id, False)))
 
 
-@route("/rounds/<int:round_id>/reopen", methods=["POST"], tags=("proposals",))
+@route("/rounds/<int:round_id>/reopen", methods=["POST"], tags=("proposals",), resp=schemas.RoundOut)
 def reopen_round(user, round_id: int):
     """Reopen a closed round (secretary)."""
     return jsonify(round_json(services.set_round_open(db.session, user, round_id, True)))
 
 
-@route("/rounds", tags=("proposals",))
+@route("/rounds", tags=("proposals",), resp=list[schemas.RoundOut])
 def list_rounds(user):
     """Rounds the caller can see."""
     return jsonify([round_json(r) for r in queries.rounds_for(db.session, user)])
 
 
-@route("/proposals", methods=["POST"], body=ProposalIn, tags=("proposals",), status=201)
+@route("/proposals", methods=["POST"], body=ProposalIn, tags=("proposals",), status=201,
+       resp=schemas.ProposalOut)
 def create_proposal(user, data: ProposalIn):
     """Create a draft proposal (nominator of the unit, or secretary)."""
     payload = data.model_dump(exclude={"evidence"})
@@ -153,7 +156,7 @@ def create_proposal(user, data: ProposalIn):
     return jsonify(proposal_json(proposal, user, _calendar(), session=db.session)), 201
 
 
-@route("/proposals", tags=("proposals",))
+@route("/proposals", tags=("proposals",), query=schemas.ProposalListQuery, resp=schemas.ProposalPageOut)
 def list_proposals(user):
     """Proposals in the caller's scope; filters state (comma-separated), year, award_type, unit,
     authority (at it or from it), q (the nominee's name, with or without diacritics), round; 422
@@ -166,7 +169,7 @@ def list_proposals(user):
                     "page": page, "per_page": per_page})
 
 
-@route("/proposals.xlsx", tags=("proposals",))
+@route("/proposals.xlsx", tags=("proposals",), query=schemas.ProposalFiltersQuery, media=(schemas.XLSX,))
 def export_proposals(user):
     """Every proposal of the list's filters (those of ``GET /proposals``, all pages, same scope) as an XLSX."""
     from workflow.documents.spreadsheets import XLSX_MIMETYPE
@@ -177,14 +180,15 @@ def export_proposals(user):
     return send_download(content, XLSX_MIMETYPE, filename)
 
 
-@route("/proposals/<int:proposal_id>", tags=("proposals",))
+@route("/proposals/<int:proposal_id>", tags=("proposals",), resp=schemas.ProposalOut)
 def get_proposal(user, proposal_id: int):
     """A proposal with its documents, objections, processing clock and the events the caller may fire."""
     proposal = services.get_proposal(db.session, user, proposal_id)
     return jsonify(proposal_json(proposal, user, _calendar(), session=db.session))
 
 
-@route("/proposals/<int:proposal_id>", methods=["PATCH"], body=ProposalPatch, tags=("proposals",))
+@route("/proposals/<int:proposal_id>", methods=["PATCH"], body=ProposalPatch, tags=("proposals",),
+       resp=schemas.ProposalOut)
 def edit_proposal(user, proposal_id: int, data: ProposalPatch):
     """Edit a draft or returned proposal; send the version you read (409 when stale)."""
     changes = data.model_dump(exclude={"version", "evidence"}, exclude_none=True)
@@ -194,14 +198,15 @@ def edit_proposal(user, proposal_id: int, data: ProposalPatch):
     return jsonify(proposal_json(proposal, user, _calendar(), session=db.session))
 
 
-@route("/proposals/<int:proposal_id>/history", tags=("proposals",))
+@route("/proposals/<int:proposal_id>/history", tags=("proposals",), resp=list[schemas.TransitionOut])
 def proposal_history(user, proposal_id: int):
     """Every transition of the proposal, across levels."""
     proposal = services.get_proposal(db.session, user, proposal_id)
     return jsonify([transition_json(t) for t in proposal.history])
 
 
-@route("/proposals/<int:proposal_id>/eligibility", tags=("proposals",))
+@route("/proposals/<int:proposal_id>/eligibility", tags=("proposals",), query=schemas.EligibilityQuery,
+       resp=schemas.EligibilityOut)
 def proposal_eligibility(user, proposal_id: int):
     """Each rule of the governing rule set with pass / fail / pending / warning and the reason."""
     mode = request.args.get("mode", "accept")
@@ -210,7 +215,8 @@ def proposal_eligibility(user, proposal_id: int):
     return jsonify(services.eligibility_report(db.session, user, proposal_id, mode))
 
 
-@route("/proposals/<int:proposal_id>/events", methods=["POST"], body=EventIn, tags=("proposals",))
+@route("/proposals/<int:proposal_id>/events", methods=["POST"], body=EventIn, tags=("proposals",),
+       resp=schemas.ProposalOut)
 def fire_event(user, proposal_id: int, data: EventIn):
     """Fire a life-cycle event; 409 invalid_transition or conflict, 422 when a rule refuses."""
     proposal = services.transition(db.session, proposal_id, data.event, user, comment=data.comment,
@@ -230,7 +236,8 @@ class BulkProposalIn(StrictBody):
     evidence: EvidenceIn | None = None
 
 
-@route("/proposals/bulk", methods=["POST"], body=BulkProposalIn, tags=("proposals",))
+@route("/proposals/bulk", methods=["POST"], body=BulkProposalIn, tags=("proposals",),
+       resp=schemas.BulkProposalsOut)
 def create_proposals(user, data: BulkProposalIn):
     """Propose many nominees at once (nominator of the unit, or secretary): each row as one create.
 
@@ -252,7 +259,8 @@ class BulkEventIn(StrictBody):
     data: dict = Field(default_factory=dict)
 
 
-@route("/proposals/events", methods=["POST"], body=BulkEventIn, tags=("proposals",))
+@route("/proposals/events", methods=["POST"], body=BulkEventIn, tags=("proposals",),
+       resp=schemas.BulkEventsOut)
 def fire_events(user, data: BulkEventIn):
     """Fire one event on many proposals, each as the single event call (its checks, its side
     effects, its own commit); 200 with ``done`` and ``refused`` (ids the caller cannot see are
@@ -266,7 +274,8 @@ class RuleSetChoiceIn(StrictBody):
     comment: LongText(2000) | None = None
 
 
-@route("/proposals/<int:proposal_id>/rule-set", methods=["POST"], body=RuleSetChoiceIn, tags=("proposals",))
+@route("/proposals/<int:proposal_id>/rule-set", methods=["POST"], body=RuleSetChoiceIn, tags=("proposals",),
+       resp=schemas.ProposalOut)
 def apply_rule_set(user, proposal_id: int, data: RuleSetChoiceIn):
     """Apply the newer rule set in force to an undecided proposal when it favours the nominee
     (secretary; NĐ 152/2025 Art 60(3)); 422 when the set is not in force or not newer."""
@@ -274,7 +283,8 @@ def apply_rule_set(user, proposal_id: int, data: RuleSetChoiceIn):
     return jsonify(proposal_json(proposal, user, _calendar(), session=db.session))
 
 
-@route("/proposals/<int:proposal_id>/attachments", methods=["POST"], tags=("proposals",), status=201)
+@route("/proposals/<int:proposal_id>/attachments", methods=["POST"], tags=("proposals",), status=201,
+       form=schemas.AttachmentForm, resp=schemas.AttachmentOut)
 def upload_attachment(user, proposal_id: int):
     """Upload a document (multipart ``file`` and ``doc_type``): PDF, DOCX, JPEG or PNG up to 20 MB."""
     upload = request.files.get("file")
@@ -286,7 +296,7 @@ def upload_attachment(user, proposal_id: int):
     return jsonify(attachment_json(attachment)), 201
 
 
-@route("/attachments/<int:attachment_id>", tags=("proposals",))
+@route("/attachments/<int:attachment_id>", tags=("proposals",), media=schemas.UPLOADED)
 def download_attachment(user, attachment_id: int):
     """Download a document (always as an attachment; only within the caller's scope)."""
     attachment = attachments.get_attachment(db.session, user, attachment_id)
@@ -296,7 +306,8 @@ def download_attachment(user, attachment_id: int):
     return send_download(content, attachment.content_type, attachment.filename, no_store=False)
 
 
-@route("/proposals/<int:proposal_id>/paper-receipts", methods=["POST"], body=PaperIn, tags=("proposals",), status=201)
+@route("/proposals/<int:proposal_id>/paper-receipts", methods=["POST"], body=PaperIn, tags=("proposals",), status=201,
+       resp=schemas.ProposalOut)
 def paper_received(user, proposal_id: int, data: PaperIn):
     """Tick that the paper copy of a required document was received (secretary)."""
     attachments.mark_paper_received(db.session, user, proposal_id, data.doc_type)
@@ -304,14 +315,15 @@ def paper_received(user, proposal_id: int, data: PaperIn):
     return jsonify(proposal_json(proposal, user, _calendar(), session=db.session)), 201
 
 
-@route("/objections/<int:objection_id>/resolve", methods=["POST"], body=ResolutionIn, tags=("notice",))
+@route("/objections/<int:objection_id>/resolve", methods=["POST"], body=ResolutionIn, tags=("notice",),
+       resp=schemas.ObjectionOut)
 def resolve_objection(user, objection_id: int, data: ResolutionIn):
     """Record how an objection was settled (secretary)."""
     objection = notice.resolve_objection(db.session, user, objection_id, data.resolution)
     return jsonify(objection_json(objection, identity=policies.can_see_objector(db.session, user, objection.proposal)))
 
 
-@route("/public/notices/<code>", auth=False, tags=("notice",))
+@route("/public/notices/<code>", auth=False, tags=("notice",), resp=schemas.PublicNoticesOut)
 def public_notices(code: str):
     """Proposals on public notice at an authority (no sign-in)."""
     authority = notice.notice_authority(db.session, code)
@@ -325,7 +337,8 @@ def objection_limit() -> str:
     return current_app.config["TDKT_OBJECTION_RATE_LIMIT"]
 
 
-@route("/public/notices/<code>/objections", methods=["POST"], body=ObjectionIn, auth=False, tags=("notice",), status=201)
+@route("/public/notices/<code>/objections", methods=["POST"], body=ObjectionIn, auth=False, tags=("notice",), status=201,
+       resp=schemas.ObjectionOut)
 @limiter.limit(objection_limit)
 def file_objection(code: str, data: ObjectionIn):
     """File an objection against a proposal on notice (no sign-in; rate-limited)."""

@@ -8,6 +8,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict
 
+from workflow.api import schemas
 from workflow.api.core import parse_query_int, route
 from workflow.errors import Forbidden
 from workflow.extensions import db
@@ -36,7 +37,7 @@ def notification_json(n: Notification) -> dict:
             "read_at": n.read_at.isoformat() if n.read_at else None}
 
 
-@route("/reminder-policies", tags=("reminders",))
+@route("/reminder-policies", tags=("reminders",), resp=schemas.ReminderPoliciesOut)
 def get_reminder_policies(user):
     """The reminder policies in force: offsets, recipients, escalation; and the delivery settings."""
     if not policies.can_read_policies(user):
@@ -46,7 +47,8 @@ def get_reminder_policies(user):
     return jsonify(config.as_json(config.load(db.session), db.session))
 
 
-@route("/reminder-policies", methods=["PUT"], body=PoliciesIn, tags=("reminders",))
+@route("/reminder-policies", methods=["PUT"], body=PoliciesIn, tags=("reminders",),
+       resp=schemas.ReminderPoliciesOut)
 def put_reminder_policies(user, data: PoliciesIn):
     """Replace reminder policies (each given kind) and/or the delivery settings (deployment admin)."""
     if not policies.can_edit_policies(user):
@@ -58,7 +60,8 @@ def put_reminder_policies(user, data: PoliciesIn):
     return jsonify(config.as_json(loaded, db.session))
 
 
-@route("/notifications", tags=("notifications",))
+@route("/notifications", tags=("notifications",),
+       query=schemas.NotificationsQuery, resp=schemas.NotificationPageOut)
 def list_notifications(user):
     """The caller's in-app notifications, newest first (``?unread=1``, ``page``, ``per_page``)."""
     page = parse_query_int("page", 1, 1, 100000)
@@ -70,25 +73,27 @@ def list_notifications(user):
                     "unread": services.unread_count(db.session, user.id)})
 
 
-@route("/notifications/<int:notification_id>/read", methods=["POST"], tags=("notifications",))
+@route("/notifications/<int:notification_id>/read", methods=["POST"], tags=("notifications",),
+       resp=schemas.NotificationOut)
 def read_notification(user, notification_id: int):
     """Mark one of the caller's notifications as read (404 for anyone else's)."""
     return jsonify(notification_json(services.mark_read(db.session, user.id, notification_id)))
 
 
-@route("/notifications/read-all", methods=["POST"], tags=("notifications",))
+@route("/notifications/read-all", methods=["POST"], tags=("notifications",), resp=schemas.UpdatedOut)
 def read_all_notifications(user):
     """Mark all the caller's notifications as read."""
     return jsonify({"updated": services.mark_all_read(db.session, user.id)})
 
 
-@route("/notifications/preferences", tags=("notifications",))
+@route("/notifications/preferences", tags=("notifications",), resp=schemas.PreferencesOut)
 def get_notification_preferences(user):
     """How the caller receives reminder e-mails: immediate, digest (daily) or off."""
     return jsonify({"email": services.email_mode(db.session, user.id), "address": user.email})
 
 
-@route("/notifications/preferences", methods=["PUT"], body=PreferencesIn, tags=("notifications",))
+@route("/notifications/preferences", methods=["PUT"], body=PreferencesIn, tags=("notifications",),
+       resp=schemas.PreferencesOut)
 def put_notification_preferences(user, data: PreferencesIn):
     """Choose reminder e-mails: each at once, one daily digest, or none (in-app only)."""
     return jsonify({"email": services.set_email_mode(db.session, user.id, data.email), "address": user.email})

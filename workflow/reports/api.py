@@ -6,6 +6,7 @@ from flask import current_app, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from workflow.api import schemas
 from workflow.api.core import parse_query_int, route
 from workflow.documents import services as documents
 from workflow.documents.http import download_response, send_download
@@ -25,7 +26,7 @@ def _query() -> tuple[str, int]:
     return code, year
 
 
-@route("/reports/annual", tags=("reports",))
+@route("/reports/annual", tags=("reports",), query=schemas.AnnualReportQuery, resp=schemas.AnnualReportOut)
 def annual(user):
     """Awards proposed to each higher level and given here, by award type and nominee kind
     (the authority's secretary and chair, admins of its scope; 404 for anyone else)."""
@@ -33,7 +34,7 @@ def annual(user):
     return jsonify(annual_report(db.session, user, code, year))
 
 
-@route("/reports/annual.docx", tags=("reports",))
+@route("/reports/annual.docx", tags=("reports",), query=schemas.AnnualReportQuery, media=(schemas.DOCX,))
 def annual_docx(user):
     """The annual report section as a DOCX document (SPEC §10; same readers as the JSON); in
     English when the caller's interface language is English."""
@@ -43,7 +44,7 @@ def annual_docx(user):
                                                               lang=str(get_locale() or "vi")))
 
 
-@route("/reports/annual.xlsx", tags=("reports",))
+@route("/reports/annual.xlsx", tags=("reports",), query=schemas.AnnualReportQuery, media=(schemas.XLSX,))
 def annual_xlsx(user):
     """The annual report as a spreadsheet: one row per level and award type, counts by nominee kind
     (SPEC §10; same readers as the JSON)."""
