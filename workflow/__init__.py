@@ -13,9 +13,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from workflow.config import PROJECT_ROOT, load_settings
-from workflow.db import RETRY_AFTER_SECONDS, database_unavailable, note_database_unavailable
+from workflow.db import RETRY_AFTER_SECONDS, database_unavailable
 from workflow.extensions import babel, csrf, db, limiter, login_manager
 from workflow.headers import init_security_headers
+from workflow.responses import (
+    database_unavailable_response,
+    error_response,
+    note_database_unavailable,
+    wants_json,
+)
 
 LOCALES = ("vi", "en")
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -218,27 +224,10 @@ def _init_login(app: Flask) -> None:
         return load_session_user(db.session, cookie_id)
 
 
-def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
-
-
-def database_unavailable_response(exc: BaseException):
-    """The API's answer while the database is unreachable: 503 ``database_unavailable``, to retry."""
-    from workflow.api.core import error_response
-
-    note_database_unavailable(exc)
-    response = error_response(503, "database_unavailable",
-                              _("The database is unavailable for a moment. Nothing was changed; please try again."))
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
-
-
 def _init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if wants_json():
-            from workflow.api.core import error_response
-
             names = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
             return error_response(exc.code or 500, names.get(exc.code, "http_error"), exc.description or "")
         code = exc.code or 500
@@ -264,7 +253,5 @@ def _init_errors(app: Flask) -> None:
         logging.getLogger("workflow").exception("unhandled error")
         db.session.rollback()
         if wants_json():
-            from workflow.api.core import error_response
-
             return error_response(500, "internal_error", _("An unexpected error occurred. It has been logged."))
         return render_template("errors/generic.html", code=500, error=None), 500

@@ -68,20 +68,6 @@ def database_unavailable(exc: BaseException) -> bool:
 RETRY_AFTER_SECONDS = 5
 
 
-def note_database_unavailable(exc: BaseException) -> None:
-    """Log the outage in one line (no stack: it is not a bug) and drop what the request's session
-    held; the rollback of a dead connection only releases it."""
-    import logging
-
-    from workflow.extensions import db
-
-    logging.getLogger("workflow").warning("database unavailable: %s", getattr(exc, "orig", None) or exc)
-    try:
-        db.session.rollback()
-    except SQLAlchemyError:  # nothing more to release
-        logging.getLogger("workflow").debug("rollback after the outage failed", exc_info=True)
-
-
 # --- side effects after commit ---------------------------------------------------------------
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
