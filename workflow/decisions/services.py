@@ -11,8 +11,6 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -20,7 +18,7 @@ from workflow import vntime
 from workflow.audit import services as audit
 from workflow.cash import services as cash
 from workflow.dates import show_date
-from workflow.db import is_disconnect, utcnow
+from workflow.db import insert_ignoring_duplicates, is_disconnect, utcnow
 from workflow.decisions import policies
 from workflow.decisions.models import (
     Decision,
@@ -51,9 +49,8 @@ def require_fresh(signed_in_at: datetime | None, minutes: int) -> None:
 
 def next_number(session: Session, authority_id: int, kind: str, year: int) -> int:
     """Claim the next number of ``kind`` for the authority and year (locks the counter row)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(DocumentCounter).values(authority_id=authority_id, kind=kind, year=year, last=0)
-                    .on_conflict_do_nothing())
+    insert_ignoring_duplicates(session, DocumentCounter,
+                               [{"authority_id": authority_id, "kind": kind, "year": year, "last": 0}])
     return session.execute(update(DocumentCounter).where(
         DocumentCounter.authority_id == authority_id, DocumentCounter.kind == kind, DocumentCounter.year == year,
     ).values(last=DocumentCounter.last + 1).returning(DocumentCounter.last)).scalar_one()

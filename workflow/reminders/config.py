@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.db import utcnow
+from workflow.db import insert_ignoring_duplicates, utcnow
 from workflow.errors import Forbidden, Invalid
 from workflow.reminders.models import KINDS, ReminderPolicy
 
@@ -135,8 +135,6 @@ def ensure_policies(session: Session) -> None:
     existing = {row.key: row for row in session.scalars(select(ReminderPolicy))}
     missing = [key for key in wanted if key not in existing]
     if missing:
-        from workflow.reminders.services import insert_ignoring_duplicates
-
         insert_ignoring_duplicates(session, ReminderPolicy, [
             {"key": key, "config": wanted[key], "edited": False, "updated_at": utcnow()} for key in missing],
             ["key"])

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow import vntime
-from workflow.db import after_commit, utcnow
+from workflow.db import after_commit, insert_ignoring_duplicates, utcnow
 from workflow.org.models import CouncilMember, RoleAssignment, User
 from workflow.reminders.models import Reminder
 
@@ -44,8 +44,6 @@ def _dispatch(ids: list[int]) -> None:
 def _write(session: Session, kind: str, subject_type: str, subject_id: int, recipients, authority_id: int | None,
            params: dict, *, action: bool = False) -> list[int]:
     """Queue ``kind`` for each recipient in the current transaction; delivery starts after commit."""
-    from workflow.reminders.services import insert_ignoring_duplicates
-
     recipients = sorted(set(recipients))
     if not recipients:
         return []
