@@ -30,10 +30,9 @@ from workflow.decisions.models import (
 from workflow.errors import Conflict, Forbidden, NotFound, Unauthorized, field_error
 from workflow.org.models import Authority
 from workflow.org.services import authority_by_code
-from workflow.proposals import guards
 from workflow.proposals import services as proposals
 from workflow.proposals.models import Proposal
-from workflow.proposals.states import Context
+from workflow.proposals.power import deciding_power
 from workflow.validation import check_date, check_id
 
 DECISION_SUFFIX = "QĐ-UBND"
@@ -113,9 +112,7 @@ def _proposals_for(session: Session, actor, authority, proposal_ids: list[int]) 
 
 def _power(session: Session, proposal: Proposal) -> str:
     """'within' when this authority decides the award, else 'above'."""
-    deciding = guards._deciding_authority(Context(proposal=proposal, actor=None, data={}, internal={},
-                                                  checks=proposals._Checks(session, proposal, vntime.today())))
-    return "within" if deciding is not None and deciding.id == proposal.current_authority_id else "above"
+    return deciding_power(session, proposal)
 
 
 def power(session: Session, proposal: Proposal) -> str:

@@ -23,7 +23,7 @@ from workflow.calendar.services import WorkCalendar
 from workflow.council.models import Meeting
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.proposals import choices
-from workflow.proposals.clock import local_day
+from workflow.proposals.clock import local_day, proposal_deadline
 from workflow.proposals.models import Proposal, Round
 from workflow.reports.dashboard import arrival, user_scope
 
@@ -188,13 +188,10 @@ def _proposal_due(p: Proposal, rule: dict, calendar: WorkCalendar, today: date, 
             return None, False
         due = local_day(returned[-1].created_at) + timedelta(days=days)
         return due, due < today
-    from workflow.reminders.kinds import processing_deadline
-
     limit = rule.get("processing_days")
     if not limit:
         return None, False
-    history = [(row.to_state, row.created_at, row.data) for row in p.history]
-    due = processing_deadline(history, p.origin_authority.code, p.current_authority.code, calendar, limit)
+    due = proposal_deadline(p, calendar, limit)
     # the clock's own rule: overdue once it counts more working days than the limit
     return due, bool(due and calendar.working_days_between(due, today) > 0)
 
