@@ -14,6 +14,7 @@ Who acted is not told about their own act.
 
 from __future__ import annotations
 
+from flask import current_app, has_app_context
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,10 +36,16 @@ PROPOSAL_KINDS = {
 OUTCOME_NAMES = {"awarded": "approved", "recommended": "returned", "rejected": "rejected"}
 
 
-def _dispatch(ids: list[int]) -> None:
-    from tasks.reminders import enqueue_delivery  # the task layer, reached only after the commit
+DISPATCH_KEY = "tdkt.reminders.dispatch"
 
-    enqueue_delivery(ids)
+
+def _dispatch(ids: list[int]) -> None:
+    """Hand the new outbox ids to delivery (after the commit). The task layer plugs its enqueue
+    function into the app when Celery is wired (``tasks.celery_app``), so this domain module never
+    imports tasks; with no app wired, beat's periodic delivery sends the rows."""
+    dispatch = current_app.extensions.get(DISPATCH_KEY) if has_app_context() else None
+    if dispatch is not None:
+        dispatch(ids)
 
 
 def _write(session: Session, kind: str, subject_type: str, subject_id: int, recipients, authority_id: int | None,
