@@ -16,6 +16,7 @@ from workflow.config import PROJECT_ROOT, load_settings
 from workflow.db import RETRY_AFTER_SECONDS, database_unavailable
 from workflow.extensions import babel, csrf, db, limiter, login_manager
 from workflow.headers import init_security_headers
+from workflow.locales import LANGUAGES, LOCALES, current_locale, default_locale
 from workflow.responses import (
     database_unavailable_response,
     error_response,
@@ -23,16 +24,15 @@ from workflow.responses import (
     wants_json,
 )
 
-LOCALES = ("vi", "en")
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def select_locale() -> str:
-    """?lang= (remembered in the session), then the user's setting, then Vietnamese."""
+    """?lang= (remembered in the session), then the user's setting, then the configured default."""
     from flask_login import current_user
 
     if not has_request_context():  # CLI, Celery: the caller may set g.locale (e.g. a recipient's)
-        return g.get("locale", "vi")
+        return g.get("locale") or default_locale()
     wanted = request.args.get("lang")
     if wanted in LOCALES:
         session["lang"] = wanted
@@ -42,7 +42,7 @@ def select_locale() -> str:
     user = g.get("api_user") or (current_user if current_user and current_user.is_authenticated else None)
     if user is not None and getattr(user, "locale", None) in LOCALES:
         return user.locale
-    return "vi"
+    return default_locale()
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -69,7 +69,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         TOKEN_TTL_HOURS=settings["TOKEN_TTL_HOURS"],
         FRESH_LOGIN_MINUTES=settings["FRESH_LOGIN_MINUTES"],
         SESSION_IDLE_MINUTES=settings["SESSION_IDLE_MINUTES"],
-        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_LOCALE=settings["DEFAULT_LOCALE"],
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -157,9 +157,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.context_processor
     def _template_globals():
-        from flask_babel import get_locale
-
-        return {"current_locale": str(get_locale() or "vi"), "locales": LOCALES}
+        return {"current_locale": current_locale(), "locales": LOCALES, "languages": LANGUAGES}
 
     logging.getLogger("workflow").setLevel(logging.INFO)
     return app

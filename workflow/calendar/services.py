@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.calendar.models import CalendarDay
+from workflow.vntime import year_bounds
 
 
 @lru_cache(maxsize=64)
@@ -22,6 +23,13 @@ def public_holidays(year: int, locale: str = "vi") -> dict[date, str]:
     return dict(holidays.country_holidays("VN", years=year, language="vi" if locale == "vi" else "en_US"))
 
 
+def days_of_year(session: Session, year: int) -> list[CalendarDay]:
+    """The configured days of a calendar year, in order (the calendar screen and ``GET /calendar``)."""
+    first, last = year_bounds(year)
+    return list(session.scalars(select(CalendarDay).where(CalendarDay.day >= first, CalendarDay.day <= last)
+                                .order_by(CalendarDay.day)))
+
+
 class WorkCalendar:
     """Mon–Fri, minus Vietnam's public holidays and configured days off, plus configured working days."""
 
@@ -30,6 +38,7 @@ class WorkCalendar:
 
     @classmethod
     def load(cls, session: Session) -> WorkCalendar:
+        """Every configured day."""
         return cls({d.day: d.kind for d in session.scalars(select(CalendarDay))})
 
     def is_working_day(self, day: date) -> bool:
@@ -46,6 +55,11 @@ class WorkCalendar:
             if self.is_working_day(day):
                 count += 1
         return count
+
+    def working_days_in(self, year: int) -> int:
+        """The working days of a calendar year."""
+        first, last = year_bounds(year)
+        return self.working_days_between(first - timedelta(days=1), last)
 
     def add_working_days(self, start: date, days: int) -> date:
         """The date ``days`` working days after ``start``."""

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from workflow import vntime
 from workflow.db import after_commit, insert_ignoring_duplicates, utcnow
+from workflow.locales import LOCALES
 from workflow.org.models import CouncilMember, RoleAssignment, User
 from workflow.reminders.models import Reminder
 
@@ -91,7 +92,7 @@ def _award_names(session: Session, proposal) -> dict:
     from workflow.proposals.screen import award_names
 
     names = {}
-    for lang in ("vi", "en"):
+    for lang in LOCALES:
         with force_locale(lang):
             names[f"award_{lang}"] = award_names(session, [proposal])[proposal.id]
     return names
