@@ -67,3 +67,21 @@ def test_the_cycle_finder_finds_a_cycle():
     graph.add_import(importer="a.c", imported="a.b")
     graph.add_import(importer="a.d", imported="a.b")
     assert _cycles(graph) == [["a.b", "a.c"]]
+
+
+def test_the_readme_diagram_is_the_contracts():
+    """The README's Architecture diagram labels its arrows with the import-linter contracts: every
+    layer contract of pyproject is drawn, and nothing else is claimed."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    contracts = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    diagram = readme.split("<!-- architecture:start -->", 1)[1].split("<!-- architecture:end -->", 1)[0]
+    drawn = set(re.findall(r'\|"([^"]+)"\|', diagram))
+    layered = {c["name"] for c in contracts if c["type"] != "acyclic_siblings"}
+    assert drawn == layered
+    for contract in contracts:
+        assert contract["name"] in readme
