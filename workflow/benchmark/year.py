@@ -74,9 +74,9 @@ def throwaway_app(database_url: str | None) -> Iterator:
     from workflow.catalog.services import load_rule_sets
     from workflow.db import Base
     from workflow.extensions import db
-    from workflow.reminders.bench import _database
+    from workflow.reminders.bench import scratch_database
 
-    url, cleanup = _database(database_url)
+    url, cleanup = scratch_database(database_url)
     folder = tempfile.mkdtemp(prefix="tdkt-bench-year-")
     try:
         app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-" + "x" * 40,

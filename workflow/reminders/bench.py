@@ -171,7 +171,7 @@ def build(session, proposals: int, due: int, waiting: int, seed: int = 6) -> int
     return len(history)
 
 
-def _database(url: str | None):
+def scratch_database(url: str | None):
     """(database URL, cleanup) — a temporary SQLite file, or a temporary PostgreSQL schema."""
     if url and url.startswith("postgresql"):
         schema = f"tdkt_bench_{uuid.uuid4().hex[:8]}"
@@ -204,7 +204,7 @@ def run(proposals: int, due: int, waiting: int | None = None, database_url: str 
     from workflow.reminders.services import scan
 
     waiting = due if waiting is None else waiting
-    url, cleanup = _database(database_url)
+    url, cleanup = scratch_database(database_url)
     folder = tempfile.mkdtemp(prefix="tdkt-bench-instance-")
     try:
         app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-" + "x" * 40,
