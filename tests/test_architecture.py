@@ -85,3 +85,23 @@ def test_the_readme_diagram_is_the_contracts():
     assert drawn == layered
     for contract in contracts:
         assert contract["name"] in readme
+
+
+def test_only_the_proposals_service_writes_a_proposal_row():
+    """``transition`` is the one writer of a state change; ``create_proposal`` (a draft) and
+    ``receive_imported`` (a dossier package) the documented creators — all in proposals.services.
+    No other module builds a Proposal or updates its table."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    writers = []
+    for path in sorted((root / "workflow").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("update", "insert")
+                    and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == "Proposal") or (
+                    isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Proposal"):
+                writers.append(str(path.relative_to(root)))
+    assert set(writers) == {"workflow/proposals/services.py"}
