@@ -9,7 +9,9 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.calendar.models import CalendarDay
+from workflow.audit import services as audit
+from workflow.calendar.models import DAY_KINDS, CalendarDay
+from workflow.errors import Forbidden, field_error
 from workflow.vntime import year_bounds
 
 
@@ -75,10 +77,6 @@ def set_day(session: Session, actor, day: date, kind: str | None, note: str = ""
     """Configure a day (deployment admin): an extra day off, a compensatory working day, or back to
     the default (``kind`` None). Audited."""
     from flask_babel import gettext as _
-
-    from workflow.audit import services as audit
-    from workflow.calendar.models import DAY_KINDS
-    from workflow.errors import Forbidden, field_error
 
     if not getattr(actor, "is_deployment_admin", False):
         raise Forbidden(_("Only the deployment administrator edits the calendar."))

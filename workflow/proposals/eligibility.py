@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow import vntime
-from workflow.catalog.models import AwardType
+from workflow.catalog.models import AwardType, RuleSet
 from workflow.catalog.services import rule_set_for
 from workflow.dates import show_date
 from workflow.locales import current_locale, default_locale
@@ -272,8 +272,6 @@ def award_type_name(session: Session, proposal: Proposal, code: str) -> str:
     rule_set = proposal.rule_set_code
     query = select(AwardType).where(AwardType.code == code)
     if rule_set:
-        from workflow.catalog.models import RuleSet
-
         query = query.join(RuleSet).where(RuleSet.code == rule_set)
     else:
         query = query.where(AwardType.rule_set_id == rule_set_for(session, proposal.current_authority,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.audit import services as audit
 from workflow.db import insert_ignoring_duplicates, utcnow
 from workflow.errors import Forbidden, Invalid
 from workflow.reminders.models import KINDS, ReminderPolicy
@@ -210,8 +211,6 @@ def update_policies(session: Session, actor, *, policies: list[dict] | None = No
         row.config, row.edited, row.updated_at = config, True, utcnow()
         row.updated_by_id = actor.id if actor is not None else None
     if actor is not None:
-        from workflow.audit import services as audit
-
         audit.record(session, chain=None, actor=actor, action="reminder_policy.update",
                      object_type="reminder_policy", object_id=",".join(sorted(updates)), data={"keys": sorted(updates)})
     session.commit()

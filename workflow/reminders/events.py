@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from workflow import vntime
 from workflow.db import after_commit, insert_ignoring_duplicates, utcnow
 from workflow.locales import LOCALES
-from workflow.org.models import CouncilMember, RoleAssignment, User
+from workflow.org.models import AwardRecord, CouncilMember, RoleAssignment, User
+from workflow.proposals.screen import award_names
 from workflow.reminders.models import Reminder
 
 # proposal event (and the state it reached, where one event has several ends) → notification kind
@@ -89,8 +90,6 @@ def council_members(session: Session, authority_id: int) -> list[int]:
 
 
 def _award_names(session: Session, proposal) -> dict:
-    from workflow.proposals.screen import award_names
-
     names = {}
     for lang in LOCALES:
         with force_locale(lang):
@@ -121,8 +120,6 @@ def proposal_event(session: Session, proposal, row, actor, authority) -> list[in
 
 
 def _decision_number(session: Session, proposal) -> str:
-    from workflow.org.models import AwardRecord
-
     return session.scalar(select(AwardRecord.decision_number).where(
         AwardRecord.proposal_id == proposal.id, AwardRecord.revoked_at.is_(None))
         .order_by(AwardRecord.id.desc()).limit(1)) or ""

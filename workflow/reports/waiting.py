@@ -20,10 +20,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from workflow import vntime
 from workflow.calendar.services import WorkCalendar
+from workflow.catalog.services import rule_set_for
 from workflow.council.models import Meeting
 from workflow.decisions.models import Submission, SubmissionItem
+from workflow.errors import NotFound
 from workflow.proposals import choices
 from workflow.proposals.clock import local_day, proposal_deadline
+from workflow.proposals.eligibility import snapshot
 from workflow.proposals.models import Proposal, Round
 from workflow.reports.dashboard import arrival, user_scope
 
@@ -80,9 +83,6 @@ class _Limits:
         while node is not None and key is None:
             key, node = node.rule_set_code, node.parent
         if key not in self._rule_sets:
-            from workflow.catalog.services import rule_set_for
-            from workflow.errors import NotFound
-
             try:
                 self._rule_sets[key] = rule_set_for(self.session, authority, self.today)
             except NotFound:
@@ -90,8 +90,6 @@ class _Limits:
         return self._rule_sets[key]
 
     def in_force(self, authority) -> dict:
-        from workflow.proposals.eligibility import snapshot
-
         rule_set = self.rule_set(authority)
         if rule_set is None:
             return {}
