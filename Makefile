@@ -69,6 +69,7 @@ lock: $(BIN)/python
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -r workflow tasks -c pyproject.toml
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

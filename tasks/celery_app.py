@@ -7,7 +7,9 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask, has_app_context
 
+from tasks.reminders import beat_entries, enqueue_delivery
 from workflow import vntime
+from workflow.reminders.events import DISPATCH_KEY
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -17,8 +19,6 @@ def celery_init_app(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
             with app.app_context():
                 return self.run(*args, **kwargs)
-
-    from tasks.reminders import beat_entries
 
     broker = app.config["TDKT_BROKER_URL"]
     celery = Celery(app.name, task_cls=FlaskTask)
@@ -45,6 +45,7 @@ def celery_init_app(app: Flask) -> Celery:
     )
     celery.set_default()
     app.extensions["celery"] = celery
+    app.extensions[DISPATCH_KEY] = enqueue_delivery  # events' outbox rows, after their commit
     return celery
 
 

@@ -127,9 +127,9 @@ def _fast_password_hashing(monkeypatch):
     """argon2id with the cheapest parameters: the suite hashes hundreds of passwords."""
     from argon2 import PasswordHasher
 
-    from workflow.auth import services
+    from workflow.auth import credentials
 
-    monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    monkeypatch.setattr(credentials, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 
 @contextmanager

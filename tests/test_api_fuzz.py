@@ -15,14 +15,14 @@ import os
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is a dev extra (pip install -e '.[dev]')")
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402  (after the optional import)
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
 
-from tests.proposals.helpers import World  # noqa: E402
+from tests.proposals.helpers import World
 
 EXAMPLES = int(os.environ.get("TDKT_FUZZ_EXAMPLES", "6"))
 ROLES = ("admin", "secretary", "nominator")

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests import factories as f
-from workflow.auth import services
+from workflow.auth import credentials, services
 from workflow.auth.passwords import common_passwords, password_problem
 from workflow.cli import main
 from workflow.demo.data import DEMO_PASSWORD
@@ -94,7 +94,7 @@ def test_unknown_user_and_wrong_password_get_the_same_sign_in_page(app, org):
 
 def test_an_unknown_username_costs_a_password_verification_too(session, org, monkeypatch):
     # a hasher slow enough that its verification, not the lookup, is most of a sign-in's time
-    monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=2, memory_cost=32768, parallelism=1))
+    monkeypatch.setattr(credentials, "_hasher", PasswordHasher(time_cost=2, memory_cost=32768, parallelism=1))
     user = session.get(User, org["users"]["secretary"].id)
     user.password_hash = services.hash_password(f.PASSWORD)
     session.commit()

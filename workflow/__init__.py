@@ -13,20 +13,26 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from workflow.config import PROJECT_ROOT, load_settings
-from workflow.db import RETRY_AFTER_SECONDS, database_unavailable, note_database_unavailable
+from workflow.db import RETRY_AFTER_SECONDS, database_unavailable
 from workflow.extensions import babel, csrf, db, limiter, login_manager
 from workflow.headers import init_security_headers
+from workflow.locales import LANGUAGES, LOCALES, current_locale, default_locale
+from workflow.responses import (
+    database_unavailable_response,
+    error_response,
+    note_database_unavailable,
+    wants_json,
+)
 
-LOCALES = ("vi", "en")
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def select_locale() -> str:
-    """?lang= (remembered in the session), then the user's setting, then Vietnamese."""
+    """?lang= (remembered in the session), then the user's setting, then the configured default."""
     from flask_login import current_user
 
     if not has_request_context():  # CLI, Celery: the caller may set g.locale (e.g. a recipient's)
-        return g.get("locale", "vi")
+        return g.get("locale") or default_locale()
     wanted = request.args.get("lang")
     if wanted in LOCALES:
         session["lang"] = wanted
@@ -36,7 +42,7 @@ def select_locale() -> str:
     user = g.get("api_user") or (current_user if current_user and current_user.is_authenticated else None)
     if user is not None and getattr(user, "locale", None) in LOCALES:
         return user.locale
-    return "vi"
+    return default_locale()
 
 
 # Stays whole (long or radon D+): wiring only: every setting, extension, blueprint and hook registered in one
@@ -65,7 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         TOKEN_TTL_HOURS=settings["TOKEN_TTL_HOURS"],
         FRESH_LOGIN_MINUTES=settings["FRESH_LOGIN_MINUTES"],
         SESSION_IDLE_MINUTES=settings["SESSION_IDLE_MINUTES"],
-        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_LOCALE=settings["DEFAULT_LOCALE"],
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -153,9 +159,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.context_processor
     def _template_globals():
-        from flask_babel import get_locale
-
-        return {"current_locale": str(get_locale() or "vi"), "locales": LOCALES}
+        return {"current_locale": current_locale(), "locales": LOCALES, "languages": LANGUAGES}
 
     logging.getLogger("workflow").setLevel(logging.INFO)
     return app
@@ -220,27 +224,10 @@ def _init_login(app: Flask) -> None:
         return load_session_user(db.session, cookie_id)
 
 
-def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
-
-
-def database_unavailable_response(exc: BaseException):
-    """The API's answer while the database is unreachable: 503 ``database_unavailable``, to retry."""
-    from workflow.api.core import error_response
-
-    note_database_unavailable(exc)
-    response = error_response(503, "database_unavailable",
-                              _("The database is unavailable for a moment. Nothing was changed; please try again."))
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
-
-
 def _init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if wants_json():
-            from workflow.api.core import error_response
-
             names = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
             return error_response(exc.code or 500, names.get(exc.code, "http_error"), exc.description or "")
         code = exc.code or 500
@@ -266,7 +253,5 @@ def _init_errors(app: Flask) -> None:
         logging.getLogger("workflow").exception("unhandled error")
         db.session.rollback()
         if wants_json():
-            from workflow.api.core import error_response
-
             return error_response(500, "internal_error", _("An unexpected error occurred. It has been logged."))
         return render_template("errors/generic.html", code=500, error=None), 500

@@ -202,12 +202,13 @@ def storage_copy(source: str, target: str) -> None:
     """Copy every attachment's file from one backend to the other (before switching TDKT_STORAGE);
     run it again after an interruption: what is there already is skipped."""
     from workflow import storage
+    from workflow.proposals.attachments import stored_files
 
     if source == target:
         raise click.UsageError("--from and --to must differ")
     with _app().app_context():
         copied, present, missing = storage.copy_files(db.session, storage.store(db.session, source),
-                                                      storage.store(db.session, target))
+                                                      storage.store(db.session, target), stored_files(db.session))
     click.echo(f"copied {copied}, already there {present}, missing from {source} {len(missing)}")
     for key in missing:
         click.echo(f"missing: {key}", err=True)

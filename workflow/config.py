@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from workflow.locales import LOCALES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
@@ -86,6 +88,8 @@ def load_settings(overrides: dict | None = None, environ: dict | None = None) ->
     if not settings["RATELIMIT_STORAGE_URL"]:
         broker = str(settings["BROKER_URL"])
         settings["RATELIMIT_STORAGE_URL"] = broker if broker.startswith("redis") else "memory://"
+    if settings["DEFAULT_LOCALE"] not in LOCALES:
+        raise ConfigError(f"TDKT_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
     if not settings["SECRET_KEY"]:
         if settings["ENV"] == "production":
             raise ConfigError("TDKT_SECRET_KEY must be set when TDKT_ENV=production")

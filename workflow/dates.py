@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime
 
 from babel.dates import format_date, format_time
 from flask import has_request_context
-from flask_babel import get_locale
 
+from workflow.locales import current_locale, default_locale
 from workflow.vntime import VN_TZ
 
 
 def _locale() -> str:
-    return str(get_locale() or "vi") if has_request_context() else "vi"
+    return current_locale() if has_request_context() else default_locale()
 
 
 def show_date(value: date | datetime | str | None) -> str:

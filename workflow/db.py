@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -49,6 +51,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+def insert_ignoring_duplicates(session: Session, model, rows: list[dict], conflict_columns: list[str] | None = None,
+                               returning=None) -> list:
+    """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike: the rows a unique key
+    already holds are skipped, not an error (a racing writer, a second scan). ``conflict_columns``
+    names the key (None: any unique key); with ``returning`` (a column), the values of the rows
+    really inserted, else []. The one copy of this statement: outbox, preferences, policies, the
+    audit chain's head and the document counters all use it."""
+    if not rows:
+        return []
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
+    if returning is None:
+        session.execute(stmt, rows)
+        return []
+    return list(session.scalars(stmt.returning(returning), rows))
+
+
 # --- the database gone ------------------------------------------------------------------------
 
 def is_disconnect(exc: BaseException) -> bool:
@@ -66,20 +85,6 @@ def database_unavailable(exc: BaseException) -> bool:
 
 
 RETRY_AFTER_SECONDS = 5
-
-
-def note_database_unavailable(exc: BaseException) -> None:
-    """Log the outage in one line (no stack: it is not a bug) and drop what the request's session
-    held; the rollback of a dead connection only releases it."""
-    import logging
-
-    from workflow.extensions import db
-
-    logging.getLogger("workflow").warning("database unavailable: %s", getattr(exc, "orig", None) or exc)
-    try:
-        db.session.rollback()
-    except SQLAlchemyError:  # nothing more to release
-        logging.getLogger("workflow").debug("rollback after the outage failed", exc_info=True)
 
 
 # --- side effects after commit ---------------------------------------------------------------

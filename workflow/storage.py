@@ -170,16 +170,15 @@ def store(session: Session, backend: str | None = None) -> Storage:
     raise StorageError(f"unknown storage backend {name!r}")
 
 
-def copy_files(session: Session, source: Storage, target: Storage, *, batch: int = 50) -> tuple[int, int, list[str]]:
-    """Copy every attachment's file from ``source`` to ``target`` (switching backends, e.g. from the
-    instance folder to the database), committing every ``batch`` files. Idempotent: a file the
-    target already holds is left alone, so an interrupted copy is simply run again. Returns
-    (copied, already there, keys missing from the source). The source is never changed."""
-    from workflow.proposals.models import Attachment
-
+def copy_files(session: Session, source: Storage, target: Storage, rows, *,
+               batch: int = 50) -> tuple[int, int, list[str]]:
+    """Copy the files ``rows`` names — (key, content type) pairs: every attachment's, see
+    ``proposals.attachments.stored_files`` — from ``source`` to ``target`` (switching backends,
+    e.g. from the instance folder to the database), committing every ``batch`` files. Idempotent:
+    a file the target already holds is left alone, so an interrupted copy is simply run again.
+    Returns (copied, already there, keys missing from the source). The source is never changed."""
     copied = present = 0
     missing: list[str] = []
-    rows = session.execute(select(Attachment.stored_name, Attachment.content_type).order_by(Attachment.id)).all()
     for key, content_type in rows:
         if target.exists(key):
             present += 1

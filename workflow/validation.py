@@ -22,6 +22,7 @@ from pydantic import AfterValidator, Field
 
 from workflow.dates import show_date
 from workflow.errors import field_error
+from workflow.responses import error_response, wants_json
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer
 MAX_IDS = 1000  # ids listed in one request body
@@ -149,9 +150,6 @@ def json_depth(raw: bytes) -> int:
 
 def _refuse(status: int, field: str, message: str):
     from flask import render_template
-
-    from workflow import wants_json
-    from workflow.api.core import error_response
 
     if wants_json():
         code = "too_large" if status == 413 else "validation_error"

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from workflow.auth.views import safe_next
+from workflow.locales import LANGUAGES
 
 bp = Blueprint("main", __name__)
 
@@ -32,7 +33,6 @@ def _menu():
     links = [item for item in NAV if not item["roles"] or item["roles"] & held or current_user.is_deployment_admin]
     return {"nav_links": links}
 
-LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}  # each named in its own language, never translated
 
 ROLE_LABELS = {
     "nominator": _l("Unit nominator"),

@@ -8,11 +8,11 @@ huyện Định Hóa — the 3-tier tree of a deployment before the merger — w
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from workflow import vntime
 from workflow.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def _sent_to_the_district(app) -> tuple[int, int, int]:
         chair = session.scalar(select(User).where(User.username == "chutich"))
         unit = session.scalar(select(Unit).where(Unit.code == "DB-VP"))
         round_ = session.scalar(select(Round).where(Round.authority_id == by_code["DB"].id,
-                                                    Round.year == date.today().year))
+                                                    Round.year == vntime.today().year))
         ids = []
         for name, award in (("Ma Văn Huyện Duyệt", "GK_HUYEN"), ("Hoàng Thị Trả Về", "BK_TINH")):
             nominee = create_nominee(session, secretary, kind="individual", name=name, authority_code="DB",
@@ -92,7 +92,7 @@ def test_the_district_reviewer_answers_by_screen(page, app, live_server):
     form = page.get_by_test_id(f"outcome-{approve}")
     form.get_by_label("Kết quả trả lời").select_option("approved")
     form.get_by_label("Số quyết định").fill("45/QĐ-UBND")
-    form.get_by_label("Ngày quyết định").fill(date.today().isoformat())
+    form.get_by_label("Ngày quyết định").fill(vntime.today().isoformat())
     form.get_by_role("button").click()
     expect(page.get_by_test_id("flash-success")).to_be_visible()
     expect(page.get_by_test_id(f"item-{approve}")).to_contain_text("45/QĐ-UBND")

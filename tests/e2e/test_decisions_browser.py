@@ -5,11 +5,11 @@ numbers it and awards the proposal."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from workflow import vntime
 from workflow.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -29,8 +29,8 @@ def _draft_decision(app) -> tuple[int, str]:
         session = db.session
         secretary = session.scalar(select(User).where(User.username == "thuky"))
         unit = session.scalar(select(Unit).where(Unit.code == "DB-VP"))
-        round_ = proposals.create_round(session, secretary, authority_code="DB", year=date.today().year,
-                                        kind="annual", title="Tổng kết năm", nomination_deadline=date.today())
+        round_ = proposals.create_round(session, secretary, authority_code="DB", year=vntime.today().year,
+                                        kind="annual", title="Tổng kết năm", nomination_deadline=vntime.today())
         nominee = create_nominee(session, secretary, kind="individual", name="Lường Thị Trình Duyệt",
                                  authority_code="DB", unit_code=unit.code)
         proposal = proposals.create_proposal(session, secretary, round_id=round_.id, nominee_id=nominee.id,

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.e2e.test_browser import assert_no_sideways_scroll, sign_in
+from workflow import vntime
 from workflow.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -37,7 +38,7 @@ def open_round(app) -> int:
     from workflow.proposals.models import Round
 
     with app.app_context():
-        year = date.today().year
+        year = vntime.today().year
         # the demo ships an open round of the year: nominators use it
         shipped = db.session.scalar(select(Round.id).where(Round.year == year))
         if shipped:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, timedelta
 
+from workflow import vntime
 from workflow.catalog.services import rule_set_for
 from workflow.org.models import Nominee
 from workflow.proposals.eligibility import snapshot
@@ -21,7 +22,7 @@ _seq = itertools.count(1)
 
 def rule_for(session, authority, award: str, on: date | None = None) -> tuple[str, dict]:
     """(rule-set code, award-type snapshot) as `accept` would store it for ``authority``."""
-    rule_set = rule_set_for(session, authority, on or date.today())
+    rule_set = rule_set_for(session, authority, on or vntime.today())
     award_type = next(t for t in rule_set.award_types if t.code == award)
     return rule_set.code, snapshot(award_type, rule_set)
 
@@ -49,7 +50,7 @@ def proposal_in_state(session, *, round_, unit, state: str, award: str = "LDTT",
     if state in ("rejected", "revoked"):
         values["reason"] = "Không đủ tiêu chuẩn"
     if state == "public_notice":
-        values.update(notice_from=date.today() - timedelta(days=10), notice_until=date.today() - timedelta(days=1),
+        values.update(notice_from=vntime.today() - timedelta(days=10), notice_until=vntime.today() - timedelta(days=1),
                       notice_done=False)
     if state in REVIEW_STATES:
         code, award_rule = rule or rule_for(session, authority, award)

@@ -126,9 +126,9 @@ def test_return_against_reject_by_two_people(w, app, session):
 
 def test_api_clicks_at_once(w, app, session, monkeypatch):
     """The same race through HTTP: one 200, one 409 whose body names the current state."""
-    from workflow.proposals import states
+    from workflow.proposals import machine
 
-    real_fire = states.fire
+    real_fire = machine.fire
     tokens = {who: w.auth(who) for who in ("secretary", "nominator")}
     for i in range(ROUNDS):
         p = w.propose(w.person(f"Lường Văn Nhấp {i}"))
@@ -155,12 +155,12 @@ def test_api_clicks_at_once(w, app, session, monkeypatch):
 
         threads = [threading.Thread(target=click, args=("secretary", "accept")),
                    threading.Thread(target=click, args=("nominator", "withdraw"))]
-        monkeypatch.setattr(states, "fire", fire_together)
+        monkeypatch.setattr(machine, "fire", fire_together)
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=60)
-        monkeypatch.setattr(states, "fire", real_fire)
+        monkeypatch.setattr(machine, "fire", real_fire)
         statuses = sorted(status for status, _body in answers.values())
         assert statuses == [200, 409], answers
         state, version, history = _row(session, p["id"])

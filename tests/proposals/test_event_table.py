@@ -182,7 +182,7 @@ def table(database_url, tmp_path_factory):
     })
     app.config["TESTING"] = True
     with pytest.MonkeyPatch.context() as mp, app.app_context():
-        from workflow.auth import services as auth_services
+        from workflow.auth import credentials as auth_services
         from workflow.catalog.services import load_rule_sets
 
         mp.setattr(auth_services, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))

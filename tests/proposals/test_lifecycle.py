@@ -103,10 +103,11 @@ def test_reject_needs_reason_and_withdraw(w):
 
 
 def test_public_notice_objection_and_close(w, client, session):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sqlalchemy import update
 
+    from workflow import vntime
     from workflow.proposals.models import Proposal
 
     p = w.propose(w.person())
@@ -126,7 +127,7 @@ def test_public_notice_objection_and_close(w, client, session):
     # the period has not run yet
     assert w.event("secretary", p["id"], "close_notice", expect=422)["error"]["details"]["notice_until"]
     session.execute(update(Proposal).where(Proposal.id == p["id"]).values(
-        notice_until=date.today() - timedelta(days=1)))
+        notice_until=vntime.today() - timedelta(days=1)))
     session.commit()
     err = w.event("secretary", p["id"], "close_notice", expect=422)["error"]
     assert "objections" in err["details"]

@@ -27,6 +27,7 @@ from tests import factories as f
 from tests.conftest import _wipe
 from tests.proposals import rows
 from tests.proposals.test_event_table import SPEC_MOVES
+from workflow import vntime
 from workflow.audit.services import verify
 from workflow.catalog.services import load_rule_sets
 from workflow.errors import DomainError
@@ -235,7 +236,7 @@ class ProposalMachine(RuleBasedStateMachine):
     def notice_periods_end(self):
         """Time passes: the notices' last day is yesterday (a date column, not the state)."""
         self.s.execute(update(Proposal).where(Proposal.id.in_(self.pids), Proposal.state == "public_notice")
-                       .values(notice_until=date.today() - timedelta(days=1)))
+                       .values(notice_until=vntime.today() - timedelta(days=1)))
         self.s.commit()
 
     # --- invariants -------------------------------------------------------------------------------

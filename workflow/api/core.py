@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from workflow.api.spec import document
 from workflow.errors import DomainError, Forbidden, Invalid, Unauthorized
 from workflow.extensions import db
+from workflow.responses import database_unavailable_response, error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -42,12 +43,6 @@ class StrictBody(BaseModel):
     """Base of every request body: unknown fields are refused, strings are stripped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # endpoint → doc, read by the OpenAPI generator
-
-
-def error_response(status: int, code: str, message: str, details: dict | None = None):
-    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
-    response.status_code = status
-    return response
 
 
 # what a user whose password an admin reset may still do before choosing a new one
@@ -186,7 +181,6 @@ def _http_error(exc: HTTPException):
 def _database_error(exc: SQLAlchemyError):
     """The database gone for a moment (a lost connection, a restart): 503 ``database_unavailable``,
     the request changed nothing. Any other database error is a bug: 500."""
-    from workflow import database_unavailable_response
     from workflow.db import database_unavailable
 
     if database_unavailable(exc):

@@ -7,12 +7,10 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from workflow.audit.models import AuditChain, AuditEntry
-from workflow.db import utcnow
+from workflow.db import insert_ignoring_duplicates, utcnow
 
 GENESIS = "0" * 64
 DEPLOYMENT_CHAIN = "*"
@@ -86,8 +84,7 @@ def _claim_head(session: Session, chain: str, entries: int = 1):
     row = session.execute(stmt).first()
     if row is None:
         # first entry of this chain: create the head unless a racing writer just did
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(AuditChain).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing())
+        insert_ignoring_duplicates(session, AuditChain, [{"chain": chain, "seq": 0, "hash": GENESIS}])
         row = session.execute(stmt).first()
     return row
 

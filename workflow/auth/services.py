@@ -1,4 +1,5 @@
-"""Password hashing (argon2id), authentication, session versions and API tokens."""
+"""Session versions, API tokens and changing a password; hashing and checking a password are in
+``credentials`` (re-exported here: ``hash_password``, ``authenticate``)."""
 
 from __future__ import annotations
 
@@ -6,52 +7,18 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from workflow.audit import services as audit
+from workflow.auth.credentials import authenticate, hash_password  # noqa: F401  (the service API)
 from workflow.auth.models import ApiToken
 from workflow.auth.passwords import check_new_password
+from workflow.auth.throttle import authenticate_throttled
 from workflow.db import utcnow
 from workflow.errors import field_error
 from workflow.org.models import User
-
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-_dummy: dict[int, str] = {}
-
-
-def _dummy_hash() -> str:
-    """A hash made with the current hasher's parameters, verified against when the username is
-    unknown so that both paths cost the same time (made once per hasher: a hash made at import
-    with other parameters would cost something else)."""
-    key = id(_hasher)
-    if key not in _dummy:
-        _dummy.clear()
-        _dummy[key] = _hasher.hash(secrets.token_urlsafe(16))
-    return _dummy[key]
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with this username and password, or None (same cost either way)."""
-    user = session.scalar(select(User).where(User.username == (username or "").strip()))
-    stored = user.password_hash if user is not None else _dummy_hash()
-    try:
-        _hasher.verify(stored, password or "")
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    return user
 
 
 def load_session_user(session: Session, cookie_id: str) -> User | None:
@@ -109,8 +76,6 @@ def change_password(session: Session, user: User, *, current_password: str, new_
     the current one); the current password is checked behind the failed
     sign-in limits (422 ``current_password`` when wrong, 429 when throttled). Commits.
     """
-    from workflow.auth.throttle import authenticate_throttled  # it builds on this module
-
     check_new_password(new_password, "new_password")
     if new_password == current_password:
         raise field_error("new_password", _("Choose a password different from the current one."))

@@ -28,7 +28,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.orm import Session
 
-from workflow.auth.services import authenticate
+from workflow.auth.credentials import authenticate
 from workflow.errors import DomainError
 from workflow.extensions import limiter
 from workflow.org.models import User

@@ -393,9 +393,9 @@ def celery_rss(settings: dict, folder: Path, timeout: float = 60) -> float | Non
 # --- one run and the matrix ---------------------------------------------------------------------------------
 
 def run(database: str, proposals: int, duration: float, pg_url: str | None = None, echo=print) -> dict:
-    from workflow.reminders.bench import _database
+    from workflow.reminders.bench import scratch_database
 
-    url, cleanup = _database(psycopg_url(pg_url) if database == "postgresql" else None)
+    url, cleanup = scratch_database(psycopg_url(pg_url) if database == "postgresql" else None)
     folder = Path(tempfile.mkdtemp(prefix="tdkt-bench-http-"))
     settings = _app_settings(url, folder / "instance", f"sqla+sqlite:///{folder}/broker.sqlite")
     (folder / "instance").mkdir()

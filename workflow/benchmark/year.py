@@ -73,9 +73,9 @@ def throwaway_app(database_url: str | None) -> Iterator:
     from workflow.catalog.services import load_rule_sets
     from workflow.db import Base
     from workflow.extensions import db
-    from workflow.reminders.bench import _database, bench_app
+    from workflow.reminders.bench import bench_app, scratch_database
 
-    url, cleanup = _database(database_url)
+    url, cleanup = scratch_database(database_url)
     folder = tempfile.mkdtemp(prefix="tdkt-bench-year-")
     try:
         app = bench_app(url, folder)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from datetime import date
 
+from workflow import vntime
 from workflow.benchmark.year import case
 
 HOUSEHOLDS = 600
@@ -37,7 +38,7 @@ def nominate_hamlet(app, households: int = HOUSEHOLDS) -> dict:
                                                                "unit_code": hamlet.code}])
         secretary = org.create_user(session, actor, username="bench_thuky", password=PASSWORD, full_name="Thư ký",
                                     roles=[{"role": "secretary", "authority_code": commune.code}])
-        today = date.today()
+        today = vntime.today()
         round_ = services.create_round(session, secretary, authority_code=commune.code, year=today.year,
                                        kind="annual", title=f"Tổng kết năm {today.year}",
                                        nomination_deadline=date(today.year, 12, 31))

@@ -7,13 +7,11 @@ from typing import Literal
 
 from flask import jsonify
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from workflow import vntime
 from workflow.api import schemas
 from workflow.api.core import parse_query_int, route
-from workflow.calendar.models import CalendarDay
-from workflow.calendar.services import WorkCalendar, set_day
+from workflow.calendar.services import WorkCalendar, days_of_year, set_day
 from workflow.extensions import db
 from workflow.validation import Text, check_date
 
@@ -28,11 +26,9 @@ class DayIn(BaseModel):
 def calendar(user):
     """Configured days of ``?year=`` and its number of working days."""
     year = parse_query_int("year", vntime.today().year, 1946, 2200)
-    days = db.session.scalars(select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),
-                                                        CalendarDay.day <= date(year, 12, 31))
-                              .order_by(CalendarDay.day)).all()
+    days = days_of_year(db.session, year)
     work = WorkCalendar({d.day: d.kind for d in days})
-    return jsonify({"year": year, "working_days": work.working_days_between(date(year - 1, 12, 31), date(year, 12, 31)),
+    return jsonify({"year": year, "working_days": work.working_days_in(year),
                     "days": [{"day": d.day.isoformat(), "kind": d.kind, "note": d.note} for d in days]})
 
 

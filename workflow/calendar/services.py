@@ -9,7 +9,10 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.calendar.models import CalendarDay
+from workflow.audit import services as audit
+from workflow.calendar.models import DAY_KINDS, CalendarDay
+from workflow.errors import Forbidden, field_error
+from workflow.vntime import year_bounds
 
 
 @lru_cache(maxsize=64)
@@ -22,6 +25,13 @@ def public_holidays(year: int, locale: str = "vi") -> dict[date, str]:
     return dict(holidays.country_holidays("VN", years=year, language="vi" if locale == "vi" else "en_US"))
 
 
+def days_of_year(session: Session, year: int) -> list[CalendarDay]:
+    """The configured days of a calendar year, in order (the calendar screen and ``GET /calendar``)."""
+    first, last = year_bounds(year)
+    return list(session.scalars(select(CalendarDay).where(CalendarDay.day >= first, CalendarDay.day <= last)
+                                .order_by(CalendarDay.day)))
+
+
 class WorkCalendar:
     """Mon–Fri, minus Vietnam's public holidays and configured days off, plus configured working days."""
 
@@ -30,6 +40,7 @@ class WorkCalendar:
 
     @classmethod
     def load(cls, session: Session) -> WorkCalendar:
+        """Every configured day."""
         return cls({d.day: d.kind for d in session.scalars(select(CalendarDay))})
 
     def is_working_day(self, day: date) -> bool:
@@ -47,6 +58,11 @@ class WorkCalendar:
                 count += 1
         return count
 
+    def working_days_in(self, year: int) -> int:
+        """The working days of a calendar year."""
+        first, last = year_bounds(year)
+        return self.working_days_between(first - timedelta(days=1), last)
+
     def add_working_days(self, start: date, days: int) -> date:
         """The date ``days`` working days after ``start``."""
         day, left = start, days
@@ -61,10 +77,6 @@ def set_day(session: Session, actor, day: date, kind: str | None, note: str = ""
     """Configure a day (deployment admin): an extra day off, a compensatory working day, or back to
     the default (``kind`` None). Audited."""
     from flask_babel import gettext as _
-
-    from workflow.audit import services as audit
-    from workflow.calendar.models import DAY_KINDS
-    from workflow.errors import Forbidden, field_error
 
     if not getattr(actor, "is_deployment_admin", False):
         raise Forbidden(_("Only the deployment administrator edits the calendar."))

@@ -10,16 +10,16 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from workflow import vntime
 from workflow.api.core import check_body
 from workflow.calendar.api import DayIn
 from workflow.calendar.models import DAY_KINDS, CalendarDay
-from workflow.calendar.services import WorkCalendar, public_holidays, set_day
+from workflow.calendar.services import WorkCalendar, days_of_year, public_holidays, set_day
 from workflow.dates import show_date
 from workflow.errors import DomainError, Invalid, field_error
 from workflow.extensions import db
+from workflow.locales import current_locale
 from workflow.org.forms import field_errors
 from workflow.org.policies import is_administrator
 from workflow.validation import EARLIEST_DATE, LATEST_DATE, check_date
@@ -40,17 +40,13 @@ def _year() -> int:
 
 
 def _page(year: int, values: dict | None = None, errors: dict | None = None, status: int = 200):
-    days = db.session.scalars(select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),
-                                                        CalendarDay.day <= date(year, 12, 31))
-                              .order_by(CalendarDay.day)).all()
+    days = days_of_year(db.session, year)
     work = WorkCalendar.load(db.session)
-    from flask_babel import get_locale
-
-    holidays = sorted(public_holidays(year, str(get_locale() or "vi")).items())
+    holidays = sorted(public_holidays(year, current_locale()).items())
     return render_template(
         "calendar/days.html", year=year, days=days, holidays=holidays, kind_labels=_kind_labels(),
         kinds=[(k, _kind_labels()[k]) for k in DAY_KINDS], can_edit=current_user.is_deployment_admin,
-        working_days=work.working_days_between(date(year - 1, 12, 31), date(year, 12, 31)),
+        working_days=work.working_days_in(year),
         values=values or {"day": "", "kind": "day_off", "note": ""}, errors=errors or {}), status
 
 

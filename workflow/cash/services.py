@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 from workflow.audit import services as audit
 from workflow.cash.models import BaseSalary
 from workflow.dates import show_date
+from workflow.decisions.models import Decision, DecisionItem
 from workflow.errors import Forbidden, Invalid
+from workflow.proposals.models import Proposal, Round
 
 SERIES_FILE = Path(__file__).resolve().parent.parent / "rules" / "series" / "base-salary.toml"
 ROUNDING_STEP = 10_000  # VND: amounts are rounded up to the next 10,000
@@ -219,9 +221,6 @@ def _is_title(proposal) -> bool:
 
 def _paid_before(session: Session, proposal, decision_id: int | None) -> tuple[int, list[str]]:
     """What the nominee was already paid for titles of the same year, in issued decisions."""
-    from workflow.decisions.models import Decision, DecisionItem
-    from workflow.proposals.models import Proposal, Round
-
     rows = session.execute(
         select(DecisionItem.cash_amount, Decision.number, Proposal)
         .join(Decision, Decision.id == DecisionItem.decision_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import jsonify, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +15,7 @@ from workflow.catalog.models import RuleSet
 from workflow.catalog.services import rule_set_for
 from workflow.errors import NotFound, field_error
 from workflow.extensions import db
+from workflow.locales import current_locale
 from workflow.org import policies
 from workflow.org.models import Authority
 
@@ -57,7 +57,7 @@ def list_award_types(user):
             own = [r.authority for r in user.roles if r.authority is not None]
             authority = own[0] if own else (visible[0] if visible else Authority(code="-", kind="commune"))
         rule_set = rule_set_for(db.session, authority, on)
-    locale = str(get_locale() or "vi")
+    locale = current_locale()
     return jsonify([award_type_json(t, locale) for t in rule_set.award_types])
 
 
@@ -83,4 +83,4 @@ def save_award_type(user, rule_set: str, code: str):
     if not isinstance(payload, dict):
         raise field_error("body", _("The request body must be a JSON object."))
     award_type = save(db.session, user, rule_set, code, payload)
-    return jsonify(award_type_json(award_type, str(get_locale() or "vi")))
+    return jsonify(award_type_json(award_type, current_locale()))

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base, UTCDateTime, enum_check, utcnow
+from workflow.locales import award_name
 from workflow.org.models import AUTHORITY_KINDS
 
 AWARD_KINDS = ("title", "commendation")
@@ -72,5 +73,6 @@ class AwardType(Base):
 
     rule_set: Mapped[RuleSet] = relationship(back_populates="award_types")
 
-    def name(self, locale: str = "vi") -> str:
-        return self.name_en if locale == "en" else self.name_vi
+    def name(self, locale: str | None = None) -> str:
+        """The name in ``locale`` (the current one by default), see ``locales.award_name``."""
+        return award_name({"name_vi": self.name_vi, "name_en": self.name_en}, self.name_vi, locale)

@@ -13,9 +13,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.audit import services as audit
 from workflow.catalog.models import AwardType, RuleSet
-from workflow.catalog.schema import RuleSetFile
-from workflow.errors import Invalid, NotFound
+from workflow.catalog.schema import AwardTypeDef, RuleSetFile
+from workflow.errors import Forbidden, Invalid, NotFound
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
@@ -196,10 +197,6 @@ def save_award_type(session: Session, actor, rule_set_code: str, code: str, cont
     """Add or edit an award type of a rule set (deployment admin). The whole definition is validated
     as the rule file would be; an edited type is kept when its file is reloaded."""
     from flask_babel import gettext as _
-
-    from workflow.audit import services as audit
-    from workflow.catalog.schema import AwardTypeDef
-    from workflow.errors import Forbidden
 
     if not getattr(actor, "is_deployment_admin", False):
         raise Forbidden(_("Only the deployment administrator edits the award catalogue."))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_percent, get_locale
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -21,6 +21,7 @@ from workflow.council.models import MEETING_STATUSES
 from workflow.dates import show_date, show_moment
 from workflow.errors import Conflict, DomainError, NotFound
 from workflow.extensions import db
+from workflow.locales import award_name as locale_award_name
 from workflow.proposals.states import STATE_LABELS
 from workflow.validation import form_ids
 from workflow.views import confirm_page, confirmed, nav_item
@@ -49,8 +50,7 @@ def fraction(text: str) -> str:
 
 
 def award_name(proposal) -> str:
-    rule = proposal.award_rule or {}
-    return rule.get("name_en" if str(get_locale() or "vi") == "en" else "name_vi") or proposal.award_type_code
+    return locale_award_name(proposal.award_rule, proposal.award_type_code)
 
 
 @bp.context_processor

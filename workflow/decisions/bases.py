@@ -11,6 +11,8 @@ from workflow.audit import services as audit
 from workflow.decisions import policies
 from workflow.decisions.models import Decision, Submission
 from workflow.decisions.services import get_decision, get_submission
+from workflow.documents import services as documents
+from workflow.documents.layout import without_working_notes
 from workflow.errors import Conflict, Forbidden, field_error
 
 MAX_LINES = 30
@@ -27,9 +29,6 @@ def _target(session: Session, actor, kind: str, doc_id: int) -> tuple[Decision |
 
 def effective(session: Session, doc) -> list[str]:
     """The lines the document prints: its own, else the rule set's (without working notes)."""
-    from workflow.documents import services as documents
-    from workflow.documents.layout import without_working_notes
-
     if doc.legal_bases is not None:
         return list(doc.legal_bases)
     if isinstance(doc, Decision):

@@ -35,7 +35,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow import storage
 from workflow.audit import services as audit
+from workflow.council.models import AgendaItem, Meeting
 from workflow.db import utcnow
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.decisions.services import get_submission
@@ -46,6 +48,7 @@ from workflow.org.models import (
     Authority,
     Unit,
 )
+from workflow.proposals.models import Proposal
 
 FORMAT = "tdkt-dossier"
 VERSION = 1
@@ -164,9 +167,6 @@ def _file_name(text: str) -> str:
 # Stays whole (long or radon D+): the package's manifest and files gathered in the manifest's order.
 def export_package(session: Session, actor, submission_id: int, *, instance_path: str) -> tuple[str, bytes]:
     """The ZIP of a sent submission (409 ``not_sent`` for a draft). Returns (file name, bytes)."""
-    from workflow import storage
-    from workflow.council.models import AgendaItem, Meeting
-
     submission = get_submission(session, actor, submission_id)
     if submission.status != "sent":
         raise Conflict(_("Only a sent submission can be exported."), code="not_sent")
@@ -248,8 +248,6 @@ def _award_authority(record, nominee) -> str | None:
     """Whose record an award is: the deciding authority for a decision, the higher level for a
     recorded outcome, the nominee's own authority for hand-kept history."""
     from sqlalchemy.orm import object_session
-
-    from workflow.proposals.models import Proposal
 
     if record.source == "manual" or record.proposal_id is None:
         return nominee.authority.code

@@ -11,8 +11,6 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -20,7 +18,7 @@ from workflow import vntime
 from workflow.audit import services as audit
 from workflow.cash import services as cash
 from workflow.dates import show_date
-from workflow.db import is_disconnect, utcnow
+from workflow.db import insert_ignoring_duplicates, is_disconnect, utcnow
 from workflow.decisions import policies
 from workflow.decisions.models import (
     Decision,
@@ -32,10 +30,9 @@ from workflow.decisions.models import (
 from workflow.errors import Conflict, Forbidden, NotFound, Unauthorized, field_error
 from workflow.org.models import Authority
 from workflow.org.services import authority_by_code
-from workflow.proposals import guards
 from workflow.proposals import services as proposals
 from workflow.proposals.models import Proposal
-from workflow.proposals.states import Context
+from workflow.proposals.power import deciding_power
 from workflow.validation import check_date, check_id
 
 DECISION_SUFFIX = "QĐ-UBND"
@@ -51,9 +48,8 @@ def require_fresh(signed_in_at: datetime | None, minutes: int) -> None:
 
 def next_number(session: Session, authority_id: int, kind: str, year: int) -> int:
     """Claim the next number of ``kind`` for the authority and year (locks the counter row)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(DocumentCounter).values(authority_id=authority_id, kind=kind, year=year, last=0)
-                    .on_conflict_do_nothing())
+    insert_ignoring_duplicates(session, DocumentCounter,
+                               [{"authority_id": authority_id, "kind": kind, "year": year, "last": 0}])
     return session.execute(update(DocumentCounter).where(
         DocumentCounter.authority_id == authority_id, DocumentCounter.kind == kind, DocumentCounter.year == year,
     ).values(last=DocumentCounter.last + 1).returning(DocumentCounter.last)).scalar_one()
@@ -116,9 +112,7 @@ def _proposals_for(session: Session, actor, authority, proposal_ids: list[int]) 
 
 def _power(session: Session, proposal: Proposal) -> str:
     """'within' when this authority decides the award, else 'above'."""
-    deciding = guards._deciding_authority(Context(proposal=proposal, actor=None, data={}, internal={},
-                                                  checks=proposals._Checks(session, proposal, vntime.today())))
-    return "within" if deciding is not None and deciding.id == proposal.current_authority_id else "above"
+    return deciding_power(session, proposal)
 
 
 def power(session: Session, proposal: Proposal) -> str:

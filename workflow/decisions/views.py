@@ -28,6 +28,7 @@ from workflow.documents import services as documents
 from workflow.documents.http import download_response
 from workflow.errors import DomainError, field_error
 from workflow.extensions import db
+from workflow.locales import award_name
 from workflow.proposals.states import state_label
 from workflow.validation import parse_id
 from workflow.views import confirm_page, confirmed, nav_item
@@ -43,11 +44,7 @@ nav_item("decisions.inbox", _l("Incoming submissions"), ("higher_reviewer",), or
 @bp.app_template_global()
 def award_label(proposal) -> str:
     """The award's name in the interface language (the rule snapshot's, else the code)."""
-    from flask_babel import get_locale
-
-    rule = proposal.award_rule or {}
-    key = "name_en" if str(get_locale() or "vi") == "en" else "name_vi"
-    return rule.get(key) or proposal.award_type_code
+    return award_name(proposal.award_rule, proposal.award_type_code)
 
 
 def _signed_in_at() -> datetime | None:

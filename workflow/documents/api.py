@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from workflow.api import schemas
@@ -12,6 +11,7 @@ from workflow.documents import services
 from workflow.documents.http import download_response
 from workflow.errors import field_error
 from workflow.extensions import db
+from workflow.locales import current_locale
 
 
 def _send(rendered: services.Rendered):
@@ -64,4 +64,4 @@ def annual_report_document(user):
     if year is None:
         raise field_error("year", _("Give the year."))
     return _send(services.annual_report_document(db.session, user, code, year, request.args.get("format", "docx"),
-                                                 current_app.instance_path, lang=str(get_locale() or "vi")))
+                                                 current_app.instance_path, lang=current_locale()))

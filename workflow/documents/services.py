@@ -18,10 +18,15 @@ from sqlalchemy.orm import Session
 from workflow import vntime
 from workflow.catalog.models import AwardType, RuleSet
 from workflow.catalog.services import rule_set_for
+from workflow.council import services as council
+from workflow.council.models import AgendaItem, Meeting
+from workflow.decisions.services import get_decision, get_submission
 from workflow.documents import builders, layout, minutes, render_docx, render_pdf, wording
 from workflow.documents.builders import Facts
 from workflow.errors import Conflict, NotFound, field_error
-from workflow.org.models import RoleAssignment, User
+from workflow.org.models import CouncilMember, RoleAssignment, User
+from workflow.org.services import authority_by_code
+from workflow.reports.services import annual_report
 
 FORMATS = {
     "pdf": "application/pdf",
@@ -102,7 +107,6 @@ def signs_as_deputy(session: Session, authority_id: int, signer_id: int | None) 
     seat ``vice_chair`` (and not ``chair``) says he signs on the chairman's behalf (KT. CHỦ TỊCH)."""
     if signer_id is None:
         return False
-    from workflow.org.models import CouncilMember
 
     position = session.scalar(select(CouncilMember.position).where(CouncilMember.authority_id == authority_id,
                                                                    CouncilMember.user_id == signer_id))
@@ -112,8 +116,6 @@ def signs_as_deputy(session: Session, authority_id: int, signer_id: int | None) 
 def council_votes(session: Session, proposal_ids: list[int], authority_id: int) -> tuple[dict[int, dict], date | None]:
     """Each proposal's row in the results of the last closed meeting that voted on it at
     ``authority_id``, and the date of the latest such meeting."""
-    from workflow.council.models import AgendaItem, Meeting
-
     if not proposal_ids:
         return {}, None
     meetings = session.scalars(select(Meeting).join(AgendaItem, AgendaItem.meeting_id == Meeting.id).where(
@@ -142,8 +144,6 @@ def _facts(session: Session, proposals, authority, on: date | None, signer_id: i
 
 
 def decision_document(session: Session, actor, decision_id: int, fmt: str, instance_path: str) -> Rendered:
-    from workflow.decisions.services import get_decision
-
     fmt = check_format(fmt)
     decision = get_decision(session, actor, decision_id)
     return _paper(session, decision, decision.authority, decision.signed_on, "decision", builders.decision,
@@ -151,8 +151,6 @@ def decision_document(session: Session, actor, decision_id: int, fmt: str, insta
 
 
 def submission_document(session: Session, actor, submission_id: int, fmt: str, instance_path: str) -> Rendered:
-    from workflow.decisions.services import get_submission
-
     fmt = check_format(fmt)
     submission = get_submission(session, actor, submission_id)
     return _paper(session, submission, submission.from_authority, submission.sent_on, "submission",
@@ -170,8 +168,6 @@ def _paper(session: Session, row, authority, signed_on, kind: str, build, fmt: s
 
 def certificates_document(session: Session, actor, decision_id: int, fmt: str, instance_path: str) -> Rendered:
     """Certificates exist once the decision is issued (409 before)."""
-    from workflow.decisions.services import get_decision
-
     fmt = check_format(fmt)
     decision = get_decision(session, actor, decision_id)
     if decision.status != "issued":
@@ -186,8 +182,6 @@ def certificates_document(session: Session, actor, decision_id: int, fmt: str, i
 
 def minutes_document(session: Session, actor, meeting_id: int, fmt: str, instance_path: str) -> Rendered:
     """The minutes of a closed meeting (409 ``not_closed`` before: results are secret until then)."""
-    from workflow.council import services as council
-
     fmt = check_format(fmt)
     council.results(session, actor, meeting_id)  # 404 out of scope, 409 before the close
     return render_minutes(session, council.get_meeting(session, actor, meeting_id), fmt, instance_path)
@@ -195,8 +189,6 @@ def minutes_document(session: Session, actor, meeting_id: int, fmt: str, instanc
 
 def render_minutes(session: Session, meeting, fmt: str, instance_path: str) -> Rendered:
     """The minutes of a closed meeting, for a caller already allowed to read them."""
-    from workflow.council import services as council
-
     if meeting.status != "closed":
         raise Conflict(_("Results are available only after the vote closes."), code="not_closed")
     proposals = [i.proposal for i in meeting.items]
@@ -211,9 +203,6 @@ def annual_report_document(session: Session, actor, authority_code: str, year: i
                            instance_path: str, lang: str = "vi") -> Rendered:
     """Section 4 of the yearly report as DOCX or PDF; ``lang`` "en" gives the English working
     translation (the interface language), any other value the Vietnamese report."""
-    from workflow.org.services import authority_by_code
-    from workflow.reports.services import annual_report
-
     fmt = check_format(fmt)
     report = annual_report(session, actor, authority_code, year)  # readers: reports.policies (404 for anyone else)
     authority = authority_by_code(session, authority_code, "authority")

@@ -15,9 +15,9 @@ from workflow.catalog.models import RuleSet
 from workflow.extensions import db
 from workflow.org import forms, policies, queries, services
 from workflow.org.api import AuthorityIn, AuthorityPatch, CouncilIn, UnitIn, UnitPatch
+from workflow.org.blueprint import bp, require_administrator
 from workflow.org.labels import AUTHORITY_KIND_LABELS, POSITION_LABELS, UNIT_KIND_LABELS
 from workflow.org.models import AUTHORITY_KINDS, COUNCIL_POSITIONS, UNIT_KINDS, Authority, Unit
-from workflow.org.views import bp, require_administrator
 from workflow.views import confirm_page, confirmed
 
 COUNCIL_FIELDS = ("username", "position")

@@ -6,7 +6,7 @@ scope, validation and audit of the API. The authority, unit and council screens 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,22 +19,20 @@ from workflow.auth.forms import new_password_fields
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db
 from workflow.folding import fold
-from workflow.org import forms, queries, services
+from workflow.org import (
+    authority_views,  # noqa: F401  (its routes join the blueprint)
+    forms,
+    queries,
+    services,
+)
+from workflow.org.blueprint import bp, require_administrator
 from workflow.org.models import ROLES, Unit, User
-from workflow.org.policies import can_administer_user, is_administrator
+from workflow.org.policies import can_administer_user
 from workflow.views import ROLE_LABELS, confirm_page, confirmed, nav_item
 
-bp = Blueprint("org", __name__, url_prefix="/quan-tri")
 nav_item("org.admin", _l("Administration"), ("admin",), order=80)
 ROLE_FIELDS = ("role", "authority_code", "unit_code")
 BLANK_ROLES = 2
-
-
-def require_administrator() -> None:
-    """The administration screens exist only for admins: 404 for anyone else, as the API's
-    out-of-scope answers."""
-    if not is_administrator(current_user):
-        abort(404)
 
 
 @bp.get("/")
@@ -227,5 +225,3 @@ def roles(user_id: int):
     return render_template("admin/roles.html", account=user, rows=rows, errors=errors,
                            choices=_role_choices()), (422 if errors else 200)
 
-
-from workflow.org import authority_views  # noqa: E402,F401  (its routes join this blueprint)

@@ -147,6 +147,11 @@ def add_attachment(session: Session, actor, proposal_id: int, *, doc_type: str, 
     return attachment
 
 
+def stored_files(session: Session) -> list[tuple[str, str]]:
+    """(storage key, content type) of every attachment's file, oldest first (``tdkt storage copy``)."""
+    return list(session.execute(select(Attachment.stored_name, Attachment.content_type).order_by(Attachment.id)).all())
+
+
 def attachment_content(session: Session, attachment: Attachment) -> bytes | None:
     """The stored bytes of ``attachment`` (None when its file is missing from the storage)."""
     return storage.store(session).get(attachment.stored_name)

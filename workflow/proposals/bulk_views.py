@@ -15,10 +15,10 @@ from workflow.errors import DomainError, NotFound
 from workflow.extensions import db
 from workflow.org.policies import is_secretary
 from workflow.proposals import bulk, choices, eligibility, queries, services
+from workflow.proposals.blueprint import bp
 from workflow.proposals.forms import BulkActionForm, BulkNominateForm
 from workflow.proposals.models import Proposal
 from workflow.proposals.screen import error_text, event_label
-from workflow.proposals.views import bp
 from workflow.validation import parse_id
 
 # the list actions: the events (each proposal through ``transition``) and the two acts other

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +16,8 @@ from sqlalchemy.orm import Session
 from workflow import vntime
 from workflow.catalog.services import rule_set_for
 from workflow.folding import name_matches
+from workflow.locales import award_name as locale_award_name
+from workflow.locales import is_english
 from workflow.org.models import Authority, Nominee, Unit
 from workflow.proposals import eligibility, policies, states
 from workflow.proposals.models import Proposal
@@ -25,14 +26,12 @@ NOMINEE_PAGE = 30  # nominees listed at once in the create form; a search narrow
 
 
 def _english() -> bool:
-    return str(get_locale() or "vi") == "en"
+    return is_english()
 
 
 def award_name(rule: dict | None, code: str) -> str:
     """The award type's name in the current language (its code when the rule is unknown)."""
-    if not rule:
-        return code
-    return (rule.get("name_en") if _english() else rule.get("name_vi")) or code
+    return locale_award_name(rule, code)
 
 
 def rules_in_force(session: Session, authority: Authority, on: date | None = None) -> dict[str, dict]:

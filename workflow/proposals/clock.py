@@ -1,13 +1,18 @@
 """The processing clock (thời hạn giải quyết): working days a proposal has waited at its current
-authority, paused while returned, against the award type's limit."""
+authority, paused while returned, against the award type's limit. The one place that walks a
+proposal's history into running stretches (``running_stretches``): the clock a screen and the API
+show (``processing_clock``), and the day the limit is reached (``processing_deadline``) that the
+reminders' scan and the waiting report use, all count the same days."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 
 from workflow import vntime
 from workflow.calendar.services import WorkCalendar
+from workflow.proposals.eligibility import award_rule
 from workflow.proposals.models import Proposal
 
 RUNNING = {"submitted", "under_review", "public_notice", "in_council", "recommended"}
@@ -33,25 +38,36 @@ class Clock:
         return data
 
 
+def running_stretches(history: Iterable, origin_code: str, current_code: str) -> Iterator[tuple[date, date | None]]:
+    """The (first day, end day) of every stretch the proposal spent in a running state at its
+    current authority, oldest first; the end of a stretch still running is None. ``history``: the
+    proposal's transitions in order, as (to_state, created_at, data); a ``to_authority`` in the
+    data moves the proposal (a forward, a return down), days are Vietnam dates."""
+    authority_code, started = origin_code, None
+    for to_state, created_at, data in history:
+        day = local_day(created_at)
+        if started is not None:
+            yield started, day
+        if (data or {}).get("to_authority"):
+            authority_code = data["to_authority"]
+        started = day if authority_code == current_code and to_state in RUNNING else None
+    if started is not None:
+        yield started, None
+
+
+def _history(proposal: Proposal) -> list[tuple]:
+    return [(row.to_state, row.created_at, row.data) for row in proposal.history]
+
+
 def processing_clock(proposal: Proposal, calendar: WorkCalendar, today: date | None = None,
                      default_limit: int | None = None) -> Clock:
     """Sum the working days of every stretch the proposal spent running at its current authority."""
     today = today or local_today()
-    authority_code = proposal.origin_authority.code
-    started: date | None = None
-    total = 0
-    for row in proposal.history:
-        if row.data.get("to_authority"):
-            authority_code = row.data["to_authority"]
-        here = authority_code == proposal.current_authority.code
-        if started is not None:
-            total += calendar.working_days_between(started, local_day(row.created_at))
-            started = None
-        if here and row.to_state in RUNNING:
-            started = local_day(row.created_at)
-    running = started is not None
-    if running:
-        total += calendar.working_days_between(started, today)
+    total, running = 0, False
+    for started, ended in running_stretches(_history(proposal), proposal.origin_authority.code,
+                                            proposal.current_authority.code):
+        running = ended is None
+        total += calendar.working_days_between(started, today if running else ended)
     rule = proposal.award_rule or {}
     limit = rule.get("processing_days") or default_limit
     finished = proposal.state in FINISHED and bool(proposal.history)
@@ -61,10 +77,32 @@ def processing_clock(proposal: Proposal, calendar: WorkCalendar, today: date | N
 
 def clock_for(session, proposal: Proposal, calendar: WorkCalendar, today: date | None = None) -> Clock:
     """The clock with its limit: the snapshot's, or (before ``accept``) the rule set in force."""
-    from workflow.proposals.eligibility import award_rule
-
     limit = None
     if not proposal.award_rule:
         found = award_rule(session, proposal)
         limit = found[1].get("processing_days") if found else None
     return processing_clock(proposal, calendar, today, default_limit=limit)
+
+
+def processing_deadline(history: Iterable, origin_code: str, current_code: str, calendar: WorkCalendar,
+                        limit: int) -> date | None:
+    """The day the processing clock reaches ``limit`` working days (the stretches of
+    ``running_stretches``: in a running state at the current authority, paused while returned).
+    Stable across transitions (the day it was crossed, when that already happened); None when the
+    clock is not running now. ``history`` as for ``running_stretches``."""
+    used, deadline = 0, None
+    for started, ended in running_stretches(history, origin_code, current_code):
+        if ended is None:
+            return deadline or calendar.add_working_days(started, max(limit - used, 0))
+        if deadline is None:
+            stretch = calendar.working_days_between(started, ended)
+            if used + stretch >= limit:
+                deadline = calendar.add_working_days(started, limit - used)
+            used += stretch
+    return None
+
+
+def proposal_deadline(proposal: Proposal, calendar: WorkCalendar, limit: int) -> date | None:
+    """``processing_deadline`` of a loaded proposal (its history read from the relationship)."""
+    return processing_deadline(_history(proposal), proposal.origin_authority.code, proposal.current_authority.code,
+                               calendar, limit)

@@ -11,9 +11,11 @@ from workflow.documents.http import send_download
 from workflow.errors import DomainError, NotFound
 from workflow.extensions import db
 from workflow.proposals import attachments, choices, eligibility, notice
+from workflow.proposals.blueprint import bp
+from workflow.proposals.blueprint import load_proposal as _load
+from workflow.proposals.blueprint import refused as _refused
 from workflow.proposals.forms import PaperForm, ResolveForm, UploadForm
 from workflow.proposals.screen import OTHER_DOCUMENT
-from workflow.proposals.views import _load, _refused, bp
 
 # --- documents, paper copies, objections ----------------------------------------------------------
 

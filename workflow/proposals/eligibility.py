@@ -13,15 +13,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow import vntime
-from workflow.catalog.models import AwardType
+from workflow.catalog.models import AwardType, RuleSet
 from workflow.catalog.services import rule_set_for
 from workflow.dates import show_date
+from workflow.locales import current_locale, default_locale
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import AwardRecord, Nominee
 from workflow.proposals.models import Proposal, Round
@@ -271,14 +272,12 @@ def award_type_name(session: Session, proposal: Proposal, code: str) -> str:
     rule_set = proposal.rule_set_code
     query = select(AwardType).where(AwardType.code == code)
     if rule_set:
-        from workflow.catalog.models import RuleSet
-
         query = query.join(RuleSet).where(RuleSet.code == rule_set)
     else:
         query = query.where(AwardType.rule_set_id == rule_set_for(session, proposal.current_authority,
                                                                    vntime.today()).id)
     found = session.scalars(query.limit(1)).first()
-    return found.name(str(get_locale() or "vi")) if found else code
+    return found.name(current_locale()) if found else code
 
 
 def _evidence(proposal: Proposal, rule: dict) -> Check:
@@ -338,8 +337,7 @@ def _review_deadline(proposal: Proposal, deadline: dict, year: int) -> Check:
 
 def _locale() -> str:
     from flask import has_request_context
-    from flask_babel import get_locale
 
     if not has_request_context():
-        return "vi"
-    return str(get_locale() or "vi")
+        return default_locale()
+    return current_locale()

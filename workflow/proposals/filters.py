@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import abort, request
-from flask_babel import get_locale
 from flask_login import current_user
 
 from workflow.errors import Invalid, NotFound
 from workflow.extensions import db
+from workflow.locales import is_english
 from workflow.proposals import queries
 
 UNIT_CHOICES = 300  # more units than this (a province's): the unit filter is typed, not picked
@@ -51,7 +51,7 @@ def list_filters(*, fields=queries.FILTERS) -> ListFilters:
 
 def _choices(fields) -> dict:
     session, user = db.session, current_user
-    english = str(get_locale() or "vi").startswith("en")
+    english = is_english()
     out: dict = {}
     if "year" in fields:
         out["years"] = queries.years_for(session, user)

@@ -11,17 +11,12 @@ from flask_babel import gettext as _
 from workflow.catalog.schema import NOTICE_DAYS_MAX
 from workflow.dates import show_date
 from workflow.proposals import eligibility
+from workflow.proposals.power import award_rule_in_force, deciding_authority
 from workflow.proposals.states import Context, GuardFailed
-
-LEVEL_ORDER = ("commune", "district", "province", "central")
 
 
 def _rule(ctx: Context) -> dict:
-    found = eligibility.award_rule(ctx.checks.session, ctx.proposal)
-    if found is None:
-        raise GuardFailed(_("The award type %(code)s is not in the rule set in force.",
-                            code=ctx.proposal.award_type_code), details={"award_type_code": "not in force"})
-    return found[1]
+    return award_rule_in_force(ctx.checks.session, ctx.proposal)
 
 
 def required_fields(ctx: Context) -> bool:
@@ -150,15 +145,7 @@ def via_submission(ctx: Context) -> bool:
 
 
 def _deciding_authority(ctx: Context):
-    """The nearest authority at or above the current one whose kind is the deciding level (or the
-    first one above it, when the tree has no such level — a 2-tier tree under 3-tier rules)."""
-    level = _rule(ctx)["deciding_level"]
-    node = ctx.proposal.current_authority
-    chain = [node] + node.ancestors()
-    for authority in chain:
-        if LEVEL_ORDER.index(authority.kind) >= LEVEL_ORDER.index(level):
-            return authority
-    return None
+    return deciding_authority(ctx.checks.session, ctx.proposal)
 
 
 def within_power(ctx: Context) -> bool:

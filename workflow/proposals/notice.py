@@ -12,7 +12,8 @@ from workflow import vntime
 from workflow.audit import services as audit
 from workflow.db import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
-from workflow.org.models import Authority
+from workflow.folding import name_matches
+from workflow.org.models import Authority, Nominee
 from workflow.proposals import policies
 from workflow.proposals.models import Objection, Proposal
 from workflow.proposals.services import get_proposal
@@ -39,9 +40,6 @@ def notice_index(session: Session) -> list[tuple[Authority, int]]:
 def public_notices_query(authority: Authority, q: str | None = None):
     """The select of the proposals on notice at ``authority``; ``q`` the nominee's name, with or
     without diacritics (the public page pages it)."""
-    from workflow.folding import name_matches
-    from workflow.org.models import Nominee
-
     query = (select(Proposal).where(Proposal.current_authority_id == authority.id, Proposal.state == "public_notice")
              .options(selectinload(Proposal.nominee), selectinload(Proposal.unit)).order_by(Proposal.id))
     if q:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from workflow.org.policies import roles_at
+from workflow.org.policies import can_administer, roles_at
 from workflow.proposals.models import Proposal
+from workflow.proposals.queries import is_visible
 
 # the roles (at the proposal's current authority) that may fire each event; nominators are
 # handled by unit below
@@ -35,8 +36,6 @@ def is_unit_nominator(user, proposal: Proposal) -> bool:
 def can_view(session, user, proposal: Proposal) -> bool:
     """Whether ``user`` may read ``proposal`` (its attachments, history, documents follow it): the
     one scoping rule of ``queries.scope_clause``, asked for this row."""
-    from workflow.proposals.queries import is_visible
-
     return is_visible(session, user, proposal.id)
 
 
@@ -44,8 +43,6 @@ def can_see_objector(session, user, proposal: Proposal) -> bool:
     """The objector's name and contact are for the screening secretary only: the secretary of the
     authority that currently screens the proposal, or an admin of its scope. Everyone else sees
     that an objection exists, its text and whether it is resolved."""
-    from workflow.org.policies import can_administer
-
     return can_screen(user, proposal) or can_administer(session, user, proposal.current_authority)
 
 

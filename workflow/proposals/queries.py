@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 from sqlalchemy import false, func, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from workflow.catalog.models import AwardType, RuleSet
+from workflow.decisions.models import Submission, SubmissionItem
 from workflow.errors import Invalid, NotFound
 from workflow.folding import fold, name_matches
 from workflow.org.models import Authority, Nominee, Unit
@@ -32,9 +34,6 @@ def scope_clause(session: Session, user):
     - an admin of an authority: everything of its subtree (SPEC §2, "an admin reads everything in
       its scope") — the administrator answers for the data, the reviewers only for their work.
     """
-    from workflow.catalog.models import AwardType
-    from workflow.decisions.models import Submission, SubmissionItem
-
     if user.is_deployment_admin:
         return None
     ids = scope_authority_ids(session, user, READER_ROLES, subtree=False) or set()
@@ -118,8 +117,6 @@ def parse_filters(session: Session, user, args) -> dict:
         else:
             out["year"] = year
     if "award_type" in raw:
-        from workflow.catalog.models import AwardType
-
         code = raw["award_type"]
         if len(code) > 40 or session.scalar(select(AwardType.id).where(AwardType.code == code).limit(1)) is None:
             errors["award_type"] = _("Unknown award type: %(code)s.", code=code[:40])
@@ -305,7 +302,6 @@ def rule_set_name(session: Session, code: str | None) -> str | None:
     """The title of a rule set (its period's law), for screens that would otherwise show the code."""
     if not code:
         return None
-    from workflow.catalog.models import RuleSet
 
     return session.scalar(select(RuleSet.name).where(RuleSet.code == code)) or code
 
@@ -313,8 +309,6 @@ def rule_set_name(session: Session, code: str | None) -> str | None:
 def award_type_options(session: Session) -> list[tuple[str, str, str]]:
     """(code, name_vi, name_en) of every award type some rule set defines, by code (the newest
     rule set's names): the award-type filter's choices."""
-    from workflow.catalog.models import AwardType
-
     names: dict[str, tuple[str, str]] = {}
     for code, vi, en in session.execute(select(AwardType.code, AwardType.name_vi, AwardType.name_en)
                                         .order_by(AwardType.rule_set_id, AwardType.position)):

@@ -17,7 +17,7 @@ from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import Authority, AwardRecord, RoleAssignment, Unit
 from workflow.org.services import authority_by_code, get_nominee, unit_by_code
-from workflow.proposals import eligibility, event_data, policies, states
+from workflow.proposals import eligibility, event_data, machine, policies, states
 from workflow.proposals.models import ROUND_KINDS, Proposal, ProposalTransition, Round
 from workflow.reminders import events as notify
 from workflow.reminders.services import cancel_pending as cancel_pending_reminders
@@ -357,7 +357,7 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
     old_state, old_version, at = proposal.state, proposal.version, proposal.current_authority
     context = states.Context(proposal=proposal, actor=actor, data=data, internal=dict(internal or {}),
                              checks=_Checks(session, proposal, today), state=old_state)
-    new_state = states.fire(event, context)
+    new_state = machine.fire(event, context)
     if new_state is None:
         raise states.GuardFailed(_("No rule allows this event with these data."), details={"event": event})
     values = _effects(session, proposal, event, new_state, context, today)

@@ -1,8 +1,10 @@
-"""The proposal life cycle (SPEC §4) as one module-level ``transitions`` machine.
+"""The proposal life cycle (SPEC §4): states, events, their labels and the table of transitions.
 
-The machine holds the *data* guards (conditions); who may fire an event is a policy
-(``proposals.policies``). ``services.transition`` is the only code that fires it. Guards raise
-``GuardFailed`` with the reason, so a refused event says why.
+The table names the *data* guards (conditions, in ``proposals.guards``); who may fire an event is
+a policy (``proposals.policies``). ``proposals.machine`` builds the one module-level
+``transitions`` machine from this table, and ``services.transition`` is the only code that fires
+it. Guards raise ``GuardFailed`` with the reason, so a refused event says why. This module runs no
+query and imports neither guards nor machine: the labels and the table are read everywhere.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_pgettext
-from transitions import Machine
 
 from workflow.errors import Invalid
 from workflow.proposals.models import STATES
@@ -88,18 +89,6 @@ class Context:
     updates: dict = field(default_factory=dict)
 
 
-def _guard(name):
-    """Look the guard up at call time in proposals.guards (keeps this module free of queries)."""
-
-    def condition(event_data) -> bool:
-        from workflow.proposals import guards
-
-        return getattr(guards, name)(event_data.model)
-
-    condition.__name__ = name
-    return condition
-
-
 # where the parent may answer a submission in-system: received, under its review, or recommended by
 # its own council, but not on its council's agenda nor decided
 ANSWERABLE = ["submitted", "under_review", "recommended"]
@@ -137,11 +126,6 @@ TRANSITIONS: list[tuple[str, list[str], str, list[str]]] = [
 
 EVENTS = tuple(dict.fromkeys(t[0] for t in TRANSITIONS))
 
-machine = Machine(model=None, states=list(STATES), initial=None, auto_transitions=False, send_event=True)
-for _event, _sources, _dest, _guards in TRANSITIONS:
-    machine.add_transition(_event, _sources, _dest, conditions=[_guard(g) for g in _guards])
-
-
 _ALLOWED = {state: tuple(e for e in EVENTS if any(state in sources for ev, sources, _d, _g in TRANSITIONS if ev == e))
             for state in STATES}
 
@@ -150,17 +134,6 @@ def allowed_events(state: str) -> list[str]:
     """Events the machine accepts from ``state`` (before guards and policies); worked out once
     per state, since every row of a list asks."""
     return list(_ALLOWED.get(state, ()))
-
-
-def fire(event: str, context: Context) -> str | None:
-    """Fire ``event`` on ``context`` (its ``state`` is the proposal's); return the new state.
-
-    Raises GuardFailed when a guard refuses; returns None when no transition applies (a transition
-    may lead back to the same state: the parent returning a proposal its council recommended).
-    """
-    if not machine.events[event].trigger(context):
-        return None
-    return context.state
 
 
 def mermaid() -> str:

@@ -5,16 +5,28 @@ check the policy, call one service, render or redirect. The public notice page i
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from workflow import paging
 from workflow.calendar.services import WorkCalendar
-from workflow.errors import DomainError, NotFound
+from workflow.errors import DomainError
 from workflow.extensions import db
-from workflow.proposals import choices, eligibility, notice, policies, queries, services
+from workflow.proposals import (
+    choices,
+    document_views,  # noqa: F401  (its routes join the blueprint)
+    eligibility,
+    notice,
+    policies,
+    queries,
+    services,
+)
+from workflow.proposals.blueprint import bp
+from workflow.proposals.blueprint import load_proposal as _load
+from workflow.proposals.blueprint import refused as _refused
+from workflow.proposals.bulk_views import bulk_context
 from workflow.proposals.clock import processing_clock
 from workflow.proposals.filters import list_filters
 from workflow.proposals.forms import (
@@ -33,14 +45,10 @@ from workflow.proposals.screen import (
     error_text,
     event_label,
     nominee_kind_choices,
-    screen_globals,
 )
 from workflow.proposals.states import INTERNAL_EVENTS
 from workflow.validation import parse_id
 from workflow.views import nav_item
-
-bp = Blueprint("proposals", __name__, url_prefix="/ho-so")
-bp.context_processor(screen_globals)
 
 SCREENING = ("submitted", "under_review", "public_notice", "returned")
 
@@ -48,20 +56,6 @@ nav_item("proposals.mine", _l("My unit's proposals"), roles=("nominator",), orde
 nav_item("proposals.inbox", _l("Proposals to screen"), roles=("secretary",), order=21)
 nav_item("proposals.index", _l("All proposals"),
          roles=("secretary", "chair", "council_member", "higher_reviewer", "admin"), order=30)
-
-
-def _load(proposal_id: int):
-    """The proposal in the user's scope, else 404 (never 403 for an object out of scope)."""
-    try:
-        return services.get_proposal(db.session, current_user, proposal_id)
-    except NotFound:
-        abort(404)
-
-
-def _refused(exc: DomainError) -> None:
-    """A service said no: nothing changed (roll back what the session holds), say why."""
-    db.session.rollback()
-    flash(error_text(exc), "danger")
 
 
 def _grouped(items) -> list[tuple[str, list]]:
@@ -86,8 +80,6 @@ def _pages(total: int) -> int:
 
 def _bulk() -> dict:
     """The list's bulk form (checkboxes and one action for the ticked rows), see ``bulk_views``."""
-    from workflow.proposals.bulk_views import bulk_context
-
     return bulk_context()
 
 
@@ -479,6 +471,3 @@ def _return_items(form: ReturnForm, labels: dict) -> list[dict]:
         form.form_errors.append(_("Tick at least one missing item."))
     return items if ok else []
 
-
-# the document, paper-copy and objection screens register on the same blueprint
-from workflow.proposals import bulk_views, document_views  # noqa: E402,F401  (after bp and the helpers exist)

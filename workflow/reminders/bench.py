@@ -181,7 +181,7 @@ def bench_app(database_url: str, instance_path: str):
                        "SECRET_KEY": "bench-" + "x" * 40, "BROKER_URL": "memory://", "CELERY_ALWAYS_EAGER": True})
 
 
-def _database(url: str | None):
+def scratch_database(url: str | None):
     """(database URL, cleanup) — a temporary SQLite file, or a temporary PostgreSQL schema."""
     if url and url.startswith("postgresql"):
         schema = f"tdkt_bench_{uuid.uuid4().hex[:8]}"
@@ -213,7 +213,7 @@ def run(proposals: int, due: int, waiting: int | None = None, database_url: str 
     from workflow.reminders.services import scan
 
     waiting = due if waiting is None else waiting
-    url, cleanup = _database(database_url)
+    url, cleanup = scratch_database(database_url)
     folder = tempfile.mkdtemp(prefix="tdkt-bench-instance-")
     try:
         app = bench_app(url, folder)

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.db import utcnow
+from workflow.audit import services as audit
+from workflow.db import insert_ignoring_duplicates, utcnow
 from workflow.errors import Forbidden, Invalid
 from workflow.reminders.models import KINDS, ReminderPolicy
 
@@ -135,8 +136,6 @@ def ensure_policies(session: Session) -> None:
     existing = {row.key: row for row in session.scalars(select(ReminderPolicy))}
     missing = [key for key in wanted if key not in existing]
     if missing:
-        from workflow.reminders.services import insert_ignoring_duplicates
-
         insert_ignoring_duplicates(session, ReminderPolicy, [
             {"key": key, "config": wanted[key], "edited": False, "updated_at": utcnow()} for key in missing],
             ["key"])
@@ -212,8 +211,6 @@ def update_policies(session: Session, actor, *, policies: list[dict] | None = No
         row.config, row.edited, row.updated_at = config, True, utcnow()
         row.updated_by_id = actor.id if actor is not None else None
     if actor is not None:
-        from workflow.audit import services as audit
-
         audit.record(session, chain=None, actor=actor, action="reminder_policy.update",
                      object_type="reminder_policy", object_id=",".join(sorted(updates)), data={"keys": sorted(updates)})
     session.commit()

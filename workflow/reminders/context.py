@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from workflow.calendar.services import WorkCalendar
 from workflow.catalog.models import RuleSet
+from workflow.catalog.services import rule_set_for
 from workflow.errors import NotFound
 from workflow.org.models import Authority, CouncilMember, RoleAssignment, User
 from workflow.reminders.config import Policy
@@ -31,8 +32,6 @@ class ScanContext:
 
     def rule_set(self, authority_id: int) -> RuleSet | None:
         if authority_id not in self._rule_sets:
-            from workflow.catalog.services import rule_set_for
-
             try:
                 self._rule_sets[authority_id] = rule_set_for(self.session, self.authorities[authority_id], self.today)
             except NotFound:

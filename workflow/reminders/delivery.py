@@ -21,13 +21,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from workflow.db import utcnow
+from workflow.db import insert_ignoring_duplicates, utcnow
 from workflow.org.models import User
 from workflow.reminders import config, mail
 from workflow.reminders.kinds import still_due
 from workflow.reminders.models import Notification, Reminder, ReminderPreference
 from workflow.reminders.schedule import LOCAL_TZ, local_date
-from workflow.reminders.services import email_mode, insert_ignoring_duplicates
+from workflow.reminders.services import email_mode
 
 log = logging.getLogger("workflow.reminders")
 

@@ -14,13 +14,16 @@ Who acted is not told about their own act.
 
 from __future__ import annotations
 
+from flask import current_app, has_app_context
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow import vntime
-from workflow.db import after_commit, utcnow
-from workflow.org.models import CouncilMember, RoleAssignment, User
+from workflow.db import after_commit, insert_ignoring_duplicates, utcnow
+from workflow.locales import LOCALES
+from workflow.org.models import AwardRecord, CouncilMember, RoleAssignment, User
+from workflow.proposals.screen import award_names
 from workflow.reminders.models import Reminder
 
 # proposal event (and the state it reached, where one event has several ends) → notification kind
@@ -35,17 +38,21 @@ PROPOSAL_KINDS = {
 OUTCOME_NAMES = {"awarded": "approved", "recommended": "returned", "rejected": "rejected"}
 
 
-def _dispatch(ids: list[int]) -> None:
-    from tasks.reminders import enqueue_delivery  # the task layer, reached only after the commit
+DISPATCH_KEY = "tdkt.reminders.dispatch"
 
-    enqueue_delivery(ids)
+
+def _dispatch(ids: list[int]) -> None:
+    """Hand the new outbox ids to delivery (after the commit). The task layer plugs its enqueue
+    function into the app when Celery is wired (``tasks.celery_app``), so this domain module never
+    imports tasks; with no app wired, beat's periodic delivery sends the rows."""
+    dispatch = current_app.extensions.get(DISPATCH_KEY) if has_app_context() else None
+    if dispatch is not None:
+        dispatch(ids)
 
 
 def _write(session: Session, kind: str, subject_type: str, subject_id: int, recipients, authority_id: int | None,
            params: dict, *, action: bool = False) -> list[int]:
     """Queue ``kind`` for each recipient in the current transaction; delivery starts after commit."""
-    from workflow.reminders.services import insert_ignoring_duplicates
-
     recipients = sorted(set(recipients))
     if not recipients:
         return []
@@ -83,10 +90,8 @@ def council_members(session: Session, authority_id: int) -> list[int]:
 
 
 def _award_names(session: Session, proposal) -> dict:
-    from workflow.proposals.screen import award_names
-
     names = {}
-    for lang in ("vi", "en"):
+    for lang in LOCALES:
         with force_locale(lang):
             names[f"award_{lang}"] = award_names(session, [proposal])[proposal.id]
     return names
@@ -115,8 +120,6 @@ def proposal_event(session: Session, proposal, row, actor, authority) -> list[in
 
 
 def _decision_number(session: Session, proposal) -> str:
-    from workflow.org.models import AwardRecord
-
     return session.scalar(select(AwardRecord.decision_number).where(
         AwardRecord.proposal_id == proposal.id, AwardRecord.revoked_at.is_(None))
         .order_by(AwardRecord.id.desc()).limit(1)) or ""

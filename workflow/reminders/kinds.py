@@ -15,11 +15,10 @@ from datetime import date, timedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from workflow.calendar.services import WorkCalendar
 from workflow.council.models import AgendaItem, Attendance, BallotReceipt, Meeting, Recusal
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.org.models import Nominee, RoleAssignment, Unit, User
-from workflow.proposals.clock import RUNNING
+from workflow.proposals.clock import processing_deadline
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.reminders.config import CLOCK_STATES, Policy
 from workflow.reminders.context import Recipients, ScanContext, chunks, emit, iso
@@ -140,28 +139,6 @@ def returned_not_resubmitted(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
         yield from emit(policy, stage, "proposal", pid, recipients.of(authority_id, [unit_id]), authority_id,
                          {"nominee": nominee, "award": award, "returned_on": iso(returned_on),
                           "deadline": iso(deadline), "days": ctx.default(authority_id, "returned_reminder_days")})
-
-
-def processing_deadline(history, origin_code: str, current_code: str, calendar: WorkCalendar,
-                        limit: int) -> date | None:
-    """The day the processing clock reaches ``limit`` working days — the clock of
-    ``proposals.clock``: stretches in a running state at the current authority, paused while
-    returned. Stable across transitions (the day it was crossed, when that already happened);
-    None when the clock is not running now."""
-    authority_code, started, used, deadline = origin_code, None, 0, None
-    for to_state, created_at, data in history:
-        day = local_date(created_at)
-        if started is not None and deadline is None:
-            stretch = calendar.working_days_between(started, day)
-            if used + stretch >= limit:
-                deadline = calendar.add_working_days(started, limit - used)
-            used += stretch
-        if (data or {}).get("to_authority"):
-            authority_code = data["to_authority"]
-        started = day if authority_code == current_code and to_state in RUNNING else None
-    if started is None:
-        return None
-    return deadline or calendar.add_working_days(started, max(limit - used, 0))
 
 
 def processing_limit(ctx: ScanContext, policy: Policy) -> Iterator[Due]:

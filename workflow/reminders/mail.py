@@ -15,16 +15,16 @@ from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
+from workflow.locales import LOCALES, default_locale
 from workflow.reminders import messages
 from workflow.validation import CONTROL, strip_control
 
 log = logging.getLogger("workflow.mail")
-LOCALES = ("vi", "en")
 NOTIFICATIONS_PATH = "/thong-bao"  # the list page (reminders.views); e-mails link to it
 
 
 def _locale(user) -> str:
-    return user.locale if getattr(user, "locale", None) in LOCALES else "vi"
+    return user.locale if getattr(user, "locale", None) in LOCALES else default_locale()
 
 
 def _base_url() -> str | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from workflow.locales import current_locale, is_english
 from workflow.reminders.schedule import LOCAL_TZ
 
 KIND_LABELS = {
@@ -41,7 +42,7 @@ def _day(value: str | None) -> str:
     if not value:
         return ""
     # Vietnamese administrative style (31/10/2025); other languages their usual medium form
-    pattern = "dd/MM/yyyy" if str(get_locale() or "vi") == "vi" else "medium"
+    pattern = "dd/MM/yyyy" if current_locale() == "vi" else "medium"
     return format_date(date.fromisoformat(value), pattern)
 
 
@@ -61,7 +62,7 @@ def prefix(action: bool) -> str:
 
 def _award(p: dict) -> str:
     """The award's full name in the current language (event notifications keep both)."""
-    english = str(get_locale() or "vi") == "en"
+    english = is_english()
     return p.get("award_en" if english else "award_vi") or p.get("award_vi") or p.get("award", "")
 
 

@@ -11,11 +11,9 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from workflow.db import after_commit, utcnow
+from workflow.db import after_commit, insert_ignoring_duplicates, utcnow
 from workflow.errors import NotFound, field_error
 from workflow.reminders import config
 from workflow.reminders.context import ScanContext
@@ -28,19 +26,6 @@ log = logging.getLogger("workflow.reminders")
 # one scan at a time on PostgreSQL (a second beat's scan steps aside); the unique key alone already
 # prevents duplicates, the lock only saves the second scan its work
 SCAN_LOCK_ID = 0x7D4B_0006
-
-
-def insert_ignoring_duplicates(session: Session, model, rows: list[dict], conflict_columns: list[str],
-                               returning=None) -> list:
-    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite); the ids of the rows really inserted."""
-    if not rows:
-        return []
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
-    if returning is None:
-        session.execute(stmt, rows)
-        return []
-    return list(session.scalars(stmt.returning(returning), rows))
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from workflow.api import schemas
@@ -12,6 +11,7 @@ from workflow.documents import services as documents
 from workflow.documents.http import download_response, send_download
 from workflow.errors import field_error
 from workflow.extensions import db
+from workflow.locales import current_locale
 from workflow.reports import spreadsheet
 from workflow.reports.services import annual_report
 
@@ -41,7 +41,7 @@ def annual_docx(user):
     code, year = _query()
     return download_response(documents.annual_report_document(db.session, user, code, year, "docx",
                                                               current_app.instance_path,
-                                                              lang=str(get_locale() or "vi")))
+                                                              lang=current_locale()))
 
 
 @route("/reports/annual.xlsx", tags=("reports",), query=schemas.AnnualReportQuery, media=(schemas.XLSX,))

@@ -32,8 +32,11 @@ from sqlalchemy.orm import Session
 
 from workflow import vntime
 from workflow.calendar.services import WorkCalendar
+from workflow.catalog.models import AwardType, RuleSet
+from workflow.catalog.services import rule_set_for
 from workflow.db import UTCDateTime
 from workflow.decisions.models import Submission, SubmissionItem
+from workflow.errors import NotFound
 from workflow.org.models import Authority, Unit
 from workflow.org.policies import scope_authority_ids, subtree_ids
 from workflow.proposals.clock import RUNNING
@@ -142,10 +145,6 @@ def years(per_year: list[tuple[int, int]]) -> list[int]:
 def default_processing_days(session: Session, authority: Authority | None, today: date) -> int | None:
     """``defaults.processing_days`` of the rule set governing ``authority`` (else the national
     period) today: the limit of a proposal not yet accepted (its snapshot has none yet)."""
-    from workflow.catalog.models import RuleSet
-    from workflow.catalog.services import rule_set_for
-    from workflow.errors import NotFound
-
     try:
         if authority is not None:
             rule_set = rule_set_for(session, authority, today)
@@ -264,8 +263,6 @@ def province_progress(session: Session, user, communes: list[Authority], found: 
 
 def award_type_names(session: Session, codes) -> dict[str, dict]:
     """``{code: {"name_vi", "name_en"}}`` of award-type codes, from the newest rule set naming each."""
-    from workflow.catalog.models import AwardType, RuleSet
-
     codes = set(codes)
     if not codes:
         return {}

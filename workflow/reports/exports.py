@@ -18,6 +18,12 @@ from sqlalchemy.orm import Session
 from workflow import vntime
 from workflow.documents.spreadsheets import Column, add_table_sheet, save, write_table
 from workflow.org.labels import NOMINEE_KIND_LABELS
+from workflow.org.models import AwardRecord, Nominee, Unit
+from workflow.org.services import list_nominees
+from workflow.proposals import queries
+from workflow.proposals.models import Proposal
+from workflow.proposals.screen import award_names
+from workflow.proposals.states import state_label
 
 CHUNK = 1000  # rows read per select while exporting
 
@@ -38,8 +44,6 @@ def _local_day(moment):
 def proposal_rows(session: Session, user, filters: dict, options: tuple = ()) -> Iterator:
     """Every proposal ``proposals.queries.list_proposals`` gives ``user`` for ``filters``, a chunk
     at a time (the list's own order: last changed first); ``options``: its loader options."""
-    from workflow.proposals import queries
-
     page = 1
     while True:
         items, total = queries.list_proposals(session, user, **filters, page=page, per_page=CHUNK,
@@ -53,11 +57,6 @@ def proposal_rows(session: Session, user, filters: dict, options: tuple = ()) ->
 def proposals_xlsx(session: Session, user, filters: dict) -> tuple[str, bytes]:
     """``(file name, XLSX)`` of the proposals list with ``filters`` (those of ``GET /proposals``)."""
     from sqlalchemy.orm import defer, joinedload
-
-    from workflow.org.models import Nominee, Unit
-    from workflow.proposals.models import Proposal
-    from workflow.proposals.screen import award_names
-    from workflow.proposals.states import state_label
 
     columns = [Column(_("Proposal no."), 10, "int"), Column(_("Nominee"), 30), Column(_("Nominee kind"), 14),
                Column(_("Birth year"), 10, "int"), Column(_("Unit"), 26), Column(_("Award"), 34),
@@ -110,8 +109,6 @@ def _with_award_rules(session: Session, chunk: list, snapshots: dict[str, dict])
     from sqlalchemy import Text, cast, select
     from sqlalchemy.orm.attributes import set_committed_value
 
-    from workflow.proposals.models import Proposal
-
     texts = dict(session.execute(select(Proposal.id, cast(Proposal.award_rule, Text))
                                  .where(Proposal.id.in_([p.id for p in chunk]))).all())
     for proposal in chunk:
@@ -137,8 +134,6 @@ def _proposal_cells(session, chunk, names, kinds, state):
 def nominees_xlsx(session: Session, user, filters: dict) -> tuple[str, bytes]:
     """``(file name, XLSX)`` of the nominees list (``org.services.list_nominees`` with the
     filters ``org.queries.parse_nominee_filters`` read)."""
-    from workflow.org.services import list_nominees
-
     columns = [Column(_("Nominee ID"), 12, "int"), Column(_("Name"), 30), Column(_("Nominee kind"), 14),
                Column(_("Head of household"), 26), Column(_("Birth year"), 10, "int"), Column(_("Gender"), 10),
                Column(_("Position"), 24), Column(_("Unit code"), 14), Column(_("Unit"), 26),
@@ -164,8 +159,6 @@ def nominees_xlsx(session: Session, user, filters: dict) -> tuple[str, bytes]:
 def _award_counts(session: Session, ids: list[int]) -> dict[int, int]:
     """``{nominee id: awards in its history}`` for one chunk, in one select."""
     from sqlalchemy import func, select
-
-    from workflow.org.models import AwardRecord
 
     if not ids:
         return {}
@@ -201,8 +194,6 @@ def decisions_xlsx(decisions) -> tuple[str, bytes]:
 def submissions_xlsx(submissions) -> tuple[str, bytes]:
     """``(file name, XLSX)`` of ``submissions`` (the screen's query, every page): one row per
     proposal submitted, with the outcome the higher level recorded."""
-    from workflow.proposals.states import state_label
-
     outcomes = {"approved": _("Approved"), "returned": _("Returned"), "rejected": _("Rejected")}
     rows = ((s.number, s.sent_on, s.from_authority.name, s.to_authority.name,
              str(STATUS_LABELS.get(s.status, s.status)), i.proposal_id, i.proposal.nominee.name,

@@ -6,7 +6,6 @@ the yearly report, with the DOCX and the XLSX to download. Thin: the counts are
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,6 +18,7 @@ from workflow.documents.http import download_response, send_download
 from workflow.documents.minutes import report_line_text
 from workflow.errors import DomainError
 from workflow.extensions import db
+from workflow.locales import is_english
 from workflow.reports import queries, services, spreadsheet
 from workflow.views import nav_item
 
@@ -29,7 +29,7 @@ MIN_YEAR, MAX_YEAR = 1946, 2199
 
 
 def _english() -> bool:
-    return str(get_locale() or "vi") == "en"
+    return is_english()
 
 
 def _choice():

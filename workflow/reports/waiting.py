@@ -20,10 +20,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from workflow import vntime
 from workflow.calendar.services import WorkCalendar
+from workflow.catalog.services import rule_set_for
 from workflow.council.models import Meeting
 from workflow.decisions.models import Submission, SubmissionItem
+from workflow.errors import NotFound
 from workflow.proposals import choices
-from workflow.proposals.clock import local_day
+from workflow.proposals.clock import local_day, proposal_deadline
+from workflow.proposals.eligibility import snapshot
 from workflow.proposals.models import Proposal, Round
 from workflow.reports.dashboard import arrival, user_scope
 
@@ -80,9 +83,6 @@ class _Limits:
         while node is not None and key is None:
             key, node = node.rule_set_code, node.parent
         if key not in self._rule_sets:
-            from workflow.catalog.services import rule_set_for
-            from workflow.errors import NotFound
-
             try:
                 self._rule_sets[key] = rule_set_for(self.session, authority, self.today)
             except NotFound:
@@ -90,8 +90,6 @@ class _Limits:
         return self._rule_sets[key]
 
     def in_force(self, authority) -> dict:
-        from workflow.proposals.eligibility import snapshot
-
         rule_set = self.rule_set(authority)
         if rule_set is None:
             return {}
@@ -188,13 +186,10 @@ def _proposal_due(p: Proposal, rule: dict, calendar: WorkCalendar, today: date, 
             return None, False
         due = local_day(returned[-1].created_at) + timedelta(days=days)
         return due, due < today
-    from workflow.reminders.kinds import processing_deadline
-
     limit = rule.get("processing_days")
     if not limit:
         return None, False
-    history = [(row.to_state, row.created_at, row.data) for row in p.history]
-    due = processing_deadline(history, p.origin_authority.code, p.current_authority.code, calendar, limit)
+    due = proposal_deadline(p, calendar, limit)
     # the clock's own rule: overdue once it counts more working days than the limit
     return due, bool(due and calendar.working_days_between(due, today) > 0)
 
