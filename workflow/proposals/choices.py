@@ -18,8 +18,10 @@ from workflow import vntime
 from workflow.catalog.services import rule_set_for
 from workflow.folding import name_matches
 from workflow.org.models import Authority, Nominee, Unit
+from workflow.org.vocab import AuthorityKind, NomineeKind
 from workflow.proposals import eligibility, policies, states
 from workflow.proposals.models import Proposal
+from workflow.proposals.vocab import Event, State
 
 NOMINEE_PAGE = 30  # nominees listed at once in the create form; a search narrows the rest
 
@@ -53,7 +55,7 @@ def award_types_for_kind(in_force: dict[str, dict], kind: str | None) -> list[di
     return [rule for rule in in_force.values() if kind in rule["nominee_kinds"]]
 
 
-LEVELS = ("commune", "district", "province", "central")  # lowest first, as the authority tree
+LEVELS = (AuthorityKind.COMMUNE, AuthorityKind.DISTRICT, AuthorityKind.PROVINCE, AuthorityKind.CENTRAL)  # lowest first, as the authority tree
 
 
 def award_rank(rule: dict, kind: str) -> tuple[int, float]:
@@ -108,7 +110,7 @@ def document_types(rule: dict | None) -> list[tuple[str, str]]:
 
 def last_returned_at(proposal: Proposal):
     """When the proposal was last returned (from its loaded history), or None."""
-    times = [row.created_at for row in proposal.history if row.to_state == "returned"]
+    times = [row.created_at for row in proposal.history if row.to_state == State.RETURNED]
     return max(times) if times else None
 
 
@@ -136,12 +138,12 @@ def available_events(actor, proposal: Proposal, rule: dict | None = None) -> lis
     events = [event for event in states.allowed_events(proposal.state)
               if event not in states.INTERNAL_EVENTS and policies.can_fire(actor, proposal, event)]
     if rule is not None and rule.get("council_vote"):
-        events = [event for event in events if event != "skip_council"]
+        events = [event for event in events if event != Event.SKIP_COUNCIL]
     return events
 
 
 # the events a failing hard rule blocks (their guards read the eligibility report)
-RULE_BLOCKED_EVENTS = {"accept", "schedule", "skip_council", "decide", "forward"}
+RULE_BLOCKED_EVENTS = {Event.ACCEPT, Event.SCHEDULE, Event.SKIP_COUNCIL, Event.DECIDE, Event.FORWARD}
 
 
 def blocked_events(events: list[str], report: dict) -> dict[str, list[str]]:
@@ -157,10 +159,10 @@ def blocked_events(events: list[str], report: dict) -> dict[str, list[str]]:
 
 def bulk_kind(unit: Unit) -> str:
     """Whom a unit proposes in bulk: a hamlet its households, any other unit its staff."""
-    return "household" if unit.kind == "hamlet" else "individual"
+    return NomineeKind.HOUSEHOLD if unit.kind == "hamlet" else NomineeKind.INDIVIDUAL
 
 
-BULK_DEFAULT_AWARD = {"household": "GDVH", "individual": "LDTT"}
+BULK_DEFAULT_AWARD = {NomineeKind.HOUSEHOLD: "GDVH", NomineeKind.INDIVIDUAL: "LDTT"}
 
 
 @dataclass

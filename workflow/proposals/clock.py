@@ -9,10 +9,11 @@ from datetime import date
 from workflow import vntime
 from workflow.calendar.services import WorkCalendar
 from workflow.proposals.models import Proposal
+from workflow.proposals.vocab import State
 
-RUNNING = {"submitted", "under_review", "public_notice", "in_council", "recommended"}
+RUNNING = {State.SUBMITTED, State.UNDER_REVIEW, State.PUBLIC_NOTICE, State.IN_COUNCIL, State.RECOMMENDED}
 # the authority's work on it is over: the clock shows the time it took
-FINISHED = {"awarded", "rejected", "withdrawn", "revoked", "not_recommended"}
+FINISHED = {State.AWARDED, State.REJECTED, State.WITHDRAWN, State.REVOKED, State.NOT_RECOMMENDED}
 # working days are days of the Vietnamese calendar, whatever the server's zone
 local_day = vntime.local_date
 local_today = vntime.today

@@ -25,11 +25,12 @@ from workflow.dates import show_date
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import AwardRecord, Nominee
 from workflow.proposals.models import Proposal, Round
+from workflow.proposals.vocab import State
 
 PASS, FAIL, PENDING, WARNING = "pass", "fail", "pending", "warning"
 # proposals that still count (may yet be, or have been, awarded)
-ALIVE = ("submitted", "returned", "under_review", "public_notice", "in_council", "recommended", "forwarded",
-         "awarded")
+ALIVE = (State.SUBMITTED, State.RETURNED, State.UNDER_REVIEW, State.PUBLIC_NOTICE, State.IN_COUNCIL, State.RECOMMENDED, State.FORWARDED,
+         State.AWARDED)
 
 
 @dataclass
@@ -160,7 +161,7 @@ def _same_round_pending(session: Session, proposal: Proposal, codes: list[str]) 
     return bool(session.scalar(select(func.count(Proposal.id)).where(
         Proposal.round_id == proposal.round_id, Proposal.nominee_id == proposal.nominee_id,
         Proposal.award_type_code.in_(codes), Proposal.id != proposal.id,
-        Proposal.state.in_([s for s in ALIVE if s != "awarded"]))))
+        Proposal.state.in_([s for s in ALIVE if s != State.AWARDED]))))
 
 
 def _prerequisite(session: Session, proposal: Proposal, pre: dict, year: int, mode: str) -> Check:
@@ -214,7 +215,7 @@ def rounds_of(authority_id: int, year: int):
 def _sent_up(origin_id: int, *states: str):
     """Proposals in ``states``, or sent up from ``origin_id`` and still alive."""
     return or_(Proposal.state.in_(states), and_(Proposal.current_authority_id != origin_id,
-                                                 Proposal.state.in_([s for s in ALIVE if s != "awarded"])))
+                                                 Proposal.state.in_([s for s in ALIVE if s != State.AWARDED])))
 
 
 def _cap(session: Session, proposal: Proposal, cap: dict, year: int, mode: str = "accept") -> Check:
@@ -236,10 +237,10 @@ def _cap(session: Session, proposal: Proposal, cap: dict, year: int, mode: str =
     if hard:
         # the base: its awardees and those the council recommended; the count: the awarded and
         # sent-up ones — a recommended proposal not in this decision or submission does not count
-        base = awarded + (session.scalar(base_of.where(_sent_up(authority_id, "recommended", "forwarded"))) or 0)
-        count = session.scalar(count_of.where(_sent_up(authority_id, "awarded", "forwarded"))) or 0
+        base = awarded + (session.scalar(base_of.where(_sent_up(authority_id, State.RECOMMENDED, State.FORWARDED))) or 0)
+        count = session.scalar(count_of.where(_sent_up(authority_id, State.AWARDED, State.FORWARDED))) or 0
     else:
-        base = awarded + (session.scalar(base_of.where(Proposal.state.in_([s for s in ALIVE if s != "awarded"])))
+        base = awarded + (session.scalar(base_of.where(Proposal.state.in_([s for s in ALIVE if s != State.AWARDED])))
                           or 0)
         count = session.scalar(count_of.where(Proposal.state.in_(ALIVE))) or 0
     count += 1  # this one

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workflow.catalog.schema import NOTICE_DAYS_MAX
 from workflow.errors import Invalid
+from workflow.proposals.vocab import Event
 from workflow.validation import Count, Day, LongText, Text
 
 
@@ -71,14 +72,14 @@ class ForwardData(_Data):
 
 
 MODELS: dict[str, type[_Data]] = {
-    "pass": VoteData,
-    "fail": VoteData,
-    "forward": ForwardData,
-    "return_for_changes": ReturnData,
-    "reject": ReasonData,
-    "revoke": ReasonData,
-    "publish": PublishData,
-    "record_outcome": OutcomeData,
+    Event.PASS: VoteData,
+    Event.FAIL: VoteData,
+    Event.FORWARD: ForwardData,
+    Event.RETURN_FOR_CHANGES: ReturnData,
+    Event.REJECT: ReasonData,
+    Event.REVOKE: ReasonData,
+    Event.PUBLISH: PublishData,
+    Event.RECORD_OUTCOME: OutcomeData,
 }
 Comment = LongText(5000)
 

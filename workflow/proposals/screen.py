@@ -12,14 +12,15 @@ from workflow.dates import show_date, show_moment
 from workflow.errors import DomainError
 from workflow.proposals import choices
 from workflow.proposals.states import EVENT_LABELS, STATE_LABELS, state_label
+from workflow.proposals.vocab import State
 
 OTHER_DOCUMENT = "other"
 
 STATE_STYLE = {
-    "draft": "secondary", "submitted": "primary", "returned": "warning", "under_review": "info",
-    "public_notice": "notice", "in_council": "primary", "recommended": "success", "not_recommended": "secondary",
-    "forwarded": "primary", "awarded": "success", "rejected": "danger", "withdrawn": "secondary",
-    "revoked": "danger",
+    State.DRAFT: "secondary", State.SUBMITTED: "primary", State.RETURNED: "warning", State.UNDER_REVIEW: "info",
+    State.PUBLIC_NOTICE: "notice", State.IN_COUNCIL: "primary", State.RECOMMENDED: "success", State.NOT_RECOMMENDED: "secondary",
+    State.FORWARDED: "primary", State.AWARDED: "success", State.REJECTED: "danger", State.WITHDRAWN: "secondary",
+    State.REVOKED: "danger",
 }
 CHECK_STYLE = {"pass": "success", "fail": "danger", "pending": "info", "warning": "warning"}
 CHECK_LABELS = {"pass": _l("Passes"), "fail": _l("Fails"), "pending": _l("Pending"), "warning": _l("Warning")}
