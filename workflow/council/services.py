@@ -35,8 +35,10 @@ from workflow.db import is_disconnect, utcnow
 from workflow.errors import Conflict, Forbidden, NotFound, field_error
 from workflow.org.models import CouncilMember, Nominee, RoleAssignment, User
 from workflow.org.services import authority_by_code
+from workflow.org.vocab import Role
 from workflow.proposals import services as proposals
 from workflow.proposals.models import Proposal
+from workflow.proposals.vocab import Event
 from workflow.reminders import events as notify
 
 
@@ -142,7 +144,7 @@ def set_agenda(session: Session, actor, meeting_id: int, proposal_ids: list[int]
             proposal = session.get(Proposal, pid)
             if proposal is None or proposal.current_authority_id != meeting.authority_id:
                 raise field_error("proposal_ids", _("Unknown proposal: %(id)s.", id=pid))
-            proposals.transition(session, pid, "schedule", actor, internal={"meeting_id": meeting.id},
+            proposals.transition(session, pid, Event.SCHEDULE, actor, internal={"meeting_id": meeting.id},
                                  comment=_("On the agenda of meeting %(id)d", id=meeting.id), commit=False)
             position += 1
             session.add(AgendaItem(meeting_id=meeting.id, proposal_id=pid, position=position))
@@ -229,7 +231,7 @@ def recusal_reason(session: Session, member: User, nominee: Nominee) -> str | No
         return _("is the nominee") if nominee.kind == "individual" else _("heads the nominated household")
     if nominee.kind == "collective" and nominee.unit_id:
         heads = session.scalar(select(func.count(RoleAssignment.id)).where(
-            RoleAssignment.user_id == member.id, RoleAssignment.role == "nominator",
+            RoleAssignment.user_id == member.id, RoleAssignment.role == Role.NOMINATOR,
             RoleAssignment.unit_id == nominee.unit_id))
         if heads:
             return _("heads the nominated unit")
@@ -357,7 +359,7 @@ def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | 
         count_sealed_ballots(session, meeting)
         results = tally_meeting(session, meeting, tie_break or [])
         for row in results["items"]:
-            event = "pass" if row["passed"] else "fail"
+            event = Event.PASS if row["passed"] else Event.FAIL
             proposals.transition(session, row["proposal_id"], event, actor, internal={"meeting_id": meeting.id},
                                  data={"yes": row["yes"], "no": row["no"], "denominator": row["denominator"]},
                                  comment=_("Council vote, meeting %(id)d", id=meeting.id), commit=False)

@@ -15,6 +15,7 @@ from workflow.council.models import BallotReceipt, BallotTally, Meeting, SealedB
 from workflow.errors import Conflict, field_error
 from workflow.proposals.eligibility import awardees, rounds_of
 from workflow.proposals.models import Proposal
+from workflow.proposals.vocab import State
 
 
 def passes(yes: int, denominator: int, threshold: Fraction, strict: bool) -> bool:
@@ -90,14 +91,14 @@ def _cap_room(session: Session, authority_id: int, award_code: str, cap: dict, y
     # or earlier, not yet decided) stand beside its awardees (SPEC §3 "Caps")
     base_alive = session.scalar(select(func.count(Proposal.id)).where(
         Proposal.round_id.in_(rounds), Proposal.award_type_code == cap["of_award"],
-        Proposal.state.in_(["recommended", "forwarded"]), Proposal.id.not_in(in_meeting))) or 0
+        Proposal.state.in_([State.RECOMMENDED, State.FORWARDED]), Proposal.id.not_in(in_meeting))) or 0
     # items of the capped-on award in this very meeting count when they pass
     base_meeting = sum(1 for r in meeting_rows if r["award_type_code"] == cap["of_award"] and r["passed"]
                        and r["origin_authority_id"] == authority_id)
     limit = math.floor(Fraction(cap["ratio"]) * (awarded + base_alive + base_meeting))
     taken = session.scalar(select(func.count(Proposal.id)).where(
         Proposal.round_id.in_(rounds), Proposal.award_type_code == award_code,
-        Proposal.state.in_(["recommended", "forwarded", "awarded"]), Proposal.id.not_in(in_meeting))) or 0
+        Proposal.state.in_([State.RECOMMENDED, State.FORWARDED, State.AWARDED]), Proposal.id.not_in(in_meeting))) or 0
     return max(0, limit - taken)
 
 

@@ -22,6 +22,7 @@ from workflow.documents import builders, layout, minutes, render_docx, render_pd
 from workflow.documents.builders import Facts
 from workflow.errors import Conflict, NotFound, field_error
 from workflow.org.models import RoleAssignment, User
+from workflow.org.vocab import Role
 
 FORMATS = {
     "pdf": "application/pdf",
@@ -93,7 +94,7 @@ def legal_bases(session: Session, proposals, authority, on: date | None) -> list
 
 def chair_name(session: Session, authority_id: int) -> str:
     user = session.scalar(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(
-        RoleAssignment.authority_id == authority_id, RoleAssignment.role == "chair").order_by(User.id))
+        RoleAssignment.authority_id == authority_id, RoleAssignment.role == Role.CHAIR).order_by(User.id))
     return user.full_name if user else ""
 
 

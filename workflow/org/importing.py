@@ -34,6 +34,7 @@ from workflow.errors import Forbidden, Invalid, NotFound, field_error
 from workflow.org import policies
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import Authority, AwardRecord, Nominee, Unit, User
+from workflow.org.vocab import Role
 from workflow.validation import has_control
 
 KINDS = ("individual", "household", "collective", "mixed", "awards")
@@ -222,7 +223,7 @@ def _scope(session: Session, actor: User, authority_code: str, unit_code: str | 
         raise field_error("kind", _("Must be one of: %(values)s.", values=", ".join(KINDS)))
     authority = session.scalar(select(Authority).where(Authority.code == authority_code)) if authority_code else None
     visible = policies.scope_authority_ids(session, actor)
-    nominator_units = {r.unit_id for r in actor.roles if r.role == "nominator" and r.unit_id}
+    nominator_units = {r.unit_id for r in actor.roles if r.role == Role.NOMINATOR and r.unit_id}
     if authority is None or (visible is not None and authority.id not in visible):
         if not authority_code:
             raise field_error("authority_code", _("Give the authority code."))

@@ -24,10 +24,11 @@ from workflow.folding import fold
 from workflow.org import forms, queries, services
 from workflow.org.models import ROLES, Unit, User
 from workflow.org.policies import can_administer_user, is_administrator
+from workflow.org.vocab import Role
 from workflow.views import ROLE_LABELS, confirm_page, confirmed, nav_item
 
 bp = Blueprint("org", __name__, url_prefix="/quan-tri")
-nav_item("org.admin", _l("Administration"), ("admin",), order=80)
+nav_item("org.admin", _l("Administration"), (Role.ADMIN,), order=80)
 ROLE_FIELDS = ("role", "authority_code", "unit_code")
 BLANK_ROLES = 2
 

@@ -19,8 +19,10 @@ from workflow.calendar.services import WorkCalendar
 from workflow.council.models import AgendaItem, Attendance, BallotReceipt, Meeting, Recusal
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.org.models import Nominee, RoleAssignment, Unit, User
+from workflow.org.vocab import Role
 from workflow.proposals.clock import RUNNING
 from workflow.proposals.models import Proposal, ProposalTransition, Round
+from workflow.proposals.vocab import State
 from workflow.reminders.config import CLOCK_STATES, Policy
 from workflow.reminders.context import Recipients, ScanContext, chunks, emit, iso
 from workflow.reminders.models import EVENT_KINDS
@@ -37,7 +39,7 @@ from workflow.reminders.schedule import (
     subtract_working_days,
 )
 
-NOT_SUBMITTED = ("draft", "withdrawn")  # a unit with only these has not submitted anything
+NOT_SUBMITTED = (State.DRAFT, State.WITHDRAWN)  # a unit with only these has not submitted anything
 
 # --- the kinds ----------------------------------------------------------------------------------------
 
@@ -90,7 +92,7 @@ def units_without_proposals(session: Session, round_id: int, authority_id: int, 
     query = (select(RoleAssignment.user_id, Unit.name)
              .join(Unit, Unit.id == RoleAssignment.unit_id)
              .join(User, User.id == RoleAssignment.user_id)
-             .where(RoleAssignment.role == "nominator", Unit.authority_id == authority_id, User.active.is_(True),
+             .where(RoleAssignment.role == Role.NOMINATOR, Unit.authority_id == authority_id, User.active.is_(True),
                     ~exists(submitted))
              .order_by(RoleAssignment.user_id, Unit.name))
     if hamlets_only:
@@ -117,12 +119,12 @@ def returned_not_resubmitted(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
     """A returned proposal not resubmitted ``returned_reminder_days`` after the return → its nominators."""
     days = ctx.default_values("returned_reminder_days") or [0]
     lo, hi = deadline_bounds(policy, ctx.calendar, ctx.now)
-    returned_at = _entered(Proposal.id, "returned")
+    returned_at = _entered(Proposal.id, State.RETURNED)
     rows = ctx.session.execute(
         select(Proposal.id, Proposal.unit_id, Proposal.current_authority_id, Proposal.award_type_code, Nominee.name,
                returned_at.label("returned_at"))
         .join(Nominee, Nominee.id == Proposal.nominee_id)
-        .where(Proposal.state == "returned",
+        .where(Proposal.state == State.RETURNED,
                returned_at < local_midnight(hi - timedelta(days=min(days) - 1)),
                returned_at >= local_midnight(lo - timedelta(days=max(days))))).all()
     due = []
@@ -166,13 +168,13 @@ def processing_deadline(history, origin_code: str, current_code: str, calendar: 
 
 def processing_limit(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
     """Proposals near or past the processing limit (working days) → secretary, then the chair."""
-    states = policy.states or [s for s in CLOCK_STATES if s != "recommended"]
+    states = policy.states or [s for s in CLOCK_STATES if s != State.RECOMMENDED]
     limits = ctx.default_values("processing_days") + ctx.award_values("processing_days")
     _lo, hi = deadline_bounds(policy, ctx.calendar, ctx.now)
     # the clock cannot have reached the limit before `limit` working days after the first arrival
     cutoff = local_midnight(subtract_working_days(ctx.calendar, hi, min(limits or [1])) + timedelta(days=1))
     arrived = exists(select(ProposalTransition.id).where(
-        ProposalTransition.proposal_id == Proposal.id, ProposalTransition.to_state == "submitted",
+        ProposalTransition.proposal_id == Proposal.id, ProposalTransition.to_state == State.SUBMITTED,
         ProposalTransition.created_at < cutoff))
     rows = ctx.session.execute(
         select(Proposal.id, Proposal.current_authority_id, Proposal.origin_authority_id, Proposal.award_type_code,
@@ -276,7 +278,7 @@ def notice_over(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
         select(Proposal.id, Proposal.current_authority_id, Proposal.award_type_code, Proposal.notice_until,
                Nominee.name)
         .join(Nominee, Nominee.id == Proposal.nominee_id)
-        .where(Proposal.state == "public_notice",
+        .where(Proposal.state == State.PUBLIC_NOTICE,
                Proposal.notice_until.between(lo, hi))).all()
     yield from _proposal_deadlines(ctx, policy, [(r.id, r.current_authority_id, r.award_type_code, r.name,
                                                   r.notice_until, {}) for r in rows])
@@ -305,12 +307,12 @@ def awaiting_decision(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
     if not days:
         return
     lo, hi = deadline_bounds(policy, ctx.calendar, ctx.now)
-    recommended_at = _entered(Proposal.id, "recommended")
+    recommended_at = _entered(Proposal.id, State.RECOMMENDED)
     rows = ctx.session.execute(
         select(Proposal.id, Proposal.current_authority_id, Proposal.award_type_code, Proposal.award_rule,
                Nominee.name, recommended_at.label("recommended_at"))
         .join(Nominee, Nominee.id == Proposal.nominee_id)
-        .where(Proposal.state == "recommended",
+        .where(Proposal.state == State.RECOMMENDED,
                recommended_at < local_midnight(before_by(ctx.calendar, policy.unit, hi, min(days))
                                                + timedelta(days=1)),
                recommended_at >= local_midnight(lo - timedelta(days=calendar_span(policy.unit, max(days)))))).all()
@@ -373,9 +375,9 @@ KIND_SCANNERS = {
 # --- re-checked at delivery: has the recipient acted since the scan? ----------------------------------
 
 PROPOSAL_STATES = {
-    "returned_not_resubmitted": {"returned"},
-    "notice_over": {"public_notice"},
-    "awaiting_decision": {"recommended"},
+    "returned_not_resubmitted": {State.RETURNED},
+    "notice_over": {State.PUBLIC_NOTICE},
+    "awaiting_decision": {State.RECOMMENDED},
 }
 
 

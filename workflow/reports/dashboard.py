@@ -36,13 +36,15 @@ from workflow.db import UTCDateTime
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.org.models import Authority, Unit
 from workflow.org.policies import scope_authority_ids, subtree_ids
+from workflow.org.vocab import Role
 from workflow.proposals.clock import RUNNING
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.proposals.queries import scope_clause
+from workflow.proposals.vocab import State
 
 UNIT_CHART_SIZE = 12  # the units with the most proposals; the table under the chart says so
 # the roles that look at the communes below a district or a province (the province view)
-OVERSEER_ROLES = {"admin", "higher_reviewer", "secretary", "chair"}
+OVERSEER_ROLES = {Role.ADMIN, Role.HIGHER_REVIEWER, Role.SECRETARY, Role.CHAIR}
 
 
 def user_scope(session: Session, user):
@@ -106,7 +108,7 @@ def figures(session: Session, user, year: int | None = None, communes=(), commun
             # planner into nested loops over the CTE (65 s at 100,000 proposals).
             cutoff = lateness.table()
             arrived = (select(func.max(ProposalTransition.created_at))
-                       .where(ProposalTransition.proposal_id == c.id, ProposalTransition.to_state == "submitted")
+                       .where(ProposalTransition.proposal_id == c.id, ProposalTransition.to_state == State.SUBMITTED)
                        .correlate(scoped).scalar_subquery())
             branches.append(select(literal("late", String), no_text, c.current_authority_id, n)
                             .join(Proposal, Proposal.id == c.id)
@@ -162,7 +164,7 @@ def arrival():
     ``submitted`` (a submission, a resubmission after a return, or the arrival of an in-system
     forward at the parent). A correlated subquery on the proposal's own history, by index."""
     return (select(func.max(ProposalTransition.created_at))
-            .where(ProposalTransition.proposal_id == Proposal.id, ProposalTransition.to_state == "submitted")
+            .where(ProposalTransition.proposal_id == Proposal.id, ProposalTransition.to_state == State.SUBMITTED)
             .correlate(Proposal).scalar_subquery())
 
 
