@@ -11,7 +11,7 @@ from workflow.errors import Invalid, NotFound
 from workflow.folding import fold
 from workflow.org import policies
 from workflow.org.models import NOMINEE_KINDS, Authority, CouncilMember, Nominee, RoleAssignment, Unit, User
-from workflow.org.vocab import Role
+from workflow.org.vocab import AuthorityKind, Role
 
 NOMINEE_FILTERS = ("kind", "unit", "q")
 MAX_QUERY = 100
@@ -95,7 +95,7 @@ def authority_tree(session: Session, actor: User) -> list[tuple[Authority, int]]
     for authority in rows:
         parent = authority.parent_id if authority.parent_id in ids else None
         children.setdefault(parent, []).append(authority)
-    order = {"central": 0, "province": 1, "district": 2, "commune": 3}
+    order = {AuthorityKind.CENTRAL: 0, AuthorityKind.PROVINCE: 1, AuthorityKind.DISTRICT: 2, AuthorityKind.COMMUNE: 3}
     out: list[tuple[Authority, int]] = []
 
     def walk(parent: int | None, depth: int) -> None:

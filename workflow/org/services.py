@@ -36,7 +36,7 @@ from workflow.org.models import (
     Unit,
     User,
 )
-from workflow.org.vocab import Role
+from workflow.org.vocab import NomineeKind, Role
 
 # commune < district < province < central: a child sits strictly lower than its parent
 LEVEL = {kind: i for i, kind in enumerate(AUTHORITY_KINDS)}
@@ -336,7 +336,7 @@ def create_nominee(session: Session, actor: User, *, kind: str, name: str, autho
     unit = unit_by_code(session, unit_code) if unit_code else None
     if unit is not None and unit.authority_id != authority.id:
         raise field_error("unit_code", _("Unit %(unit)s does not belong to that authority.", unit=unit.code))
-    if kind == "household" and unit is None:
+    if kind == NomineeKind.HOUSEHOLD and unit is None:
         raise field_error("unit_code", _("A household needs its hamlet (unit_code)."))
     if not policies.can_create_nominee(actor, authority.id, unit.id if unit else None):
         if unit is not None and any(r.role == Role.NOMINATOR for r in actor.roles):

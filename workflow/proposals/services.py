@@ -17,6 +17,7 @@ from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import Authority, AwardRecord, RoleAssignment, Unit
 from workflow.org.services import authority_by_code, get_nominee, unit_by_code
+from workflow.org.vocab import Role
 from workflow.proposals import eligibility, event_data, policies, states
 from workflow.proposals.models import ROUND_KINDS, Proposal, ProposalTransition, Round
 from workflow.proposals.vocab import Event, State
@@ -111,7 +112,7 @@ def _sees_authority(session: Session, actor, authority_id: int) -> bool:
     ids = scope_authority_ids(session, actor)
     if ids is None or authority_id in ids:
         return True
-    return any(r.role == "nominator" and r.unit and r.unit.authority_id == authority_id for r in actor.roles)
+    return any(r.role == Role.NOMINATOR and r.unit and r.unit.authority_id == authority_id for r in actor.roles)
 
 
 # --- proposals ------------------------------------------------------------------------------------
@@ -323,7 +324,7 @@ class _Checks:
             return False
         return bool(self.session.scalar(select(func.count(RoleAssignment.id)).where(
             RoleAssignment.authority_id == parent.id,
-            RoleAssignment.role.in_(("secretary", "higher_reviewer")))))
+            RoleAssignment.role.in_((Role.SECRETARY, Role.HIGHER_REVIEWER)))))
 
 
 def transition(session: Session, proposal_id: int, event: str, actor, *, comment: str | None = None,
@@ -444,7 +445,7 @@ def _write_awards(session: Session, proposal: Proposal, event: str, new_state: s
         decided_on = date.fromisoformat(str(raw_date)) if raw_date else today
         session.add(AwardRecord(nominee_id=proposal.nominee_id, award_type_code=proposal.award_type_code,
                                 year=proposal.round.year, decision_number=str(number), decision_date=decided_on,
-                                source="decision" if event == "decide" else "outcome",
+                                source="decision" if event == Event.DECIDE else "outcome",
                                 recorded_by_id=actor.id, proposal_id=proposal.id))
     elif event == Event.REVOKE:
         session.execute(update(AwardRecord).where(AwardRecord.proposal_id == proposal.id,

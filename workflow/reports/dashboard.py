@@ -36,7 +36,7 @@ from workflow.db import UTCDateTime
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.org.models import Authority, Unit
 from workflow.org.policies import scope_authority_ids, subtree_ids
-from workflow.org.vocab import Role
+from workflow.org.vocab import AuthorityKind, Role
 from workflow.proposals.clock import RUNNING
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.proposals.queries import scope_clause
@@ -220,20 +220,20 @@ class CommuneProgress:
 def overseen_roots(session: Session, user) -> list[Authority]:
     """The districts and provinces whose communes ``user`` may look over: where they hold an
     overseeing role (every one for a deployment admin), highest first."""
-    query = select(Authority).where(Authority.kind != "commune")
+    query = select(Authority).where(Authority.kind != AuthorityKind.COMMUNE)
     if not user.is_deployment_admin:
         ids = {r.authority_id for r in user.roles if r.role in OVERSEER_ROLES and r.authority_id}
         if not ids:
             return []
         query = query.where(Authority.id.in_(ids))
-    order = case({"central": 0, "province": 1, "district": 2}, value=Authority.kind, else_=3)
+    order = case({AuthorityKind.CENTRAL: 0, AuthorityKind.PROVINCE: 1, AuthorityKind.DISTRICT: 2}, value=Authority.kind, else_=3)
     return list(session.scalars(query.order_by(order, Authority.name)))
 
 
 def communes_below(session: Session, root: Authority) -> list[Authority]:
     """The communes of ``root``'s subtree (as the tree stands), by name."""
     below = subtree_ids(session, root.id)
-    return list(session.scalars(select(Authority).where(Authority.id.in_(below), Authority.kind == "commune")
+    return list(session.scalars(select(Authority).where(Authority.id.in_(below), Authority.kind == AuthorityKind.COMMUNE)
                                 .order_by(Authority.name)))
 
 

@@ -42,14 +42,15 @@ from workflow.catalog.services import rule_set_for
 from workflow.errors import NotFound
 from workflow.org.models import Authority, Nominee
 from workflow.org.policies import subtree_ids
+from workflow.org.vocab import AuthorityKind, NomineeKind
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.proposals.vocab import Event, State
 from workflow.reports import policies
 
 NOT_COUNTED = (State.WITHDRAWN, State.REJECTED, State.NOT_RECOMMENDED, State.REVOKED)
-KINDS = ("individual", "collective", "household")
+KINDS = (NomineeKind.INDIVIDUAL, NomineeKind.COLLECTIVE, NomineeKind.HOUSEHOLD)
 # highest first, as the report lists the levels it proposed to
-LEVEL_ORDER = ("central", "province", "district", "commune")
+LEVEL_ORDER = (AuthorityKind.CENTRAL, AuthorityKind.PROVINCE, AuthorityKind.DISTRICT, AuthorityKind.COMMUNE)
 
 
 def readable_authority(session: Session, actor, authority_code: str) -> Authority:
@@ -128,7 +129,7 @@ def _awarded(session: Session, authority: Authority, year: int) -> dict:
                         or_(step.event == Event.DECIDE,
                             and_(step.event == Event.RECORD_OUTCOME, step.from_state != State.FORWARDED)))
     who_decided = decided_here
-    below = sorted(subtree_ids(session, authority.id) - {authority.id}) if authority.kind != "commune" else []
+    below = sorted(subtree_ids(session, authority.id) - {authority.id}) if authority.kind != AuthorityKind.COMMUNE else []
     if below:
         # the paper answer of this level, recorded by the lower authority that sent the proposal
         paper_below = and_(step.event == Event.RECORD_OUTCOME, step.from_state == State.FORWARDED,
