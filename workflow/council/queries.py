@@ -65,11 +65,11 @@ def eligible_proposals(session: Session, meeting: Meeting) -> list[Proposal]:
     rows = session.scalars(select(Proposal).where(
         Proposal.current_authority_id == meeting.authority_id, Proposal.state == State.UNDER_REVIEW,
         Proposal.id.not_in(on_agenda)).order_by(Proposal.award_type_code, Proposal.id))
-    return [p for p in rows if (p.award_rule or {}).get("council_vote")]
+    return [p for p in rows if p.rule is not None and p.rule.council_vote]
 
 
 def takes_written_votes(item: AgendaItem) -> bool:
-    return bool(((item.proposal.award_rule or {}).get("ballot") or {}).get("written_votes_of_absentees"))
+    return item.proposal.rule is not None and item.proposal.rule.takes_written_votes
 
 
 @dataclass
@@ -106,7 +106,7 @@ def ballot_lines(session: Session, meeting: Meeting, user) -> list[BallotLine]:
     lines = []
     for item in meeting.items:
         recusal = next((r for r in item.recusals if r.user_id == user.id), None)
-        method = ((item.proposal.award_rule or {}).get("ballot") or {}).get("method", "secret")
+        method = item.proposal.rule.ballot_method if item.proposal.rule else "secret"
         if recusal is not None:
             lines.append(BallotLine(item, "recused", recusal.reason))
         elif item.id in voted:

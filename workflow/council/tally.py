@@ -27,24 +27,23 @@ def passes(yes: int, denominator: int, threshold: Fraction, strict: bool) -> boo
 
 
 def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
-    rule = item.proposal.award_rule or {}
     # the snapshot taken at accept carries the whole ballot rule (the rule set's default filled in)
-    ballot = rule["ballot"]
-    threshold, strict = Fraction(ballot["threshold"]), bool(ballot["strict"])
+    ballot = item.proposal.rule.ballot
+    threshold, strict = Fraction(ballot.threshold), bool(ballot.strict)
     recused_ids = {r.user_id for r in item.recusals}
     present_ids = {a.user_id for a in meeting.attendance if a.present}
     written_ids = {a.user_id for a in meeting.attendance if a.written_vote} - recused_ids
-    if ballot["method"] == "show_of_hands":
+    if ballot.method == "show_of_hands":
         yes, no = item.hands_yes or 0, item.hands_no or 0
     else:
         yes = (tally.yes if tally else 0) + item.written_yes
         no = (tally.no if tally else 0) + item.written_no
     size = meeting.council_size or 0
     took_written = bool(item.written_yes or item.written_no)
-    if ballot["denominator"] == "present_members":
+    if ballot.denominator == "present_members":
         # members who voted in writing take part in the vote: they count as present for it
         voting_ids = present_ids | (written_ids if took_written else set())
-        denominator = len(voting_ids - recused_ids) if ballot.get("recused_out_of_denominator", True) \
+        denominator = len(voting_ids - recused_ids) if ballot.recused_out_of_denominator \
             else len(voting_ids)
     else:
         # a threshold over all members: every member is in the denominator, recused and absent
@@ -56,7 +55,7 @@ def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
         "proposal_id": item.proposal_id,
         "nominee": item.proposal.nominee.name,
         "award_type_code": item.proposal.award_type_code,
-        "method": ballot["method"],
+        "method": ballot.method,
         "ballots_issued": issued,
         "valid": yes + no,
         "yes": yes,
@@ -67,11 +66,11 @@ def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
         "strict": strict,
         "passed": passes(yes, denominator, threshold, strict),
         "capped": False,
-        "basis": ballot["denominator"],
+        "basis": ballot.denominator,
         "in_person": in_person,
-        "in_writing": item.written_yes + item.written_no if ballot["method"] != "show_of_hands" else 0,
+        "in_writing": item.written_yes + item.written_no if ballot.method != "show_of_hands" else 0,
         "recused_count": len(recused_ids),
-        "rule_source": ballot.get("source") or item.proposal.rule_set_code,
+        "rule_source": ballot.source or item.proposal.rule_set_code,
         "recused": [{"member": r.user.full_name, "username": r.user.username, "reason": r.reason}
                     for r in item.recusals],
         "presiding": item.presiding.full_name if item.presiding else None,
@@ -155,7 +154,7 @@ def tally_meeting(session: Session, meeting: Meeting, tie_break: list[int]) -> d
         row["origin_authority_id"] = origin[row["proposal_id"]]
     caps = {}
     for item, row in zip(meeting.items, rows, strict=True):
-        cap = (item.proposal.award_rule or {}).get("cap")
+        cap = item.proposal.rule.cap if item.proposal.rule else None
         if cap:
             caps.setdefault((row["award_type_code"], row["origin_authority_id"]), (cap, item.proposal.round.year))
     ties, settled = [], []

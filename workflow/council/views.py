@@ -50,8 +50,8 @@ def fraction(text: str) -> str:
 
 
 def award_name(proposal) -> str:
-    rule = proposal.award_rule or {}
-    return rule.get("name_en" if str(get_locale() or "vi") == "en" else "name_vi") or proposal.award_type_code
+    rule = proposal.rule
+    return rule.name(str(get_locale() or "vi") == "en") if rule else proposal.award_type_code
 
 
 @bp.context_processor

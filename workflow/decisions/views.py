@@ -46,9 +46,8 @@ def award_label(proposal) -> str:
     """The award's name in the interface language (the rule snapshot's, else the code)."""
     from flask_babel import get_locale
 
-    rule = proposal.award_rule or {}
-    key = "name_en" if str(get_locale() or "vi") == "en" else "name_vi"
-    return rule.get(key) or proposal.award_type_code
+    rule = proposal.rule
+    return rule.name(str(get_locale() or "vi") == "en") if rule else proposal.award_type_code
 
 
 def _signed_in_at() -> datetime | None:

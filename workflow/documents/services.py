@@ -65,9 +65,9 @@ def award_names(session: Session, proposals, authority=None, on: date | None = N
     """Award code → (Vietnamese name, kind), from the proposals' rule snapshots, then the catalogue."""
     names: dict[str, tuple[str, str]] = {}
     for p in proposals:
-        rule = p.award_rule or {}
-        if rule.get("name_vi"):
-            names.setdefault(p.award_type_code, (rule["name_vi"], rule.get("kind", "commendation")))
+        rule = p.rule
+        if rule is not None and rule.name_vi:
+            names.setdefault(p.award_type_code, (rule.name_vi, rule.kind or "commendation"))
     if authority is not None:
         try:
             for t in rule_set_for(session, authority, on or vntime.today()).award_types:
@@ -88,7 +88,7 @@ def legal_bases(session: Session, proposals, authority, on: date | None) -> list
         rule_set = rule_set_for(session, authority, on or vntime.today())
     lines = list(rule_set.content.get("legal_basis", []))
     for p in proposals:  # an award's own bases (GĐVH: Decree 86/2023), once each
-        lines += [b for b in (p.award_rule or {}).get("legal_basis") or [] if b not in lines]
+        lines += [b for b in (p.rule.legal_basis if p.rule else []) if b not in lines]
     return lines
 
 

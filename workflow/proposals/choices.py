@@ -21,6 +21,7 @@ from workflow.org.models import Authority, Nominee, Unit
 from workflow.org.vocab import AuthorityKind, NomineeKind
 from workflow.proposals import eligibility, policies, states
 from workflow.proposals.models import Proposal
+from workflow.proposals.snapshot import AwardRule
 from workflow.proposals.vocab import Event, State
 
 NOMINEE_PAGE = 30  # nominees listed at once in the create form; a search narrows the rest
@@ -30,11 +31,14 @@ def _english() -> bool:
     return str(get_locale() or "vi") == "en"
 
 
-def award_name(rule: dict | None, code: str) -> str:
-    """The award type's name in the current language (its code when the rule is unknown)."""
+def award_name(rule: AwardRule | dict | None, code: str) -> str:
+    """The award type's name in the current language (its code when the rule is unknown); ``rule``
+    a proposal's snapshot (``proposal.rule``) or an award type of the rule set in force."""
     if not rule:
         return code
-    return (rule.get("name_en") if _english() else rule.get("name_vi")) or code
+    if isinstance(rule, dict):  # an award type in force (``rules_in_force``)
+        rule = AwardRule.read(rule)
+    return rule.name(_english()) or code
 
 
 def rules_in_force(session: Session, authority: Authority, on: date | None = None) -> dict[str, dict]:
@@ -45,7 +49,7 @@ def rules_in_force(session: Session, authority: Authority, on: date | None = Non
 
 def rule_of(proposal: Proposal, in_force: dict[str, dict]) -> dict | None:
     """The rule governing ``proposal``: its snapshot once accepted, else the one in force."""
-    if proposal.rule_set_code and proposal.award_rule:
+    if proposal.rule_set_code and proposal.rule is not None:
         return proposal.award_rule
     return in_force.get(proposal.award_type_code)
 

@@ -53,8 +53,8 @@ def processing_clock(proposal: Proposal, calendar: WorkCalendar, today: date | N
     running = started is not None
     if running:
         total += calendar.working_days_between(started, today)
-    rule = proposal.award_rule or {}
-    limit = rule.get("processing_days") or default_limit
+    rule = proposal.rule
+    limit = (rule.processing_days if rule else None) or default_limit
     finished = proposal.state in FINISHED and bool(proposal.history)
     return Clock(total, limit, running, bool(limit and total > limit), finished,
                  local_day(proposal.history[-1].created_at) if finished else None)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base, UTCDateTime, enum_check, utcnow
 from workflow.org.models import Authority, Nominee, Unit, User
+from workflow.proposals.snapshot import AwardRule, rule_of
 from workflow.proposals.vocab import State
 
 ROUND_KINDS = ("annual", "campaign", "ad_hoc")
@@ -100,6 +101,11 @@ class Proposal(Base):
     attachments: Mapped[list[Attachment]] = relationship(back_populates="proposal", order_by="Attachment.id")
     paper_receipts: Mapped[list[PaperReceipt]] = relationship(back_populates="proposal")
     objections: Mapped[list[Objection]] = relationship(back_populates="proposal", order_by="Objection.id")
+
+    @property
+    def rule(self) -> AwardRule | None:
+        """The award rule snapshot (``award_rule``) typed; None before the dossier is received."""
+        return rule_of(self)
 
 
 class ProposalTransition(Base):

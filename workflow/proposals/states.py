@@ -13,6 +13,7 @@ from flask_babel import lazy_pgettext
 from transitions import Machine
 
 from workflow.errors import Invalid
+from workflow.proposals.snapshot import AwardRule
 from workflow.proposals.vocab import Event, State
 
 STATE_LABELS = State.labels()  # the labels live on the enums (proposals.vocab)
@@ -22,9 +23,9 @@ STATE_LABELS = State.labels()  # the labels live on the enums (proposals.vocab)
 RECOMMENDED_WITHOUT_VOTE = lazy_pgettext("state", "Eligible, awaiting the decision")
 
 
-def state_label(state: str, award_rule: dict | None = None):
+def state_label(state: str, rule: AwardRule | None = None):
     """The label of ``state`` for a proposal of this award (its rule snapshot, when known)."""
-    if state == State.RECOMMENDED and award_rule is not None and not award_rule.get("council_vote", True):
+    if state == State.RECOMMENDED and rule is not None and not rule.council_vote:
         return RECOMMENDED_WITHOUT_VOTE
     return STATE_LABELS[state]
 

@@ -22,6 +22,7 @@ from workflow.org.models import Nominee, RoleAssignment, Unit, User
 from workflow.org.vocab import Role
 from workflow.proposals.clock import RUNNING
 from workflow.proposals.models import Proposal, ProposalTransition, Round
+from workflow.proposals.snapshot import AwardRule
 from workflow.proposals.vocab import State
 from workflow.reminders.config import CLOCK_STATES, Policy
 from workflow.reminders.context import Recipients, ScanContext, chunks, emit, iso
@@ -191,7 +192,7 @@ def processing_limit(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
     due = []
     for row in rows:
         here, origin = ctx.authorities[row.current_authority_id], ctx.authorities[row.origin_authority_id]
-        limit = ((row.award_rule or {}).get("processing_days")
+        limit = (((rule := AwardRule.read(row.award_rule)) and rule.processing_days)
                  or ctx.award_config(here.id, row.award_type_code).get("processing_days")
                  or ctx.default(here.id, "processing_days"))
         if not limit:
@@ -255,7 +256,7 @@ def members_yet_to_vote(session: Session, meeting_id: int) -> list[int]:
     items = session.execute(select(AgendaItem.id, Proposal.award_rule).join(Proposal, Proposal.id == AgendaItem.proposal_id)
                             .where(AgendaItem.meeting_id == meeting_id)).all()
     votable = {item_id for item_id, rule in items
-               if ((rule or {}).get("ballot") or {}).get("method") != "show_of_hands"}
+               if not ((typed := AwardRule.read(rule)) and typed.show_of_hands)}
     if not votable:
         return []
     present = session.scalars(select(Attendance.user_id).join(User, User.id == Attendance.user_id).where(
@@ -318,7 +319,7 @@ def awaiting_decision(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
                recommended_at >= local_midnight(lo - timedelta(days=calendar_span(policy.unit, max(days)))))).all()
     out = []
     for pid, authority_id, award, rule, nominee, at in rows:
-        within = ((rule or {}).get("decide_within_days") or ctx.award_config(authority_id, award).get("decide_within_days")
+        within = (((typed := AwardRule.read(rule)) and typed.decide_within_days) or ctx.award_config(authority_id, award).get("decide_within_days")
                   or policy.deadline_days)
         if not within:
             continue  # no deadline configured for this award type
