@@ -8,6 +8,7 @@ fields); these models keep what the data itself may be.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from flask_babel import gettext as _
@@ -86,6 +87,15 @@ Comment = LongText(5000)
 
 class _CommentModel(_Data):
     comment: Comment | None = None
+
+
+def pick(event: str, values: dict) -> dict:
+    """What a screen's form sends as the event's ``data``: of ``values`` (every field the form has,
+    for every event), the ones the event's model takes, empty ones left out; dates as ISO text.
+    ``validate`` (in ``transition``) then checks them, as it checks the API's."""
+    fields = MODELS.get(event, NoData).model_fields
+    return {name: value.isoformat() if isinstance(value, date) else value
+            for name, value in values.items() if name in fields and value not in (None, "")}
 
 
 def validate(event: str, data: dict | None, comment: str | None) -> dict:

@@ -15,7 +15,7 @@ from workflow.calendar.services import WorkCalendar
 from workflow.errors import DomainError, NotFound
 from workflow.extensions import db
 from workflow.org.vocab import Role
-from workflow.proposals import choices, eligibility, notice, policies, queries, services
+from workflow.proposals import choices, eligibility, event_data, notice, policies, queries, services
 from workflow.proposals.clock import processing_clock
 from workflow.proposals.filters import list_filters
 from workflow.proposals.forms import (
@@ -387,16 +387,9 @@ def fire(proposal_id: int):
         if event in INTERNAL_EVENTS:
             flash(_("This happens through its own screen, not here."), "danger")
         return redirect(url_for(".detail", proposal_id=proposal.id))
-    data: dict = {}
-    if event in (Event.REJECT, Event.REVOKE):
-        data["reason"] = form.reason.data or ""
-    elif event == Event.PUBLISH and form.days.data:
-        data["days"] = form.days.data
-    elif event == Event.RECORD_OUTCOME:
-        data = {"outcome": form.outcome.data, "decision_number": form.decision_number.data,
-                "decision_date": form.decision_date.data.isoformat() if form.decision_date.data else None,
-                "reason": form.reason.data}
-        data = {k: v for k, v in data.items() if v}
+    data = event_data.pick(event, {"reason": form.reason.data, "days": form.days.data, "outcome": form.outcome.data,
+                                   "decision_number": form.decision_number.data,
+                                   "decision_date": form.decision_date.data})
     version = parse_id(form.version.data)
     try:
         services.transition(db.session, proposal.id, event, current_user, comment=form.comment.data or None,
