@@ -35,11 +35,14 @@ def is_english(locale: str | None = None) -> bool:
     return (locale or current_locale()) == "en"
 
 
-def award_name(rule: Mapping | None, fallback: str, locale: str | None = None) -> str:
+def award_name(rule: Mapping | object | None, fallback: str, locale: str | None = None) -> str:
     """An award's name in ``locale`` (the current one by default): ``name_en`` in English,
     ``name_vi`` otherwise, from a rule snapshot or anything with those keys; ``fallback`` (the
     award type's code) when it has no name there. Every screen, export, message and API answer
     that names an award goes through this."""
     if not rule:
         return fallback
-    return rule.get("name_en" if is_english(locale) else "name_vi") or fallback
+    key = "name_en" if is_english(locale) else "name_vi"
+    # a snapshot's JSON, an award type in force, or the typed snapshot (``proposal.rule``)
+    value = rule.get(key) if isinstance(rule, Mapping) else getattr(rule, key, None)
+    return value or fallback

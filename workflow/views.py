@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from workflow.auth.views import safe_next
 from workflow.locales import LANGUAGES
+from workflow.org.vocab import Role
 
 bp = Blueprint("main", __name__)
 
@@ -34,24 +35,17 @@ def _menu():
     return {"nav_links": links}
 
 
-ROLE_LABELS = {
-    "nominator": _l("Unit nominator"),
-    "secretary": _l("Emulation and commendation officer (council secretary)"),
-    "council_member": _l("Council member"),
-    "chair": _l("Chairman"),
-    "higher_reviewer": _l("Higher-level reviewer"),
-    "admin": _l("Administrator"),
-}
+ROLE_LABELS = Role.labels()  # the labels live on the enum (org.vocab)
 
 # what each role's home screen offers, in the order a person needs it
 ROLE_TASKS = {
-    "nominator": [_l("Prepare and submit proposals for your unit"), _l("Answer returned proposals")],
-    "secretary": [_l("Screen submitted proposals"), _l("Run council meetings"),
+    Role.NOMINATOR: [_l("Prepare and submit proposals for your unit"), _l("Answer returned proposals")],
+    Role.SECRETARY: [_l("Screen submitted proposals"), _l("Run council meetings"),
                   _l("Draft decisions and submissions")],
-    "council_member": [_l("Attend meetings and cast secret ballots")],
-    "chair": [_l("Open and close council votes"), _l("Sign decisions and submissions")],
-    "higher_reviewer": [_l("Review submissions from lower authorities")],
-    "admin": [_l("Manage users, units, award catalogue and calendar")],
+    Role.COUNCIL_MEMBER: [_l("Attend meetings and cast secret ballots")],
+    Role.CHAIR: [_l("Open and close council votes"), _l("Sign decisions and submissions")],
+    Role.HIGHER_REVIEWER: [_l("Review submissions from lower authorities")],
+    Role.ADMIN: [_l("Manage users, units, award catalogue and calendar")],
 }
 
 
@@ -86,10 +80,10 @@ def _distinct(items):
 def home():
     """Home (Trang chủ): the user's authority and unit, then a section per role the user holds."""
     sections = []
-    for assignment in sorted(current_user.roles, key=lambda r: list(ROLE_LABELS).index(r.role)):
+    for assignment in sorted(current_user.roles, key=lambda r: list(Role).index(r.role)):
         sections.append({
             "role": assignment.role,
-            "label": ROLE_LABELS[assignment.role],
+            "label": Role(assignment.role).label,
             "authority": assignment.authority,
             "unit": assignment.unit,
             "tasks": ROLE_TASKS[assignment.role],

@@ -216,7 +216,7 @@ def full_amount(rule: dict | None, nominee_kind: str, base_vnd: int) -> int:
 
 
 def _is_title(proposal) -> bool:
-    return (proposal.award_rule or {}).get("kind") == "title"
+    return proposal.rule is not None and proposal.rule.kind == "title"
 
 
 def _paid_before(session: Session, proposal, decision_id: int | None) -> tuple[int, list[str]]:

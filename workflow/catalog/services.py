@@ -17,6 +17,9 @@ from workflow.audit import services as audit
 from workflow.catalog.models import AwardType, RuleSet
 from workflow.catalog.schema import AwardTypeDef, RuleSetFile
 from workflow.errors import Forbidden, Invalid, NotFound
+from workflow.catalog.schema import RuleSetFile
+from workflow.errors import Invalid, NotFound
+from workflow.org.vocab import AuthorityKind
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
@@ -208,7 +211,7 @@ def save_award_type(session: Session, actor, rule_set_code: str, code: str, cont
     except ValidationError as exc:
         details = {".".join(str(p) for p in err["loc"]) or "body": err["msg"] for err in exc.errors()}
         raise Invalid(_("Some fields are invalid: %(fields)s", fields=", ".join(details)), details=details) from exc
-    if spec.deciding_level not in rule_set.content.get("levels", []) and spec.deciding_level != "central":
+    if spec.deciding_level not in rule_set.content.get("levels", []) and spec.deciding_level != AuthorityKind.CENTRAL:
         raise Invalid(_("Some fields are invalid: %(fields)s", fields="deciding_level"),
                       details={"deciding_level": ", ".join(rule_set.content.get("levels", []))})
     known = {t.code for t in rule_set.award_types}

@@ -11,9 +11,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.council.models import AgendaItem, BallotReceipt, Meeting
 from workflow.org.models import CouncilMember
+from workflow.org.vocab import Role
 from workflow.proposals.models import Proposal
+from workflow.proposals.vocab import State
 
-MEETING_ROLES = {"secretary", "chair", "council_member", "admin"}
+MEETING_ROLES = {Role.SECRETARY, Role.CHAIR, Role.COUNCIL_MEMBER, Role.ADMIN}
 
 
 def meetings_query(user, *, status: str | None = None, year: int | None = None):
@@ -50,7 +52,7 @@ def secretary_authorities(user) -> list:
     """Authorities where ``user`` is the council's secretary (where they may create meetings)."""
     seen, out = set(), []
     for r in user.roles:
-        if r.role == "secretary" and r.authority is not None and r.authority_id not in seen:
+        if r.role == Role.SECRETARY and r.authority is not None and r.authority_id not in seen:
             seen.add(r.authority_id)
             out.append(r.authority)
     return out
@@ -61,13 +63,13 @@ def eligible_proposals(session: Session, meeting: Meeting) -> list[Proposal]:
     award type that needs a council vote (the accepted rule snapshot says so), not on it yet."""
     on_agenda = select(AgendaItem.proposal_id).where(AgendaItem.meeting_id == meeting.id)
     rows = session.scalars(select(Proposal).where(
-        Proposal.current_authority_id == meeting.authority_id, Proposal.state == "under_review",
+        Proposal.current_authority_id == meeting.authority_id, Proposal.state == State.UNDER_REVIEW,
         Proposal.id.not_in(on_agenda)).order_by(Proposal.award_type_code, Proposal.id))
-    return [p for p in rows if (p.award_rule or {}).get("council_vote")]
+    return [p for p in rows if p.rule is not None and p.rule.council_vote]
 
 
 def takes_written_votes(item: AgendaItem) -> bool:
-    return bool(((item.proposal.award_rule or {}).get("ballot") or {}).get("written_votes_of_absentees"))
+    return item.proposal.rule is not None and item.proposal.rule.takes_written_votes
 
 
 @dataclass
@@ -104,7 +106,7 @@ def ballot_lines(session: Session, meeting: Meeting, user) -> list[BallotLine]:
     lines = []
     for item in meeting.items:
         recusal = next((r for r in item.recusals if r.user_id == user.id), None)
-        method = ((item.proposal.award_rule or {}).get("ballot") or {}).get("method", "secret")
+        method = item.proposal.rule.ballot_method if item.proposal.rule else "secret"
         if recusal is not None:
             lines.append(BallotLine(item, "recused", recusal.reason))
         elif item.id in voted:

@@ -35,8 +35,10 @@ from workflow.db import is_disconnect, utcnow
 from workflow.errors import Conflict, Forbidden, NotFound, field_error
 from workflow.org.models import CouncilMember, Nominee, RoleAssignment, User
 from workflow.org.services import authority_by_code
+from workflow.org.vocab import NomineeKind, Role
 from workflow.proposals import services as proposals
 from workflow.proposals.models import Proposal
+from workflow.proposals.vocab import Event
 from workflow.reminders import events as notify
 
 
@@ -142,7 +144,7 @@ def set_agenda(session: Session, actor, meeting_id: int, proposal_ids: list[int]
             proposal = session.get(Proposal, pid)
             if proposal is None or proposal.current_authority_id != meeting.authority_id:
                 raise field_error("proposal_ids", _("Unknown proposal: %(id)s.", id=pid))
-            proposals.transition(session, pid, "schedule", actor, internal={"meeting_id": meeting.id},
+            proposals.transition(session, pid, Event.SCHEDULE, actor, internal={"meeting_id": meeting.id},
                                  comment=_("On the agenda of meeting %(id)d", id=meeting.id), commit=False)
             position += 1
             session.add(AgendaItem(meeting_id=meeting.id, proposal_id=pid, position=position))
@@ -203,8 +205,7 @@ def _write_attendance(session: Session, actor, meeting: Meeting, present: list[s
         item = items.get(pid)
         if item is None:
             raise field_error(f"written_votes.{key}", _("Not on the agenda."))
-        ballot = (item.proposal.award_rule or {}).get("ballot") or {}
-        if not ballot.get("written_votes_of_absentees"):
+        if not (item.proposal.rule and item.proposal.rule.takes_written_votes):
             raise field_error(f"written_votes.{key}", _("This item does not take written votes."))
         if yes < 0 or no < 0 or yes + no > len(voters):
             raise field_error(f"written_votes.{key}", _("More written votes than written voters."))
@@ -228,15 +229,15 @@ def _write_attendance(session: Session, actor, meeting: Meeting, present: list[s
 def recusal_reason(session: Session, member: User, nominee: Nominee) -> str | None:
     """Why ``member`` may not vote on an item about ``nominee`` (None: may vote)."""
     if nominee.user_id == member.id:
-        return _("is the nominee") if nominee.kind == "individual" else _("heads the nominated household")
-    if nominee.kind == "collective" and nominee.unit_id:
+        return _("is the nominee") if nominee.kind == NomineeKind.INDIVIDUAL else _("heads the nominated household")
+    if nominee.kind == NomineeKind.COLLECTIVE and nominee.unit_id:
         heads = session.scalar(select(func.count(RoleAssignment.id)).where(
-            RoleAssignment.user_id == member.id, RoleAssignment.role == "nominator",
+            RoleAssignment.user_id == member.id, RoleAssignment.role == Role.NOMINATOR,
             RoleAssignment.unit_id == nominee.unit_id))
         if heads:
             return _("heads the nominated unit")
         belongs = session.scalar(select(func.count(Nominee.id)).where(
-            Nominee.user_id == member.id, Nominee.kind == "individual", Nominee.unit_id == nominee.unit_id))
+            Nominee.user_id == member.id, Nominee.kind == NomineeKind.INDIVIDUAL, Nominee.unit_id == nominee.unit_id))
         if belongs:
             return _("belongs to the nominated unit")
     return None
@@ -247,7 +248,7 @@ def quorum_needed(meeting: Meeting, size: int) -> int:
     fraction of ``size``, rounded up); 0 with an empty agenda."""
     if not meeting.items:
         return 0
-    quorum = max(Fraction((i.proposal.award_rule or {}).get("quorum") or "0") for i in meeting.items)
+    quorum = max(Fraction((i.proposal.rule and i.proposal.rule.quorum) or "0") for i in meeting.items)
     return -(-quorum.numerator * size // quorum.denominator)
 
 
@@ -360,7 +361,7 @@ def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | 
         count_sealed_ballots(session, meeting)
         results = tally_meeting(session, meeting, tie_break or [])
         for row in results["items"]:
-            event = "pass" if row["passed"] else "fail"
+            event = Event.PASS if row["passed"] else Event.FAIL
             proposals.transition(session, row["proposal_id"], event, actor, internal={"meeting_id": meeting.id},
                                  data={"yes": row["yes"], "no": row["no"], "denominator": row["denominator"]},
                                  comment=_("Council vote, meeting %(id)d", id=meeting.id), commit=False)

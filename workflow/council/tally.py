@@ -15,6 +15,7 @@ from workflow.council.models import BallotReceipt, BallotTally, Meeting, SealedB
 from workflow.errors import Conflict, field_error
 from workflow.proposals.eligibility import awardees, rounds_of
 from workflow.proposals.models import Proposal
+from workflow.proposals.vocab import State
 
 
 def passes(yes: int, denominator: int, threshold: Fraction, strict: bool) -> bool:
@@ -28,24 +29,23 @@ def passes(yes: int, denominator: int, threshold: Fraction, strict: bool) -> boo
 # Stays whole (long or radon D+): one ballot rule's arithmetic (method, denominator, threshold) kept together
 # to read against the rule.
 def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
-    rule = item.proposal.award_rule or {}
     # the snapshot taken at accept carries the whole ballot rule (the rule set's default filled in)
-    ballot = rule["ballot"]
-    threshold, strict = Fraction(ballot["threshold"]), bool(ballot["strict"])
+    ballot = item.proposal.rule.ballot
+    threshold, strict = Fraction(ballot.threshold), bool(ballot.strict)
     recused_ids = {r.user_id for r in item.recusals}
     present_ids = {a.user_id for a in meeting.attendance if a.present}
     written_ids = {a.user_id for a in meeting.attendance if a.written_vote} - recused_ids
-    if ballot["method"] == "show_of_hands":
+    if ballot.method == "show_of_hands":
         yes, no = item.hands_yes or 0, item.hands_no or 0
     else:
         yes = (tally.yes if tally else 0) + item.written_yes
         no = (tally.no if tally else 0) + item.written_no
     size = meeting.council_size or 0
     took_written = bool(item.written_yes or item.written_no)
-    if ballot["denominator"] == "present_members":
+    if ballot.denominator == "present_members":
         # members who voted in writing take part in the vote: they count as present for it
         voting_ids = present_ids | (written_ids if took_written else set())
-        denominator = len(voting_ids - recused_ids) if ballot.get("recused_out_of_denominator", True) \
+        denominator = len(voting_ids - recused_ids) if ballot.recused_out_of_denominator \
             else len(voting_ids)
     else:
         # a threshold over all members: every member is in the denominator, recused and absent
@@ -57,7 +57,7 @@ def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
         "proposal_id": item.proposal_id,
         "nominee": item.proposal.nominee.name,
         "award_type_code": item.proposal.award_type_code,
-        "method": ballot["method"],
+        "method": ballot.method,
         "ballots_issued": issued,
         "valid": yes + no,
         "yes": yes,
@@ -68,11 +68,11 @@ def tally_item(meeting: Meeting, item, tally: BallotTally | None) -> dict:
         "strict": strict,
         "passed": passes(yes, denominator, threshold, strict),
         "capped": False,
-        "basis": ballot["denominator"],
+        "basis": ballot.denominator,
         "in_person": in_person,
-        "in_writing": item.written_yes + item.written_no if ballot["method"] != "show_of_hands" else 0,
+        "in_writing": item.written_yes + item.written_no if ballot.method != "show_of_hands" else 0,
         "recused_count": len(recused_ids),
-        "rule_source": ballot.get("source") or item.proposal.rule_set_code,
+        "rule_source": ballot.source or item.proposal.rule_set_code,
         "recused": [{"member": r.user.full_name, "username": r.user.username, "reason": r.reason}
                     for r in item.recusals],
         "presiding": item.presiding.full_name if item.presiding else None,
@@ -92,14 +92,14 @@ def _cap_room(session: Session, authority_id: int, award_code: str, cap: dict, y
     # or earlier, not yet decided) stand beside its awardees (SPEC §3 "Caps")
     base_alive = session.scalar(select(func.count(Proposal.id)).where(
         Proposal.round_id.in_(rounds), Proposal.award_type_code == cap["of_award"],
-        Proposal.state.in_(["recommended", "forwarded"]), Proposal.id.not_in(in_meeting))) or 0
+        Proposal.state.in_([State.RECOMMENDED, State.FORWARDED]), Proposal.id.not_in(in_meeting))) or 0
     # items of the capped-on award in this very meeting count when they pass
     base_meeting = sum(1 for r in meeting_rows if r["award_type_code"] == cap["of_award"] and r["passed"]
                        and r["origin_authority_id"] == authority_id)
     limit = math.floor(Fraction(cap["ratio"]) * (awarded + base_alive + base_meeting))
     taken = session.scalar(select(func.count(Proposal.id)).where(
         Proposal.round_id.in_(rounds), Proposal.award_type_code == award_code,
-        Proposal.state.in_(["recommended", "forwarded", "awarded"]), Proposal.id.not_in(in_meeting))) or 0
+        Proposal.state.in_([State.RECOMMENDED, State.FORWARDED, State.AWARDED]), Proposal.id.not_in(in_meeting))) or 0
     return max(0, limit - taken)
 
 
@@ -158,7 +158,7 @@ def tally_meeting(session: Session, meeting: Meeting, tie_break: list[int]) -> d
         row["origin_authority_id"] = origin[row["proposal_id"]]
     caps = {}
     for item, row in zip(meeting.items, rows, strict=True):
-        cap = (item.proposal.award_rule or {}).get("cap")
+        cap = item.proposal.rule.cap if item.proposal.rule else None
         if cap:
             caps.setdefault((row["award_type_code"], row["origin_authority_id"]), (cap, item.proposal.round.year))
     ties, settled = [], []

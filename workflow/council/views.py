@@ -22,6 +22,7 @@ from workflow.dates import show_date, show_moment
 from workflow.errors import Conflict, DomainError, NotFound
 from workflow.extensions import db
 from workflow.locales import award_name as locale_award_name
+from workflow.org.vocab import Role
 from workflow.proposals.states import STATE_LABELS
 from workflow.validation import form_ids
 from workflow.views import confirm_page, confirmed, nav_item
@@ -29,7 +30,7 @@ from workflow.vntime import VN_TZ
 
 bp = Blueprint("council", __name__, url_prefix="/hoi-dong")
 
-nav_item("council.meetings", _l("Council meetings"), roles=("secretary", "chair", "council_member"), order=40)
+nav_item("council.meetings", _l("Council meetings"), roles=(Role.SECRETARY, Role.CHAIR, Role.COUNCIL_MEMBER), order=40)
 
 LOCAL = VN_TZ
 STATUS_LABELS = {"scheduled": _l("Scheduled"), "voting": _l("Voting open"), "closed": _l("Closed")}

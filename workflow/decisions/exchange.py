@@ -212,8 +212,8 @@ def export_package(session: Session, actor, submission_id: int, *, instance_path
                                     "authority_code": _award_authority(r, nominee)}
                                    for r in nominee.awards if r.revoked_at is None]},
             "unit": _unit(unit),
-            "award_type": {"code": p.award_type_code, "name_vi": (p.award_rule or {}).get("name_vi"),
-                           "kind": (p.award_rule or {}).get("kind")},
+            "award_type": {"code": p.award_type_code, "name_vi": p.rule.name_vi if p.rule else None,
+                           "kind": p.rule.kind if p.rule else None},
             "rule_set": p.rule_set_code,
             "round": {"year": p.round.year, "kind": p.round.kind, "title": p.round.title},
             "achievements": p.achievements, "evidence": p.evidence,

@@ -48,12 +48,13 @@ from workflow.org.models import (
     Unit,
 )
 from workflow.org.policies import can_administer
+from workflow.org.vocab import Role
 from workflow.proposals.attachments import sniff
 from workflow.proposals.eligibility import snapshot
 from workflow.proposals.models import STATES, Attachment, Proposal, Round
 from workflow.proposals.services import receive_imported
 
-IMPORT_ROLES = {"secretary", "higher_reviewer"}
+IMPORT_ROLES = {Role.SECRETARY, Role.HIGHER_REVIEWER}
 
 
 @dataclass

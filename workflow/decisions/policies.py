@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from workflow.org.policies import is_chair, is_secretary, roles_at  # noqa: F401 (re-exported)
+from workflow.org.vocab import Role
+from workflow.proposals.vocab import State
 
 
 def can_view_authority(user, authority_id: int) -> bool:
     if user.is_deployment_admin:
         return True
-    return bool(roles_at(user, authority_id) & {"secretary", "chair", "council_member", "higher_reviewer", "admin"})
+    return bool(roles_at(user, authority_id) & {Role.SECRETARY, Role.CHAIR, Role.COUNCIL_MEMBER, Role.HIGHER_REVIEWER, Role.ADMIN})
 
 
-ANSWERING_ROLES = {"higher_reviewer", "secretary"}
-IN_SYSTEM_ANSWERABLE = ("submitted", "under_review", "recommended")
+ANSWERING_ROLES = {Role.HIGHER_REVIEWER, Role.SECRETARY}
+IN_SYSTEM_ANSWERABLE = (State.SUBMITTED, State.UNDER_REVIEW, State.RECOMMENDED)
 
 
 def is_sender(user, submission) -> bool:
-    return bool(roles_at(user, submission.from_authority_id) & {"secretary", "chair"})
+    return bool(roles_at(user, submission.from_authority_id) & {Role.SECRETARY, Role.CHAIR})
 
 
 def is_receiver(user, submission) -> bool:
@@ -39,6 +41,6 @@ def answerable_items(user, submission) -> set[int]:
             continue
         if receiver and p.current_authority_id == submission.to_authority_id and p.state in IN_SYSTEM_ANSWERABLE:
             ids.add(p.id)
-        elif paper and p.current_authority_id == submission.from_authority_id and p.state == "forwarded":
+        elif paper and p.current_authority_id == submission.from_authority_id and p.state == State.FORWARDED:
             ids.add(p.id)
     return ids

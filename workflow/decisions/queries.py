@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from workflow.decisions.models import Decision, DecisionItem, Submission, SubmissionItem
 from workflow.decisions.services import power
+from workflow.org.vocab import Role
 from workflow.proposals.models import Proposal
+from workflow.proposals.vocab import State
 
 
 def authorities_where(actor, role: str) -> list:
@@ -22,7 +24,7 @@ def authorities_where(actor, role: str) -> list:
 
 def awaiting_signature(session: Session, actor) -> tuple[list[Decision], list[Submission]]:
     """Draft decisions and draft submissions of the authorities the actor chairs."""
-    ids = [a.id for a in authorities_where(actor, "chair")]
+    ids = [a.id for a in authorities_where(actor, Role.CHAIR)]
     if not ids:
         return [], []
     decisions = session.scalars(select(Decision).where(Decision.authority_id.in_(ids), Decision.status == "draft")
@@ -39,7 +41,7 @@ def recommended(session: Session, authority_id: int, wanted_power: str) -> list[
     in_decision = select(DecisionItem.proposal_id)
     in_draft_submission = select(SubmissionItem.proposal_id).join(Submission).where(Submission.status == "draft")
     rows = session.scalars(select(Proposal).where(
-        Proposal.current_authority_id == authority_id, Proposal.state == "recommended",
+        Proposal.current_authority_id == authority_id, Proposal.state == State.RECOMMENDED,
         Proposal.id.not_in(in_decision), Proposal.id.not_in(in_draft_submission)).order_by(Proposal.id)).all()
     return [p for p in rows if power(session, p) == wanted_power]
 

@@ -33,6 +33,8 @@ from workflow.org.services import authority_by_code
 from workflow.proposals import services as proposals
 from workflow.proposals.models import Proposal
 from workflow.proposals.power import deciding_power
+from workflow.proposals.states import Context
+from workflow.proposals.vocab import Event, State
 from workflow.validation import check_date, check_id
 
 DECISION_SUFFIX = "QĐ-UBND"
@@ -103,7 +105,7 @@ def _proposals_for(session: Session, actor, authority, proposal_ids: list[int]) 
         proposal = session.get(Proposal, pid)
         if proposal is None or proposal.current_authority_id != authority.id:
             raise field_error("proposal_ids", _("Unknown proposal: %(id)s.", id=pid))
-        if proposal.state != "recommended":
+        if proposal.state != State.RECOMMENDED:
             raise Conflict(_("Proposal %(id)d is not recommended (it is %(state)s).", id=pid, state=proposal.state),
                            code="invalid_state", details={"proposal_id": pid, "state": proposal.state})
         rows.append(proposal)
@@ -219,7 +221,7 @@ def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: d
         # salary series never change an issued decision
         cash.price(session, decision, signed_on, strict=True, number=number)
         for item in decision.items:
-            proposals.transition(session, item.proposal_id, "decide", actor, commit=False,
+            proposals.transition(session, item.proposal_id, Event.DECIDE, actor, commit=False,
                                  internal={"decision_id": decision.id, "decision_number": number,
                                            "decision_date": signed_on.isoformat()},
                                  comment=_("Decision %(number)s", number=number))
@@ -307,7 +309,7 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
         if claimed != 1:
             raise Conflict(_("This submission is already sent."), code="already_sent")
         for item in submission.items:
-            proposals.transition(session, item.proposal_id, "forward", actor, commit=False,
+            proposals.transition(session, item.proposal_id, Event.FORWARD, actor, commit=False,
                                  internal={"submission_id": submission.id},
                                  data={"submission_number": number},
                                  comment=_("Submission %(number)s", number=number))
@@ -342,7 +344,7 @@ def _answer(session: Session, actor, submission: Submission, item: SubmissionIte
                        details={"proposal_id": proposal.id, "authority": proposal.current_authority.code})
     data = {"outcome": outcome, "decision_number": decision_number, "reason": reason,
             "decision_date": decision_date.isoformat() if decision_date else None}
-    proposals.transition(session, item.proposal_id, "record_outcome", actor, commit=False,
+    proposals.transition(session, item.proposal_id, Event.RECORD_OUTCOME, actor, commit=False,
                          data={k: v for k, v in data.items() if v is not None}, internal=internal,
                          comment=_("Outcome of submission %(number)s", number=submission.number))
     item.outcome, item.decision_number, item.decision_date = outcome, decision_number, decision_date

@@ -16,10 +16,11 @@ from workflow.catalog.services import rule_set_for
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.errors import NotFound
 from workflow.org.models import Authority
+from workflow.org.vocab import Role
 from workflow.proposals.models import Proposal
 from workflow.proposals.states import TERMINAL
 
-VIEW_ROLES = {"secretary", "chair", "council_member", "higher_reviewer", "admin"}
+VIEW_ROLES = {Role.SECRETARY, Role.CHAIR, Role.COUNCIL_MEMBER, Role.HIGHER_REVIEWER, Role.ADMIN}
 
 
 @dataclass

@@ -29,16 +29,17 @@ from workflow.documents.http import download_response
 from workflow.errors import DomainError, field_error
 from workflow.extensions import db
 from workflow.locales import award_name
+from workflow.org.vocab import Role
 from workflow.proposals.states import state_label
 from workflow.validation import parse_id
 from workflow.views import confirm_page, confirmed, nav_item
 
 bp = Blueprint("decisions", __name__)
 
-nav_item("decisions.sign", _l("Awaiting my signature"), ("chair",), order=60)
-nav_item("decisions.decisions", _l("Decisions"), ("secretary",), order=61)
-nav_item("decisions.submissions", _l("Submissions"), ("secretary", "chair"), order=62)
-nav_item("decisions.inbox", _l("Incoming submissions"), ("higher_reviewer",), order=63)
+nav_item("decisions.sign", _l("Awaiting my signature"), (Role.CHAIR,), order=60)
+nav_item("decisions.decisions", _l("Decisions"), (Role.SECRETARY,), order=61)
+nav_item("decisions.submissions", _l("Submissions"), (Role.SECRETARY, Role.CHAIR), order=62)
+nav_item("decisions.inbox", _l("Incoming submissions"), (Role.HIGHER_REVIEWER,), order=63)
 
 
 @bp.app_template_global()
@@ -207,8 +208,8 @@ def send(submission_id: int):
 @login_required
 def decisions():
     """Draft decisions from recommended proposals within the authority's power; the decisions."""
-    secretary_of = queries.authorities_where(current_user, "secretary")
-    authorities = secretary_of + [a for a in queries.authorities_where(current_user, "chair")
+    secretary_of = queries.authorities_where(current_user, Role.SECRETARY)
+    authorities = secretary_of + [a for a in queries.authorities_where(current_user, Role.CHAIR)
                                   if a not in secretary_of]
     if not authorities and not current_user.is_deployment_admin:
         abort(404)
@@ -252,8 +253,8 @@ def discard_decision(decision_id: int):
 @login_required
 def submissions():
     """Draft submissions of proposals above the authority's power; every submission, tracked."""
-    secretary_of = queries.authorities_where(current_user, "secretary")
-    chair_of = queries.authorities_where(current_user, "chair")
+    secretary_of = queries.authorities_where(current_user, Role.SECRETARY)
+    chair_of = queries.authorities_where(current_user, Role.CHAIR)
     if not secretary_of and not chair_of and not current_user.is_deployment_admin:
         abort(404)
     candidates = [(a, queries.recommended(db.session, a.id, "above")) for a in secretary_of if a.parent_id]
@@ -348,7 +349,7 @@ def legal_bases(kind: str, doc_id: int):
     except DomainError:
         abort(404)
     authority_id = doc.authority_id if kind == "decision" else doc.from_authority_id
-    if not current_user.has_role("secretary", authority_id):
+    if not current_user.has_role(Role.SECRETARY, authority_id):
         abort(404)
     back = url_for("decisions.decisions") if kind == "decision" else \
         url_for("decisions.submission", submission_id=doc.id)
@@ -376,8 +377,8 @@ def inbox():
     rows, total, values, page, errors = _submissions_page("incoming")
     calendar = WorkCalendar.load(db.session)
     tracked = [(s, tracking.track(db.session, s, calendar)) for s in rows]
-    receivers = queries.authorities_where(current_user, "higher_reviewer") + queries.authorities_where(
-        current_user, "secretary")
+    receivers = queries.authorities_where(current_user, Role.HIGHER_REVIEWER) + queries.authorities_where(
+        current_user, Role.SECRETARY)
     return render_template("decisions/inbox.html", tracked=tracked, can_import=bool(receivers), values=values,
                            errors=errors, total=total, page=page, pages=paging.page_count(total),
                            years=paging.recent_years()), 400 if errors else 200

@@ -24,6 +24,7 @@ from workflow.documents.layout import (
     Spacer,
     Table,
 )
+from workflow.org.vocab import NomineeKind
 
 Wording = w.Wording
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -101,7 +102,7 @@ def number_or_blank(number: str | None, symbol: str) -> str:
 
 def nominee_label(nominee, wording: Wording | None = None) -> str:
     """An individual with the honorific (``Ông Ma Văn Thử``); households and collectives by name."""
-    if nominee.kind != "individual":
+    if nominee.kind != NomineeKind.INDIVIDUAL:
         return nominee.name
     honorific = {"male": "Ông", "female": "Bà"}.get(nominee.gender or "", "")
     if wording is not None:
@@ -113,9 +114,9 @@ def nominee_label(nominee, wording: Wording | None = None) -> str:
 def position_and_unit(proposal) -> str:
     nominee = proposal.nominee
     unit = nominee.unit or proposal.unit
-    if nominee.kind == "individual":
+    if nominee.kind == NomineeKind.INDIVIDUAL:
         parts = [nominee.position, unit.name if unit else None]
-    elif nominee.kind == "household":
+    elif nominee.kind == NomineeKind.HOUSEHOLD:
         parts = [unit.name if unit else None]
     else:
         parts = [unit.name if unit and unit.name != nominee.name else None]
@@ -204,7 +205,7 @@ def hamlet_meetings(proposals) -> list[str]:
     a council vote (the evidence recorded on them), once per unit and day."""
     seen: list[str] = []
     for p in proposals:
-        if (p.award_rule or {}).get("council_vote", True):
+        if p.rule is None or p.rule.council_vote:
             continue
         meeting = (p.evidence or {}).get("meeting") or {}
         held = meeting.get("held_on")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from workflow.documents import wording as w
 from workflow.documents.builders import Facts, foot, forms, header, title_block
 from workflow.documents.layout import Document, Group, Para, Signatory, Signature, Spacer, Table
+from workflow.org.vocab import AuthorityKind, NomineeKind
 from workflow.vntime import VN_TZ
 
 LOCAL = VN_TZ  # the meeting happens on Vietnam's clock
@@ -138,7 +139,7 @@ def annual_report(report: dict, authority, facts: Facts, text: w.Wording, chair_
     values = {**forms(authority), "year": report["year"], "section": text["section"], "symbol": text["symbol"]}
     level_words = text.get("levels", {})
     english = bool(text.get("english"))
-    order = ("central", "province", "district", "commune")
+    order = (AuthorityKind.CENTRAL, AuthorityKind.PROVINCE, AuthorityKind.DISTRICT, AuthorityKind.COMMUNE)
     groups = {g["level"]: g["items"] for g in report["proposed_to"]}
     shown = [lv for lv in order if lv in groups or lv in levels_above] + [lv for lv in groups if lv not in order]
     doc = Document(text.text("document_title", **values), author=values["authority_name"])
@@ -217,4 +218,4 @@ def _report_line(text: w.Wording, values: dict, item: dict, half: str, english: 
 def _report_row(n: int, item: dict, english: bool) -> list[str]:
     name = (item.get("name_en") if english else item.get("name")) or item["award_type"]
     return [str(n), name, *(w.padded(item.get(k, 0)) if item.get(k) else "-"
-                            for k in ("collective", "individual", "household"))]
+                            for k in (NomineeKind.COLLECTIVE, NomineeKind.INDIVIDUAL, NomineeKind.HOUSEHOLD))]

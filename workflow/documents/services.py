@@ -27,6 +27,8 @@ from workflow.errors import Conflict, NotFound, field_error
 from workflow.org.models import CouncilMember, RoleAssignment, User
 from workflow.org.services import authority_by_code
 from workflow.reports.services import annual_report
+from workflow.org.models import RoleAssignment, User
+from workflow.org.vocab import Role
 
 FORMATS = {
     "pdf": "application/pdf",
@@ -69,9 +71,9 @@ def award_names(session: Session, proposals, authority=None, on: date | None = N
     """Award code → (Vietnamese name, kind), from the proposals' rule snapshots, then the catalogue."""
     names: dict[str, tuple[str, str]] = {}
     for p in proposals:
-        rule = p.award_rule or {}
-        if rule.get("name_vi"):
-            names.setdefault(p.award_type_code, (rule["name_vi"], rule.get("kind", "commendation")))
+        rule = p.rule
+        if rule is not None and rule.name_vi:
+            names.setdefault(p.award_type_code, (rule.name_vi, rule.kind or "commendation"))
     if authority is not None:
         try:
             for t in rule_set_for(session, authority, on or vntime.today()).award_types:
@@ -92,13 +94,13 @@ def legal_bases(session: Session, proposals, authority, on: date | None) -> list
         rule_set = rule_set_for(session, authority, on or vntime.today())
     lines = list(rule_set.content.get("legal_basis", []))
     for p in proposals:  # an award's own bases (GĐVH: Decree 86/2023), once each
-        lines += [b for b in (p.award_rule or {}).get("legal_basis") or [] if b not in lines]
+        lines += [b for b in (p.rule.legal_basis if p.rule else []) if b not in lines]
     return lines
 
 
 def chair_name(session: Session, authority_id: int) -> str:
     user = session.scalar(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(
-        RoleAssignment.authority_id == authority_id, RoleAssignment.role == "chair").order_by(User.id))
+        RoleAssignment.authority_id == authority_id, RoleAssignment.role == Role.CHAIR).order_by(User.id))
     return user.full_name if user else ""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from workflow import vntime
 from workflow.documents.layout import nfc
+from workflow.org.vocab import NomineeKind
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 OVERRIDE_DIRNAME = "document_templates"
@@ -122,8 +123,8 @@ def padded(n: int) -> str:
     return f"{n:02d}" if 0 <= n < 10 else str(n)
 
 
-KIND_WORDS = {"collective": "tập thể", "individual": "cá nhân", "household": "hộ gia đình"}
-KIND_ORDER = ("collective", "individual", "household")  # as the reference report lists them
+KIND_WORDS = {NomineeKind.COLLECTIVE: "tập thể", NomineeKind.INDIVIDUAL: "cá nhân", NomineeKind.HOUSEHOLD: "hộ gia đình"}
+KIND_ORDER = (NomineeKind.COLLECTIVE, NomineeKind.INDIVIDUAL, NomineeKind.HOUSEHOLD)  # as the reference report lists them
 
 
 def count_phrase(counts: dict[str, int], words: dict[str, str] | None = None) -> str:

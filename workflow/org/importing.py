@@ -35,6 +35,7 @@ from workflow.errors import Forbidden, Invalid, NotFound, field_error
 from workflow.org import policies
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import Authority, AwardRecord, Nominee, Unit, User
+from workflow.org.vocab import NomineeKind, Role
 from workflow.validation import has_control
 
 KINDS = ("individual", "household", "collective", "mixed", "awards")
@@ -175,10 +176,10 @@ def detect_kind(header: list[str]) -> str:
         return "awards"
     if folded & {spreadsheets.fold_header(n) for n in ("Chủ hộ", "Head of household", "head_name",
                                                        "Household head", "Họ tên chủ hộ")}:
-        return "household"
+        return NomineeKind.HOUSEHOLD
     if folded & {spreadsheets.fold_header(n) for n in ("Tên tập thể", "Collective name")}:
-        return "collective"
-    return "individual"
+        return NomineeKind.COLLECTIVE
+    return NomineeKind.INDIVIDUAL
 
 
 def _columns(kind: str, header: list[str], unit_given: bool, errors: list[dict]) -> dict[str, int]:
@@ -196,7 +197,7 @@ def _columns(kind: str, header: list[str], unit_given: bool, errors: list[dict])
         else:
             found[field.key] = index
     for field in FIELDS[kind]:
-        needed = field.required or (field.key == "unit_code" and kind == "household" and not unit_given)
+        needed = field.required or (field.key == "unit_code" and kind == NomineeKind.HOUSEHOLD and not unit_given)
         if needed and field.key not in found:
             errors.append(_error(1, field.vi, _("The column “%(name)s” is missing.", name=field.vi)))
     if kind == "awards" and "nominee_id" not in found and "name" not in found:
@@ -225,7 +226,7 @@ def _scope(session: Session, actor: User, authority_code: str, unit_code: str | 
         raise field_error("kind", _("Must be one of: %(values)s.", values=", ".join(KINDS)))
     authority = session.scalar(select(Authority).where(Authority.code == authority_code)) if authority_code else None
     visible = policies.scope_authority_ids(session, actor)
-    nominator_units = {r.unit_id for r in actor.roles if r.role == "nominator" and r.unit_id}
+    nominator_units = {r.unit_id for r in actor.roles if r.role == Role.NOMINATOR and r.unit_id}
     if authority is None or (visible is not None and authority.id not in visible):
         if not authority_code:
             raise field_error("authority_code", _("Give the authority code."))
@@ -242,7 +243,7 @@ def _scope(session: Session, actor: User, authority_code: str, unit_code: str | 
         unit = next((u for u in units if u.code == unit_code), None)
         if unit is None or not policies.can_create_nominee(actor, authority.id, unit.id):
             raise field_error("unit_code", _("Unknown unit: %(code)s.", code=unit_code))
-        if kind == "household" and unit.kind != "hamlet":
+        if kind == NomineeKind.HOUSEHOLD and unit.kind != "hamlet":
             raise field_error("unit_code", _("Households belong to a hamlet; %(unit)s is not one.", unit=unit.name))
     by_name: dict[str, list[Unit]] = {}
     for u in units:
@@ -320,11 +321,11 @@ def _household_head(name: str) -> str:
 
 
 def _duplicate_key(kind: str, name: str, head: str | None, birth_year: int | None, unit_id: int | None):
-    if kind == "household":
-        return ("household", fold(head) if head else _household_head(name), unit_id)
-    if kind == "collective":
-        return ("collective", fold(name), unit_id)
-    return ("individual", fold(name), birth_year, unit_id)
+    if kind == NomineeKind.HOUSEHOLD:
+        return (NomineeKind.HOUSEHOLD, fold(head) if head else _household_head(name), unit_id)
+    if kind == NomineeKind.COLLECTIVE:
+        return (NomineeKind.COLLECTIVE, fold(name), unit_id)
+    return (NomineeKind.INDIVIDUAL, fold(name), birth_year, unit_id)
 
 
 def _reader(columns: dict[str, int], cells: list) -> Callable[[str], str]:
@@ -360,10 +361,10 @@ def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[
                 continue
         unit = _find_unit(ctx, cell("unit_code"), number, labels.get("unit_code", ""), errors)
         if unit is None and len(errors) == before and (
-                row_kind == "household" or not policies.can_create_nominee(ctx.actor, ctx.authority.id, None)):
+                row_kind == NomineeKind.HOUSEHOLD or not policies.can_create_nominee(ctx.actor, ctx.authority.id, None)):
             errors.append(_error(number, labels.get("unit_code", FIELDS[kind][-1].vi),  # the unit column
                                  _("Give the unit of this row.")))
-        if unit is not None and row_kind == "household" and unit.kind != "hamlet":
+        if unit is not None and row_kind == NomineeKind.HOUSEHOLD and unit.kind != "hamlet":
             errors.append(_error(number, labels["unit_code"],
                                  _("Households belong to a hamlet; %(unit)s is not one.", unit=unit.name)))
         gender = None
@@ -375,10 +376,10 @@ def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[
                            _("The birth year must lie between 1901 and %(y)d.", y=ctx.this_year))
         position = _text(cell("position"), 200, number, labels.get("position", ""), errors) or None
         head = None
-        if row_kind == "household":
+        if row_kind == NomineeKind.HOUSEHOLD:
             head = _text(cell("head_name"), 200, number, labels.get("head_name", ""), errors)
             name = _text(cell("name"), 200, number, labels.get("name", ""), errors)
-            if head == "" and (kind == "household" or not name):
+            if head == "" and (kind == NomineeKind.HOUSEHOLD or not name):
                 errors.append(_error(number, labels.get("head_name", labels.get("name", "")),
                                      _("The head of household is required.")))
             if not name and head:
@@ -391,7 +392,7 @@ def _check_nominees(session: Session, ctx: _Context, header, rows, errors: list[
         if len(errors) > before:
             continue
         key = _duplicate_key(row_kind, name, head, birth_year, unit.id if unit else None)
-        column = labels.get("head_name") if row_kind == "household" and head else labels.get("name", "")
+        column = labels.get("head_name") if row_kind == NomineeKind.HOUSEHOLD and head else labels.get("name", "")
         if key in seen:
             errors.append(_error(number, column, _("The same nominee as row %(row)d.", row=seen[key])))
             continue

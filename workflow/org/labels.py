@@ -2,18 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 
-AUTHORITY_KIND_LABELS = {
-    "commune": _l("commune"),
-    "district": _l("district"),
-    "province": _l("province"),
-    "central": _l("central level"),
-}
+from workflow.org.vocab import AuthorityKind, NomineeKind
 
-NOMINEE_KIND_LABELS = {
-    "individual": _l("individual"),
-    "collective": _l("collective"),
-    "household": _l("household"),
-}
+AUTHORITY_KIND_LABELS = AuthorityKind.labels()  # the labels live on the enums (org.vocab)
+
+NOMINEE_KIND_LABELS = NomineeKind.labels()
 
 POSITION_LABELS = {
     "chair": _l("chair"),

@@ -21,12 +21,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base, UTCDateTime, enum_check, utcnow
 from workflow.folding import fold_name
+from workflow.org.vocab import AuthorityKind, NomineeKind, Role
 
-AUTHORITY_KINDS = ("commune", "district", "province", "central")
+AUTHORITY_KINDS = AuthorityKind.values()
 UNIT_KINDS = ("hamlet", "school", "clinic", "mass_organisation", "office", "other")
-ROLES = ("nominator", "secretary", "council_member", "chair", "higher_reviewer", "admin")
+ROLES = Role.values()
 COUNCIL_POSITIONS = ("chair", "vice_chair", "member", "secretary")
-NOMINEE_KINDS = ("individual", "collective", "household")
+NOMINEE_KINDS = NomineeKind.values()
 GENDERS = ("male", "female", "other")
 AWARD_SOURCES = ("manual", "decision", "outcome")
 
@@ -144,7 +145,7 @@ class User(UserMixin, Base):
 
     @property
     def is_deployment_admin(self) -> bool:
-        return any(r.role == "admin" and r.authority_id is None for r in self.roles)
+        return any(r.role == Role.ADMIN and r.authority_id is None for r in self.roles)
 
 
 class RoleAssignment(Base):

@@ -21,6 +21,7 @@ from workflow.extensions import db
 from workflow.org import policies, queries, services
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import GENDERS, NOMINEE_KINDS, Unit
+from workflow.org.vocab import Role
 from workflow.proposals import choices
 from workflow.proposals import policies as proposal_policies
 from workflow.proposals.models import Proposal
@@ -29,7 +30,7 @@ from workflow.views import nav_item
 
 bp = Blueprint("nominees", __name__, url_prefix="/doi-tuong")
 bp.context_processor(screen_globals)
-nav_item("nominees.index", _l("Nominees"), ("nominator", "secretary"), order=23)
+nav_item("nominees.index", _l("Nominees"), (Role.NOMINATOR, Role.SECRETARY), order=23)
 UNIT_CHOICES = 300  # more units than this (a province's): the unit filter is typed, not picked
 GENDER_LABELS = {"male": _l("Male"), "female": _l("Female"), "other": _l("Other")}
 
@@ -63,8 +64,8 @@ def _units() -> list[Unit]:
     """The units the user registers nominees for: its own (nominator), its authorities' (secretary)."""
     if current_user.is_deployment_admin:
         return list(db.session.scalars(select(Unit).order_by(Unit.name)))
-    units = {r.unit.id: r.unit for r in current_user.roles if r.role == "nominator" and r.unit is not None}
-    authority_ids = {r.authority_id for r in current_user.roles if r.role in ("secretary", "admin") and r.authority_id}
+    units = {r.unit.id: r.unit for r in current_user.roles if r.role == Role.NOMINATOR and r.unit is not None}
+    authority_ids = {r.authority_id for r in current_user.roles if r.role in (Role.SECRETARY, Role.ADMIN) and r.authority_id}
     for unit in db.session.scalars(select(Unit).where(Unit.authority_id.in_(authority_ids))):
         units[unit.id] = unit
     return sorted(units.values(), key=lambda u: u.name)
@@ -115,13 +116,13 @@ def create():
         abort(404)
     form = NomineeForm()
     form.unit_code.choices = [("", "—")] + [(u.code, f"{u.name} — {u.authority.name}") for u in units]
-    nominating = [u for u in units if any(r.role == "nominator" and r.unit_id == u.id for r in current_user.roles)]
+    nominating = [u for u in units if any(r.role == Role.NOMINATOR and r.unit_id == u.id for r in current_user.roles)]
     if request.method == "GET" and len(nominating) == 1:  # a hamlet head registers for the one hamlet
         form.unit_code.data = nominating[0].code
     if form.validate_on_submit():
         unit = next((u for u in units if u.code == form.unit_code.data), None)
         authority = unit.authority if unit else next(
-            (r.authority for r in current_user.roles if r.role == "secretary" and r.authority), None)
+            (r.authority for r in current_user.roles if r.role == Role.SECRETARY and r.authority), None)
         if authority is None:
             form.unit_code.errors.append(_("Choose the unit."))
         else:
@@ -237,7 +238,7 @@ class ImportForm(FlaskForm):
 def _import_authority(unit: Unit | None):
     if unit is not None:
         return unit.authority
-    return next((r.authority for r in current_user.roles if r.role in ("secretary", "admin") and r.authority), None)
+    return next((r.authority for r in current_user.roles if r.role in (Role.SECRETARY, Role.ADMIN) and r.authority), None)
 
 
 @bp.route("/nhap", methods=["GET", "POST"])

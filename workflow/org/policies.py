@@ -6,9 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.org.models import Authority, Nominee, User
+from workflow.org.vocab import Role
 
 # roles whose scope covers the authority's whole subtree (they look down the tree)
-SUBTREE_ROLES = {"admin", "higher_reviewer"}
+SUBTREE_ROLES = {Role.ADMIN, Role.HIGHER_REVIEWER}
 
 
 def roles_at(user, authority_id: int) -> set[str]:
@@ -17,11 +18,11 @@ def roles_at(user, authority_id: int) -> set[str]:
 
 
 def is_secretary(user, authority_id: int) -> bool:
-    return "secretary" in roles_at(user, authority_id)
+    return Role.SECRETARY in roles_at(user, authority_id)
 
 
 def is_chair(user, authority_id: int) -> bool:
-    return "chair" in roles_at(user, authority_id)
+    return Role.CHAIR in roles_at(user, authority_id)
 
 
 def subtree_ids(session: Session, root_id: int) -> set[int]:
@@ -76,7 +77,7 @@ def can_administer(session: Session, user: User, authority: Authority | None) ->
         return True
     if authority is None:
         return False
-    ids = scope_authority_ids(session, user, {"admin"}) or set()
+    ids = scope_authority_ids(session, user, {Role.ADMIN}) or set()
     return authority.id in ids
 
 
@@ -84,7 +85,7 @@ def can_see_nominee(session: Session, user: User, nominee: Nominee) -> bool:
     if user.is_deployment_admin:
         return True
     for assignment in user.roles:
-        if assignment.role == "nominator":
+        if assignment.role == Role.NOMINATOR:
             if assignment.unit_id is not None and assignment.unit_id == nominee.unit_id:
                 return True
         elif assignment.role in SUBTREE_ROLES and assignment.authority_id is not None:
@@ -100,9 +101,9 @@ def can_create_nominee(user: User, authority_id: int, unit_id: int | None) -> bo
     if user.is_deployment_admin:
         return True
     for assignment in user.roles:
-        if assignment.role in ("secretary", "admin") and assignment.authority_id == authority_id:
+        if assignment.role in (Role.SECRETARY, Role.ADMIN) and assignment.authority_id == authority_id:
             return True
-        if assignment.role == "nominator" and unit_id is not None and assignment.unit_id == unit_id:
+        if assignment.role == Role.NOMINATOR and unit_id is not None and assignment.unit_id == unit_id:
             return True
     return False
 
@@ -113,7 +114,7 @@ def can_link_account(user: User, authority_id: int) -> bool:
     could otherwise take the chair (or any member) off an item."""
     if user.is_deployment_admin:
         return True
-    return any(a.role in ("secretary", "admin") and a.authority_id == authority_id for a in user.roles)
+    return any(a.role in (Role.SECRETARY, Role.ADMIN) and a.authority_id == authority_id for a in user.roles)
 
 
 def can_record_past_award(user: User, nominee: Nominee) -> bool:
@@ -121,7 +122,7 @@ def can_record_past_award(user: User, nominee: Nominee) -> bool:
     if user.is_deployment_admin:
         return True
     return any(
-        a.role in ("secretary", "admin") and a.authority_id == nominee.authority_id for a in user.roles
+        a.role in (Role.SECRETARY, Role.ADMIN) and a.authority_id == nominee.authority_id for a in user.roles
     )
 
 
@@ -137,4 +138,4 @@ def can_administer_user(session: Session, user: User, target: User) -> bool:
 def is_administrator(user) -> bool:
     """Holds an admin role somewhere (the deployment's, or an authority's): sees the
     administration screens, each of which then scopes what it shows."""
-    return user.is_deployment_admin or "admin" in user.role_names()
+    return user.is_deployment_admin or Role.ADMIN in user.role_names()

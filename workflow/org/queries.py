@@ -11,6 +11,7 @@ from workflow.errors import Invalid, NotFound
 from workflow.folding import fold
 from workflow.org import policies
 from workflow.org.models import NOMINEE_KINDS, Authority, CouncilMember, Nominee, RoleAssignment, Unit, User
+from workflow.org.vocab import AuthorityKind, Role
 
 NOMINEE_FILTERS = ("kind", "unit", "q")
 MAX_QUERY = 100
@@ -23,7 +24,7 @@ def nominee_scope(session: Session, actor: User):
         return None
     clauses = []
     for r in actor.roles:
-        if r.role == "nominator" and r.unit_id is not None:
+        if r.role == Role.NOMINATOR and r.unit_id is not None:
             clauses.append(Nominee.unit_id == r.unit_id)
         elif r.role in policies.SUBTREE_ROLES and r.authority_id is not None:
             clauses.append(Nominee.authority_id.in_(policies.subtree_ids(session, r.authority_id)))
@@ -36,10 +37,10 @@ def nominee_units(session: Session, actor: User) -> list[Unit]:
     """The units the nominee list may be filtered by: the units whose nominees ``actor`` sees."""
     query = select(Unit).options(joinedload(Unit.authority)).order_by(Unit.authority_id, Unit.name, Unit.id)
     if not actor.is_deployment_admin:
-        own = {r.unit_id for r in actor.roles if r.role == "nominator" and r.unit_id}
+        own = {r.unit_id for r in actor.roles if r.role == Role.NOMINATOR and r.unit_id}
         authorities = set()
         for r in actor.roles:
-            if r.role == "nominator" or r.authority_id is None:
+            if r.role == Role.NOMINATOR or r.authority_id is None:
                 continue
             authorities |= (policies.subtree_ids(session, r.authority_id) if r.role in policies.SUBTREE_ROLES
                             else {r.authority_id})
@@ -76,7 +77,7 @@ def parse_nominee_filters(session: Session, actor: User, args) -> dict:
 
 def administered_authorities(session: Session, actor: User) -> list[Authority]:
     """The authorities ``actor`` administers (all for a deployment admin, else its admin subtrees)."""
-    ids = policies.scope_authority_ids(session, actor, {"admin"})
+    ids = policies.scope_authority_ids(session, actor, {Role.ADMIN})
     query = select(Authority).order_by(Authority.name, Authority.id)
     if ids is not None:
         if not ids:
@@ -94,7 +95,7 @@ def authority_tree(session: Session, actor: User) -> list[tuple[Authority, int]]
     for authority in rows:
         parent = authority.parent_id if authority.parent_id in ids else None
         children.setdefault(parent, []).append(authority)
-    order = {"central": 0, "province": 1, "district": 2, "commune": 3}
+    order = {AuthorityKind.CENTRAL: 0, AuthorityKind.PROVINCE: 1, AuthorityKind.DISTRICT: 2, AuthorityKind.COMMUNE: 3}
     out: list[tuple[Authority, int]] = []
 
     def walk(parent: int | None, depth: int) -> None:

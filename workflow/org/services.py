@@ -36,6 +36,7 @@ from workflow.org.models import (
     Unit,
     User,
 )
+from workflow.org.vocab import NomineeKind, Role
 
 # commune < district < province < central: a child sits strictly lower than its parent
 LEVEL = {kind: i for i, kind in enumerate(AUTHORITY_KINDS)}
@@ -190,7 +191,7 @@ def _role_rows(session: Session, actor: User, roles: list[dict]) -> list[RoleAss
         authority = None
         if spec.get("authority_code"):
             authority = authority_by_code(session, spec["authority_code"], f"{field}.authority_code")
-        elif role != "admin":
+        elif role != Role.ADMIN:
             raise field_error(f"{field}.authority_code", _("This role needs an authority."))
         if not policies.can_administer(session, actor, authority):
             if authority is None:
@@ -203,7 +204,7 @@ def _role_rows(session: Session, actor: User, roles: list[dict]) -> list[RoleAss
             if authority is None or unit.authority_id != authority.id:
                 raise field_error(f"{field}.unit_code",
                                   _("Unit %(unit)s does not belong to that authority.", unit=unit.code))
-        elif role == "nominator":
+        elif role == Role.NOMINATOR:
             raise field_error(f"{field}.unit_code", _("A nominator must be attached to a unit."))
         rows.append(RoleAssignment(role=role, authority=authority, unit=unit))
     return rows
@@ -335,10 +336,10 @@ def create_nominee(session: Session, actor: User, *, kind: str, name: str, autho
     unit = unit_by_code(session, unit_code) if unit_code else None
     if unit is not None and unit.authority_id != authority.id:
         raise field_error("unit_code", _("Unit %(unit)s does not belong to that authority.", unit=unit.code))
-    if kind == "household" and unit is None:
+    if kind == NomineeKind.HOUSEHOLD and unit is None:
         raise field_error("unit_code", _("A household needs its hamlet (unit_code)."))
     if not policies.can_create_nominee(actor, authority.id, unit.id if unit else None):
-        if unit is not None and any(r.role == "nominator" for r in actor.roles):
+        if unit is not None and any(r.role == Role.NOMINATOR for r in actor.roles):
             raise field_error("unit_code", _("Unknown unit: %(code)s.", code=unit.code))
         raise Forbidden(_("You may not register nominees for this authority."))
     linked = None

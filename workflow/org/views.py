@@ -27,10 +27,11 @@ from workflow.org import (
 )
 from workflow.org.blueprint import bp, require_administrator
 from workflow.org.models import ROLES, Unit, User
-from workflow.org.policies import can_administer_user
+from workflow.org.policies import can_administer_user, is_administrator
+from workflow.org.vocab import Role
 from workflow.views import ROLE_LABELS, confirm_page, confirmed, nav_item
 
-nav_item("org.admin", _l("Administration"), ("admin",), order=80)
+nav_item("org.admin", _l("Administration"), (Role.ADMIN,), order=80)
 ROLE_FIELDS = ("role", "authority_code", "unit_code")
 BLANK_ROLES = 2
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from workflow.api import schemas
 from workflow.api.core import StrictBody, parse_query_int, route
@@ -15,6 +15,7 @@ from workflow.documents.http import send_download
 from workflow.errors import NotFound, field_error
 from workflow.extensions import db, limiter
 from workflow.proposals import attachments, bulk, notice, policies, queries, services
+from workflow.proposals.evidence import EvidenceIn
 from workflow.proposals.serializers import (
     attachment_json,
     objection_json,
@@ -24,7 +25,6 @@ from workflow.proposals.serializers import (
 )
 from workflow.validation import (
     Code,
-    Count,
     Day,
     Id,
     LongText,
@@ -46,28 +46,6 @@ class RoundPatch(StrictBody):
     kind: Literal["annual", "campaign", "ad_hoc"] | None = None
     title: Text(300, min_length=1) | None = None
     nomination_deadline: Day | None = None
-
-
-class MeetingEvidence(StrictBody):
-    held_on: Day
-    invited: Count
-    present: Count
-    agreed: Count
-
-
-class NoticeEvidence(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    from_: Day = Field(alias="from")
-    to: Day
-
-
-class EvidenceIn(StrictBody):
-    meeting: MeetingEvidence
-    notice: NoticeEvidence
-
-    def as_json(self) -> dict:
-        return {"meeting": self.meeting.model_dump(mode="json"),
-                "notice": {"from": self.notice.from_.isoformat(), "to": self.notice.to.isoformat()}}
 
 
 class ProposalIn(StrictBody):

@@ -14,18 +14,20 @@ from sqlalchemy import select
 from workflow.errors import DomainError, NotFound
 from workflow.extensions import db
 from workflow.org.policies import is_secretary
+from workflow.org.vocab import Role
 from workflow.proposals import bulk, choices, eligibility, queries, services
 from workflow.proposals.blueprint import bp
 from workflow.proposals.forms import BulkActionForm, BulkNominateForm
 from workflow.proposals.models import Proposal
 from workflow.proposals.screen import error_text, event_label
+from workflow.proposals.vocab import Event
 from workflow.validation import parse_id
 
 # the list actions: the events (each proposal through ``transition``) and the two acts other
 # services own (a meeting's agenda, a draft decision), which take the list all or nothing
-BULK_EVENTS = ("submit", "accept", "return_for_changes", "skip_council")
+BULK_EVENTS = (Event.SUBMIT, Event.ACCEPT, Event.RETURN_FOR_CHANGES, Event.SKIP_COUNCIL)
 BULK_ACTS = {"agenda": _l("Put on a meeting's agenda"), "decision": _l("Put in a draft decision")}
-SECRETARY_ACTIONS = {"accept", "return_for_changes", "skip_council", "agenda", "decision"}
+SECRETARY_ACTIONS = {Event.ACCEPT, Event.RETURN_FOR_CHANGES, Event.SKIP_COUNCIL, "agenda", "decision"}
 BACK_ENDPOINTS = ("proposals.index", "proposals.mine", "proposals.inbox")
 
 
@@ -54,7 +56,7 @@ def bulk_nominate():
     """From a hamlet, propose its eligible households for GĐVH (from a unit, its staff for LĐTT) in
     one step: the eligible ones pre-ticked, the others with the reason; the hamlet meeting and its
     posted list entered once for all; then the report of what was created and what was refused."""
-    if not any(r.role in ("nominator", "secretary") for r in current_user.roles) and not current_user.is_deployment_admin:
+    if not any(r.role in (Role.NOMINATOR, Role.SECRETARY) for r in current_user.roles) and not current_user.is_deployment_admin:
         abort(403)
     rounds = [r for r in queries.rounds_for(db.session, current_user) if r.is_open]
     round_ = next((r for r in rounds if str(r.id) == request.args.get("round")), None)
@@ -126,9 +128,9 @@ def _nomination_report(result: dict, candidates, round_, unit, rule: dict, evide
 def _options() -> tuple[list[tuple[str, str]], list]:
     """The list actions this user may take, and the meetings whose agenda it builds."""
     roles = {r.role for r in current_user.roles}
-    secretary = "secretary" in roles
+    secretary = Role.SECRETARY in roles
     actions = [(event, event_label(event)) for event in BULK_EVENTS
-               if (secretary or event not in SECRETARY_ACTIONS) and (event != "submit" or roles & {"nominator", "secretary"})]
+               if (secretary or event not in SECRETARY_ACTIONS) and (event != Event.SUBMIT or roles & {Role.NOMINATOR, Role.SECRETARY})]
     meetings = []
     if secretary:
         from workflow.council.queries import meetings_for
@@ -182,7 +184,7 @@ def bulk_action():
         return _result(action, [], [], back_url, failure=_("Tick at least one proposal."))
     if action in BULK_EVENTS:
         data = None
-        if action == "return_for_changes":
+        if action == Event.RETURN_FOR_CHANGES:
             reason = (form.reason.data or "").strip()
             if not reason:
                 return _result(action, [], [], back_url, failure=_("Write what is missing: it is sent to each "

@@ -19,8 +19,11 @@ from workflow.folding import name_matches
 from workflow.locales import award_name as locale_award_name
 from workflow.locales import is_english
 from workflow.org.models import Authority, Nominee, Unit
+from workflow.org.vocab import AuthorityKind, NomineeKind
 from workflow.proposals import eligibility, policies, states
 from workflow.proposals.models import Proposal
+from workflow.proposals.snapshot import AwardRule
+from workflow.proposals.vocab import Event, State
 
 NOMINEE_PAGE = 30  # nominees listed at once in the create form; a search narrows the rest
 
@@ -29,8 +32,9 @@ def _english() -> bool:
     return is_english()
 
 
-def award_name(rule: dict | None, code: str) -> str:
-    """The award type's name in the current language (its code when the rule is unknown)."""
+def award_name(rule: AwardRule | dict | None, code: str) -> str:
+    """The award type's name in the current language (its code when the rule is unknown); ``rule``
+    a proposal's snapshot (``proposal.rule``) or an award type of the rule set in force."""
     return locale_award_name(rule, code)
 
 
@@ -42,7 +46,7 @@ def rules_in_force(session: Session, authority: Authority, on: date | None = Non
 
 def rule_of(proposal: Proposal, in_force: dict[str, dict]) -> dict | None:
     """The rule governing ``proposal``: its snapshot once accepted, else the one in force."""
-    if proposal.rule_set_code and proposal.award_rule:
+    if proposal.rule_set_code and proposal.rule is not None:
         return proposal.award_rule
     return in_force.get(proposal.award_type_code)
 
@@ -52,7 +56,7 @@ def award_types_for_kind(in_force: dict[str, dict], kind: str | None) -> list[di
     return [rule for rule in in_force.values() if kind in rule["nominee_kinds"]]
 
 
-LEVELS = ("commune", "district", "province", "central")  # lowest first, as the authority tree
+LEVELS = (AuthorityKind.COMMUNE, AuthorityKind.DISTRICT, AuthorityKind.PROVINCE, AuthorityKind.CENTRAL)  # lowest first, as the authority tree
 
 
 def award_rank(rule: dict, kind: str) -> tuple[int, float]:
@@ -107,7 +111,7 @@ def document_types(rule: dict | None) -> list[tuple[str, str]]:
 
 def last_returned_at(proposal: Proposal):
     """When the proposal was last returned (from its loaded history), or None."""
-    times = [row.created_at for row in proposal.history if row.to_state == "returned"]
+    times = [row.created_at for row in proposal.history if row.to_state == State.RETURNED]
     return max(times) if times else None
 
 
@@ -135,12 +139,12 @@ def available_events(actor, proposal: Proposal, rule: dict | None = None) -> lis
     events = [event for event in states.allowed_events(proposal.state)
               if event not in states.INTERNAL_EVENTS and policies.can_fire(actor, proposal, event)]
     if rule is not None and rule.get("council_vote"):
-        events = [event for event in events if event != "skip_council"]
+        events = [event for event in events if event != Event.SKIP_COUNCIL]
     return events
 
 
 # the events a failing hard rule blocks (their guards read the eligibility report)
-RULE_BLOCKED_EVENTS = {"accept", "schedule", "skip_council", "decide", "forward"}
+RULE_BLOCKED_EVENTS = {Event.ACCEPT, Event.SCHEDULE, Event.SKIP_COUNCIL, Event.DECIDE, Event.FORWARD}
 
 
 def blocked_events(events: list[str], report: dict) -> dict[str, list[str]]:
@@ -156,10 +160,10 @@ def blocked_events(events: list[str], report: dict) -> dict[str, list[str]]:
 
 def bulk_kind(unit: Unit) -> str:
     """Whom a unit proposes in bulk: a hamlet its households, any other unit its staff."""
-    return "household" if unit.kind == "hamlet" else "individual"
+    return NomineeKind.HOUSEHOLD if unit.kind == "hamlet" else NomineeKind.INDIVIDUAL
 
 
-BULK_DEFAULT_AWARD = {"household": "GDVH", "individual": "LDTT"}
+BULK_DEFAULT_AWARD = {NomineeKind.HOUSEHOLD: "GDVH", NomineeKind.INDIVIDUAL: "LDTT"}
 
 
 @dataclass

@@ -14,10 +14,11 @@ from workflow import vntime
 from workflow.calendar.services import WorkCalendar
 from workflow.proposals.eligibility import award_rule
 from workflow.proposals.models import Proposal
+from workflow.proposals.vocab import State
 
-RUNNING = {"submitted", "under_review", "public_notice", "in_council", "recommended"}
+RUNNING = {State.SUBMITTED, State.UNDER_REVIEW, State.PUBLIC_NOTICE, State.IN_COUNCIL, State.RECOMMENDED}
 # the authority's work on it is over: the clock shows the time it took
-FINISHED = {"awarded", "rejected", "withdrawn", "revoked", "not_recommended"}
+FINISHED = {State.AWARDED, State.REJECTED, State.WITHDRAWN, State.REVOKED, State.NOT_RECOMMENDED}
 # working days are days of the Vietnamese calendar, whatever the server's zone
 local_day = vntime.local_date
 local_today = vntime.today
@@ -68,8 +69,8 @@ def processing_clock(proposal: Proposal, calendar: WorkCalendar, today: date | N
                                             proposal.current_authority.code):
         running = ended is None
         total += calendar.working_days_between(started, today if running else ended)
-    rule = proposal.award_rule or {}
-    limit = rule.get("processing_days") or default_limit
+    rule = proposal.rule
+    limit = (rule.processing_days if rule else None) or default_limit
     finished = proposal.state in FINISHED and bool(proposal.history)
     return Clock(total, limit, running, bool(limit and total > limit), finished,
                  local_day(proposal.history[-1].created_at) if finished else None)

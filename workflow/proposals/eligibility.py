@@ -25,12 +25,15 @@ from workflow.dates import show_date
 from workflow.locales import current_locale, default_locale
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import AwardRecord, Nominee
+from workflow.proposals import evidence
 from workflow.proposals.models import Proposal, Round
+from workflow.proposals.snapshot import AwardRule, EvidenceRule, as_rule
+from workflow.proposals.vocab import State
 
 PASS, FAIL, PENDING, WARNING = "pass", "fail", "pending", "warning"
 # proposals that still count (may yet be, or have been, awarded)
-ALIVE = ("submitted", "returned", "under_review", "public_notice", "in_council", "recommended", "forwarded",
-         "awarded")
+ALIVE = (State.SUBMITTED, State.RETURNED, State.UNDER_REVIEW, State.PUBLIC_NOTICE, State.IN_COUNCIL, State.RECOMMENDED, State.FORWARDED,
+         State.AWARDED)
 
 
 @dataclass
@@ -97,17 +100,17 @@ def evaluate(session: Session, proposal: Proposal, mode: str = "accept") -> Repo
     if found is None:
         return Report([Check("award_type", FAIL, _("The award type %(code)s is not in the rule set in force.",
                                                     code=proposal.award_type_code))], None)
-    rule_set_code, rule = found
+    rule_set_code, rule = found[0], as_rule(found[1])
     year = proposal.round.year
     checks = [_nominee_kind(proposal, rule)]
-    checks += [_prerequisite(session, proposal, pre, year, mode) for pre in rule.get("prerequisites", [])]
-    if rule.get("cap"):
-        checks.append(_cap(session, proposal, rule["cap"], year, mode))
-    if rule.get("evidence"):
-        checks.append(_evidence(proposal, rule["evidence"]))
+    checks += [_prerequisite(session, proposal, pre, year, mode) for pre in rule.prerequisites]
+    if rule.cap:
+        checks.append(_cap(session, proposal, rule.cap, year, mode))
+    if rule.evidence:
+        checks.append(_evidence(proposal, rule.evidence))
     checks += _documents(proposal, rule)
-    if rule.get("review_deadline"):
-        checks.append(_review_deadline(proposal, rule["review_deadline"], year))
+    if rule.review_deadline:
+        checks.append(_review_deadline(proposal, rule.review_deadline, year))
     return Report(checks, rule_set_code)
 
 
@@ -125,28 +128,29 @@ class _Candidate:
         return self.nominee.id
 
 
-def preview(session: Session, nominee: Nominee, round_: Round, rule: dict) -> list[Check]:
+def preview(session: Session, nominee: Nominee, round_: Round, rule: AwardRule | dict) -> list[Check]:
     """The hard checks a nominee can be judged on before it is proposed — its kind and the
     prerequisites over its award history (a same-round proposal that may still meet one is
     *pending*, as at ``accept``) — by the same functions ``evaluate`` uses. The bulk screens
     pre-tick the nominees none of these fails, and say why for the others."""
-    candidate = _Candidate(nominee=nominee, round_id=round_.id)
+    candidate, rule = _Candidate(nominee=nominee, round_id=round_.id), as_rule(rule)
     checks = [_nominee_kind(candidate, rule)]
-    checks += [_prerequisite(session, candidate, pre, round_.year, "accept") for pre in rule.get("prerequisites", [])]
+    checks += [_prerequisite(session, candidate, pre, round_.year, "accept") for pre in rule.prerequisites]
     return checks
 
 
-def evidence_check(evidence: dict | None, rule: dict) -> Check | None:
+def evidence_check(evidence: dict | None, rule: AwardRule | dict) -> Check | None:
     """The meeting-evidence rule applied to evidence entered once for many proposals (None when
     the award type has no such rule)."""
-    if not rule.get("evidence"):
+    rule = as_rule(rule)
+    if not rule.evidence:
         return None
-    return _evidence(_Candidate(nominee=None, round_id=0, evidence=evidence), rule["evidence"])
+    return _evidence(_Candidate(nominee=None, round_id=0, evidence=evidence), rule.evidence)
 
 
-def _nominee_kind(proposal: Proposal, rule: dict) -> Check:
+def _nominee_kind(proposal: Proposal, rule: AwardRule) -> Check:
     kind = proposal.nominee.kind
-    if kind in rule["nominee_kinds"]:
+    if kind in rule.nominee_kinds:
         return Check("nominee_kind", PASS, _("This award can be given to this kind of nominee."))
     return Check("nominee_kind", FAIL, _("This award cannot be given to a %(kind)s.", kind=NOMINEE_KIND_LABELS[kind]))
 
@@ -161,7 +165,7 @@ def _same_round_pending(session: Session, proposal: Proposal, codes: list[str]) 
     return bool(session.scalar(select(func.count(Proposal.id)).where(
         Proposal.round_id == proposal.round_id, Proposal.nominee_id == proposal.nominee_id,
         Proposal.award_type_code.in_(codes), Proposal.id != proposal.id,
-        Proposal.state.in_([s for s in ALIVE if s != "awarded"]))))
+        Proposal.state.in_([s for s in ALIVE if s != State.AWARDED]))))
 
 
 def _prerequisite(session: Session, proposal: Proposal, pre: dict, year: int, mode: str) -> Check:
@@ -215,7 +219,7 @@ def rounds_of(authority_id: int, year: int):
 def _sent_up(origin_id: int, *states: str):
     """Proposals in ``states``, or sent up from ``origin_id`` and still alive."""
     return or_(Proposal.state.in_(states), and_(Proposal.current_authority_id != origin_id,
-                                                 Proposal.state.in_([s for s in ALIVE if s != "awarded"])))
+                                                 Proposal.state.in_([s for s in ALIVE if s != State.AWARDED])))
 
 
 def _cap(session: Session, proposal: Proposal, cap: dict, year: int, mode: str = "accept") -> Check:
@@ -237,10 +241,10 @@ def _cap(session: Session, proposal: Proposal, cap: dict, year: int, mode: str =
     if hard:
         # the base: its awardees and those the council recommended; the count: the awarded and
         # sent-up ones — a recommended proposal not in this decision or submission does not count
-        base = awarded + (session.scalar(base_of.where(_sent_up(authority_id, "recommended", "forwarded"))) or 0)
-        count = session.scalar(count_of.where(_sent_up(authority_id, "awarded", "forwarded"))) or 0
+        base = awarded + (session.scalar(base_of.where(_sent_up(authority_id, State.RECOMMENDED, State.FORWARDED))) or 0)
+        count = session.scalar(count_of.where(_sent_up(authority_id, State.AWARDED, State.FORWARDED))) or 0
     else:
-        base = awarded + (session.scalar(base_of.where(Proposal.state.in_([s for s in ALIVE if s != "awarded"])))
+        base = awarded + (session.scalar(base_of.where(Proposal.state.in_([s for s in ALIVE if s != State.AWARDED])))
                           or 0)
         count = session.scalar(count_of.where(Proposal.state.in_(ALIVE))) or 0
     count += 1  # this one
@@ -280,39 +284,36 @@ def award_type_name(session: Session, proposal: Proposal, code: str) -> str:
     return found.name(current_locale()) if found else code
 
 
-def _evidence(proposal: Proposal, rule: dict) -> Check:
-    evidence = proposal.evidence or {}
-    meeting, notice = evidence.get("meeting") or {}, evidence.get("notice") or {}
-    try:
-        invited, present, agreed = int(meeting["invited"]), int(meeting["present"]), int(meeting["agreed"])
-        notice_from, notice_to = date.fromisoformat(notice["from"]), date.fromisoformat(notice["to"])
-    except (KeyError, TypeError, ValueError):
+def _evidence(proposal: Proposal, rule: EvidenceRule) -> Check:
+    recorded = evidence.read(proposal.evidence)
+    if recorded is None:
         return Check("evidence", FAIL, _("The meeting (invited, present, agreed) and its notice (from, to) "
                                          "must be recorded."))
+    invited, present, agreed = recorded.invited, recorded.present, recorded.agreed
     problems = []
-    if invited <= 0 or Fraction(present, invited) < Fraction(rule["min_present_ratio"]):
+    if invited <= 0 or Fraction(present, invited) < Fraction(rule.min_present_ratio):
         problems.append(_("%(present)d of %(invited)d invited households were present; at least %(ratio)s needed.",
                           present=present, invited=invited,
-                          ratio=percent(rule["min_present_ratio"])))
-    if present <= 0 or Fraction(agreed, present) < Fraction(rule["min_agree_ratio"]):
+                          ratio=percent(rule.min_present_ratio)))
+    if present <= 0 or Fraction(agreed, present) < Fraction(rule.min_agree_ratio):
         problems.append(_("%(agreed)d of %(present)d present agreed; at least %(ratio)s needed.",
                           agreed=agreed, present=present,
-                          ratio=percent(rule["min_agree_ratio"])))
-    days = (notice_to - notice_from).days + 1
-    if days < rule["notice_days"]:
+                          ratio=percent(rule.min_agree_ratio)))
+    days = recorded.notice_days
+    if days < rule.notice_days:
         problems.append(_("The notice lasted %(days)d days; %(needed)d needed.", days=days,
-                          needed=rule["notice_days"]))
+                          needed=rule.notice_days))
     details = {"invited": invited, "present": present, "agreed": agreed, "notice_days": days}
     if problems:
         return Check("evidence", FAIL, " ".join(problems), details=details)
     return Check("evidence", PASS, _("The meeting and its notice meet the thresholds."), details=details)
 
 
-def _documents(proposal: Proposal, rule: dict) -> list[Check]:
+def _documents(proposal: Proposal, rule: AwardRule) -> list[Check]:
     uploaded = {a.doc_type for a in proposal.attachments}
     received = {r.doc_type for r in proposal.paper_receipts}
     checks = []
-    for doc in rule.get("required_documents", []):
+    for doc in rule.required_documents:
         name = doc["name_en"] if _locale() == "en" else doc["name_vi"]
         if doc["code"] in uploaded:
             checks.append(Check("document", PASS, _("%(doc)s: uploaded.", doc=name), hard=False,

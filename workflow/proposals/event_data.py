@@ -8,6 +8,7 @@ fields); these models keep what the data itself may be.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from flask_babel import gettext as _
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workflow.catalog.schema import NOTICE_DAYS_MAX
 from workflow.errors import Invalid
+from workflow.proposals.vocab import Event
 from workflow.validation import Count, Day, LongText, Text
 
 
@@ -71,20 +73,29 @@ class ForwardData(_Data):
 
 
 MODELS: dict[str, type[_Data]] = {
-    "pass": VoteData,
-    "fail": VoteData,
-    "forward": ForwardData,
-    "return_for_changes": ReturnData,
-    "reject": ReasonData,
-    "revoke": ReasonData,
-    "publish": PublishData,
-    "record_outcome": OutcomeData,
+    Event.PASS: VoteData,
+    Event.FAIL: VoteData,
+    Event.FORWARD: ForwardData,
+    Event.RETURN_FOR_CHANGES: ReturnData,
+    Event.REJECT: ReasonData,
+    Event.REVOKE: ReasonData,
+    Event.PUBLISH: PublishData,
+    Event.RECORD_OUTCOME: OutcomeData,
 }
 Comment = LongText(5000)
 
 
 class _CommentModel(_Data):
     comment: Comment | None = None
+
+
+def pick(event: str, values: dict) -> dict:
+    """What a screen's form sends as the event's ``data``: of ``values`` (every field the form has,
+    for every event), the ones the event's model takes, empty ones left out; dates as ISO text.
+    ``validate`` (in ``transition``) then checks them, as it checks the API's."""
+    fields = MODELS.get(event, NoData).model_fields
+    return {name: value.isoformat() if isinstance(value, date) else value
+            for name, value in values.items() if name in fields and value not in (None, "")}
 
 
 def validate(event: str, data: dict | None, comment: str | None) -> dict:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -21,6 +19,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from workflow.proposals import evidence
 
 EVIDENCE_FIELDS = ("held_on", "invited", "present", "agreed", "notice_from", "notice_to")
 
@@ -64,26 +64,14 @@ class EvidenceMixin:
     def evidence_json(self) -> dict | None:
         if not self.evidence_given():
             return None
-        return {"meeting": {"held_on": self.held_on.data.isoformat(), "invited": self.invited.data,
-                            "present": self.present.data, "agreed": self.agreed.data},
-                "notice": {"from": self.notice_from.data.isoformat(), "to": self.notice_to.data.isoformat()}}
+        return evidence.as_json(*(getattr(self, name).data for name in EVIDENCE_FIELDS))
 
-    def fill_evidence(self, evidence: dict | None) -> None:
+    def fill_evidence(self, stored: dict | None) -> None:
         """Pre-fill from a proposal's stored evidence (GET of the edit form)."""
-        if not evidence:
+        if not stored:
             return
-        meeting, notice = evidence.get("meeting") or {}, evidence.get("notice") or {}
-
-        def day(value):
-            try:
-                return date.fromisoformat(value) if value else None
-            except (TypeError, ValueError):
-                return None
-
-        self.held_on.data = day(meeting.get("held_on"))
-        self.invited.data, self.present.data = meeting.get("invited"), meeting.get("present")
-        self.agreed.data = meeting.get("agreed")
-        self.notice_from.data, self.notice_to.data = day(notice.get("from")), day(notice.get("to"))
+        for name, value in evidence.read_fields(stored).items():
+            getattr(self, name).data = value
 
 
 ACHIEVEMENTS = dict(label=_l("Achievements"), validators=[Length(max=20000)],

@@ -10,20 +10,23 @@ from flask_babel import gettext as _
 
 from workflow.catalog.schema import NOTICE_DAYS_MAX
 from workflow.dates import show_date
+from workflow.org.vocab import AuthorityKind
 from workflow.proposals import eligibility
 from workflow.proposals.power import award_rule_in_force, deciding_authority
+from workflow.proposals.snapshot import AwardRule
 from workflow.proposals.states import Context, GuardFailed
 
 
-def _rule(ctx: Context) -> dict:
-    return award_rule_in_force(ctx.checks.session, ctx.proposal)
+def _rule(ctx: Context) -> AwardRule:
+    """The rule governing the proposal: its snapshot, else (before it is received) the one in force."""
+    return AwardRule.read(award_rule_in_force(ctx.checks.session, ctx.proposal)) or AwardRule()
 
 
 def required_fields(ctx: Context) -> bool:
     proposal, details = ctx.proposal, {}
     if not (proposal.achievements or "").strip():
         details["achievements"] = _("Describe the achievements.")
-    if _rule(ctx).get("evidence") and not proposal.evidence:
+    if _rule(ctx).evidence and not proposal.evidence:
         details["evidence"] = _("Record the hamlet meeting and its notice before submitting.")
     if details:
         raise GuardFailed(_("Some required fields are empty."), details=details)
@@ -79,7 +82,7 @@ def has_reason(ctx: Context) -> bool:
 def notice_period(ctx: Context) -> bool:
     """The notice runs for the rule's days or more (the data may ask for longer, up to the
     catalogue's ceiling)."""
-    required = int(_rule(ctx).get("notice_days", 0) or 0)
+    required = int(_rule(ctx).notice_days or 0)
     days = ctx.data.get("days") or required
     if not isinstance(days, int) or days <= 0:
         raise GuardFailed(_("Give the number of notice days."), details={"days": _("must be at least 1")})
@@ -108,20 +111,20 @@ def objections_resolved(ctx: Context) -> bool:
 
 
 def needs_council(ctx: Context) -> bool:
-    if not _rule(ctx).get("council_vote"):
+    if not _rule(ctx).council_vote:
         raise GuardFailed(_("This award type has no council vote: recommend it without one."),
                           details={"award_type_code": "no council vote"})
     return True
 
 
 def no_council(ctx: Context) -> bool:
-    if _rule(ctx).get("council_vote"):
+    if _rule(ctx).council_vote:
         raise GuardFailed(_("This award type needs a council vote."), details={"award_type_code": "council vote"})
     return True
 
 
 def notice_done(ctx: Context) -> bool:
-    if _rule(ctx).get("notice_days", 0) > 0 and not ctx.proposal.notice_done:
+    if _rule(ctx).notice_days > 0 and not ctx.proposal.notice_done:
         raise GuardFailed(_("The public notice must run first."), details={"notice": _("required")})
     return True
 

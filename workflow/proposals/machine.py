@@ -7,6 +7,7 @@ from __future__ import annotations
 from transitions import Machine
 
 from workflow.proposals import guards, states
+from workflow.proposals.vocab import State
 
 
 def _guard(name):
@@ -19,9 +20,11 @@ def _guard(name):
     return condition
 
 
-machine = Machine(model=None, states=list(states.STATES), initial=None, auto_transitions=False, send_event=True)
+# ``transitions`` names an Enum state by its member name (DRAFT): it is given the plain values
+machine = Machine(model=None, states=list(State.values()), initial=None, auto_transitions=False, send_event=True)
 for _event, _sources, _dest, _guards in states.TRANSITIONS:
-    machine.add_transition(_event, _sources, _dest, conditions=[_guard(g) for g in _guards])
+    machine.add_transition(_event.value, [s.value for s in _sources], _dest.value,
+                           conditions=[_guard(g) for g in _guards])
 
 
 def fire(event: str, context: states.Context) -> str | None:

@@ -9,12 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base, UTCDateTime, enum_check, utcnow
 from workflow.org.models import Authority, Nominee, Unit, User
+from workflow.proposals.snapshot import AwardRule, rule_of
+from workflow.proposals.vocab import State
 
 ROUND_KINDS = ("annual", "campaign", "ad_hoc")
-STATES = (
-    "draft", "submitted", "returned", "under_review", "public_notice", "in_council", "recommended",
-    "not_recommended", "forwarded", "awarded", "rejected", "withdrawn", "revoked",
-)
+STATES = State.values()  # the CHECK constraint's list; the names are in proposals.vocab
 
 
 class Round(Base):
@@ -72,7 +71,7 @@ class Proposal(Base):
     origin_authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"), index=True)
     current_authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id", ondelete="RESTRICT"),
                                                       index=True)
-    state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    state: Mapped[str] = mapped_column(String(20), default=State.DRAFT.value, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     achievements: Mapped[str] = mapped_column(Text, default="")
     # the hamlet/unit meeting and its notice, recorded before submission
@@ -102,6 +101,11 @@ class Proposal(Base):
     attachments: Mapped[list[Attachment]] = relationship(back_populates="proposal", order_by="Attachment.id")
     paper_receipts: Mapped[list[PaperReceipt]] = relationship(back_populates="proposal")
     objections: Mapped[list[Objection]] = relationship(back_populates="proposal", order_by="Objection.id")
+
+    @property
+    def rule(self) -> AwardRule | None:
+        """The award rule snapshot (``award_rule``) typed; None before the dossier is received."""
+        return rule_of(self)
 
 
 class ProposalTransition(Base):

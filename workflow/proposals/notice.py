@@ -17,6 +17,7 @@ from workflow.org.models import Authority, Nominee
 from workflow.proposals import policies
 from workflow.proposals.models import Objection, Proposal
 from workflow.proposals.services import get_proposal
+from workflow.proposals.vocab import State
 
 
 def notice_authority(session: Session, code: str) -> Authority:
@@ -30,7 +31,7 @@ def notice_index(session: Session) -> list[tuple[Authority, int]]:
     """Every authority in office with the number of proposals it has on notice (the public index,
     linked from the sign-in page): those with notices first, then by name."""
     counts = dict(session.execute(
-        select(Proposal.current_authority_id, func.count()).where(Proposal.state == "public_notice")
+        select(Proposal.current_authority_id, func.count()).where(Proposal.state == State.PUBLIC_NOTICE)
         .group_by(Proposal.current_authority_id)).all())
     today = vntime.today()
     authorities = [a for a in session.scalars(select(Authority).order_by(Authority.name)) if a.active_on(today)]
@@ -40,7 +41,10 @@ def notice_index(session: Session) -> list[tuple[Authority, int]]:
 def public_notices_query(authority: Authority, q: str | None = None):
     """The select of the proposals on notice at ``authority``; ``q`` the nominee's name, with or
     without diacritics (the public page pages it)."""
-    query = (select(Proposal).where(Proposal.current_authority_id == authority.id, Proposal.state == "public_notice")
+    from workflow.folding import name_matches
+    from workflow.org.models import Nominee
+
+    query = (select(Proposal).where(Proposal.current_authority_id == authority.id, Proposal.state == State.PUBLIC_NOTICE)
              .options(selectinload(Proposal.nominee), selectinload(Proposal.unit)).order_by(Proposal.id))
     if q:
         query = query.where(Proposal.nominee_id.in_(select(Nominee.id).where(name_matches(Nominee.name_folded, q))))
@@ -59,7 +63,7 @@ def file_objection(session: Session, authority_code: str, proposal_id: int, *, n
     proposal = session.get(Proposal, proposal_id)
     if proposal is None or proposal.current_authority_id != authority.id:
         raise NotFound(_("Unknown proposal: %(id)s.", id=proposal_id))
-    if proposal.state != "public_notice":
+    if proposal.state != State.PUBLIC_NOTICE:
         raise Conflict(_("This proposal is not on public notice."), code="not_on_notice",
                        details={"state": proposal.state})
     details = {}

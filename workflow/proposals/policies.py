@@ -5,32 +5,36 @@ from __future__ import annotations
 from workflow.org.policies import can_administer, roles_at
 from workflow.proposals.models import Proposal
 from workflow.proposals.queries import is_visible
+from workflow.org.policies import roles_at
+from workflow.org.vocab import Role
+from workflow.proposals.models import Proposal
+from workflow.proposals.vocab import Event, State
 
 # the roles (at the proposal's current authority) that may fire each event; nominators are
 # handled by unit below
 EVENT_ROLES: dict[str, set[str]] = {
-    "submit": {"secretary"},
-    "resubmit": {"secretary"},
-    "withdraw": set(),  # the unit's act (its nominators, below); a secretary rejects with a reason
-    "return_for_changes": {"secretary"},
-    "accept": {"secretary"},
-    "reject": {"secretary", "chair"},
-    "publish": {"secretary"},
-    "close_notice": {"secretary"},
-    "schedule": {"secretary"},
-    "skip_council": {"secretary"},
-    "pass": {"chair"},
-    "fail": {"chair"},
-    "decide": {"chair"},
-    "forward": {"chair"},
-    "record_outcome": {"secretary", "higher_reviewer"},  # the reviewer: a submission received in-system
-    "revoke": {"chair"},
+    Event.SUBMIT: {Role.SECRETARY},
+    Event.RESUBMIT: {Role.SECRETARY},
+    Event.WITHDRAW: set(),  # the unit's act (its nominators, below); a secretary rejects with a reason
+    Event.RETURN_FOR_CHANGES: {Role.SECRETARY},
+    Event.ACCEPT: {Role.SECRETARY},
+    Event.REJECT: {Role.SECRETARY, Role.CHAIR},
+    Event.PUBLISH: {Role.SECRETARY},
+    Event.CLOSE_NOTICE: {Role.SECRETARY},
+    Event.SCHEDULE: {Role.SECRETARY},
+    Event.SKIP_COUNCIL: {Role.SECRETARY},
+    Event.PASS: {Role.CHAIR},
+    Event.FAIL: {Role.CHAIR},
+    Event.DECIDE: {Role.CHAIR},
+    Event.FORWARD: {Role.CHAIR},
+    Event.RECORD_OUTCOME: {Role.SECRETARY, Role.HIGHER_REVIEWER},  # the reviewer: a submission received in-system
+    Event.REVOKE: {Role.CHAIR},
 }
-NOMINATOR_EVENTS = {"submit", "resubmit", "withdraw"}
+NOMINATOR_EVENTS = {Event.SUBMIT, Event.RESUBMIT, Event.WITHDRAW}
 
 
 def is_unit_nominator(user, proposal: Proposal) -> bool:
-    return any(r.role == "nominator" and r.unit_id == proposal.unit_id for r in user.roles)
+    return any(r.role == Role.NOMINATOR and r.unit_id == proposal.unit_id for r in user.roles)
 
 
 def can_view(session, user, proposal: Proposal) -> bool:
@@ -51,40 +55,40 @@ def can_fire(user, proposal: Proposal, event: str) -> bool:
     if event in NOMINATOR_EVENTS and is_unit_nominator(user, proposal):
         return True
     roles = roles_at(user, proposal.current_authority_id)
-    if event in ("resubmit", "withdraw"):
+    if event in (Event.RESUBMIT, Event.WITHDRAW):
         roles |= roles_at(user, proposal.origin_authority_id)
-    if event == "record_outcome" and proposal.current_authority.parent is not None:
-        if "higher_reviewer" in roles_at(user, proposal.current_authority.parent_id):
+    if event == Event.RECORD_OUTCOME and proposal.current_authority.parent is not None:
+        if Role.HIGHER_REVIEWER in roles_at(user, proposal.current_authority.parent_id):
             return True
     return bool(roles & EVENT_ROLES.get(event, set()))
 
 
 def can_edit(user, proposal: Proposal) -> bool:
     """Draft or returned proposals, by their unit's nominator or the origin's secretary."""
-    if proposal.state not in ("draft", "returned"):
+    if proposal.state not in (State.DRAFT, State.RETURNED):
         return False
-    return is_unit_nominator(user, proposal) or "secretary" in roles_at(user, proposal.origin_authority_id)
+    return is_unit_nominator(user, proposal) or Role.SECRETARY in roles_at(user, proposal.origin_authority_id)
 
 
 def can_attach(user, proposal: Proposal) -> bool:
-    if proposal.state in ("awarded", "rejected", "withdrawn", "revoked"):
+    if proposal.state in (State.AWARDED, State.REJECTED, State.WITHDRAWN, State.REVOKED):
         return False
     if is_unit_nominator(user, proposal):
-        return proposal.state in ("draft", "returned", "submitted")
-    return bool({"secretary"} & (roles_at(user, proposal.current_authority_id)
+        return proposal.state in (State.DRAFT, State.RETURNED, State.SUBMITTED)
+    return bool({Role.SECRETARY} & (roles_at(user, proposal.current_authority_id)
                                  | roles_at(user, proposal.origin_authority_id)))
 
 
 def can_screen(user, proposal: Proposal) -> bool:
     """The current authority's secretary: paper receipts, objections' resolutions."""
-    return "secretary" in roles_at(user, proposal.current_authority_id)
+    return Role.SECRETARY in roles_at(user, proposal.current_authority_id)
 
 
 def can_create_round(user, authority_id: int) -> bool:
-    return user.is_deployment_admin or bool({"secretary", "admin"} & roles_at(user, authority_id))
+    return user.is_deployment_admin or bool({Role.SECRETARY, Role.ADMIN} & roles_at(user, authority_id))
 
 
 def can_propose(user, authority_id: int, unit_id: int) -> bool:
-    if any(r.role == "nominator" and r.unit_id == unit_id for r in user.roles):
+    if any(r.role == Role.NOMINATOR and r.unit_id == unit_id for r in user.roles):
         return True
-    return "secretary" in roles_at(user, authority_id)
+    return Role.SECRETARY in roles_at(user, authority_id)

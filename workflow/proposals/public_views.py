@@ -71,5 +71,5 @@ def notices(code: str):
     return render_template("public/notices.html", authority=authority, items=items, form=form, values=values,
                            total=total, page=page, pages=paging.page_count(total),
                            failed_id=failed_id, blank=ObjectionForm(formdata=None),
-                           names={p.id: choices.award_name(p.award_rule, p.award_type_code) for p in items},
+                           names={p.id: choices.award_name(p.rule, p.award_type_code) for p in items},
                            days_left={p.id: notice.days_left(p) for p in items})

@@ -12,11 +12,13 @@ from workflow.errors import Invalid, NotFound
 from workflow.folding import fold, name_matches
 from workflow.org.models import Authority, Nominee, Unit
 from workflow.org.policies import scope_authority_ids, subtree_ids, visible_authorities
+from workflow.org.vocab import Role
 from workflow.proposals.models import STATES, Proposal, ProposalTransition, Round
+from workflow.proposals.vocab import State
 from workflow.validation import EARLIEST_YEAR, LATEST_YEAR, MAX_ID
 
 # roles that read the proposals of the authority they are held at (nominators read by unit)
-READER_ROLES = {"secretary", "chair", "council_member", "higher_reviewer", "admin"}
+READER_ROLES = {Role.SECRETARY, Role.CHAIR, Role.COUNCIL_MEMBER, Role.HIGHER_REVIEWER, Role.ADMIN}
 
 
 def scope_clause(session: Session, user):
@@ -37,7 +39,7 @@ def scope_clause(session: Session, user):
     if user.is_deployment_admin:
         return None
     ids = scope_authority_ids(session, user, READER_ROLES, subtree=False) or set()
-    units = {r.unit_id for r in user.roles if r.role == "nominator" and r.unit_id}
+    units = {r.unit_id for r in user.roles if r.role == Role.NOMINATOR and r.unit_id}
     # one indexed select per way in, their union the readable ids: an OR over the whole table
     # would scan every proposal and every history row of the province (EXPLAIN ANALYZE: a
     # sequential scan of both, 30 ms at 100,000 proposals, growing with the table)
@@ -54,9 +56,9 @@ def scope_clause(session: Session, user):
             if set(below) <= ids:  # a commune: what it decides comes from itself, read above already
                 continue
             codes = select(AwardType.code).where(AwardType.deciding_level == authority.kind)
-            branches.append(select(Proposal.id).where(Proposal.state != "draft", Proposal.award_type_code.in_(codes),
+            branches.append(select(Proposal.id).where(Proposal.state != State.DRAFT, Proposal.award_type_code.in_(codes),
                                                       Proposal.origin_authority_id.in_(below)))
-    admin_ids = scope_authority_ids(session, user, {"admin"}) or set()
+    admin_ids = scope_authority_ids(session, user, {Role.ADMIN}) or set()
     if admin_ids:
         branches += [select(Proposal.id).where(Proposal.origin_authority_id.in_(admin_ids)),
                      select(Proposal.id).where(Proposal.current_authority_id.in_(admin_ids))]
@@ -154,14 +156,14 @@ def filter_authorities(session: Session, user) -> list[Authority]:
     (where its proposals went), and the authorities of a nominator's units."""
     rows = {a.id: a for a in visible_authorities(session, user)}
     for r in user.roles:
-        if r.role == "nominator" and r.unit is not None:
+        if r.role == Role.NOMINATOR and r.unit is not None:
             rows.setdefault(r.unit.authority_id, r.unit.authority)
     return sorted(rows.values(), key=lambda a: a.id)
 
 
 def filter_units(session: Session, user, limit: int | None = None) -> list[Unit]:
     """The units a list may be filtered by: a nominator's own, the units of the authorities read."""
-    own = [r.unit for r in user.roles if r.role == "nominator" and r.unit is not None]
+    own = [r.unit for r in user.roles if r.role == Role.NOMINATOR and r.unit is not None]
     ids = scope_authority_ids(session, user, {role for role in READER_ROLES})
     query = select(Unit).options(joinedload(Unit.authority)).order_by(Unit.authority_id, Unit.name, Unit.id)
     if ids is not None:
@@ -187,7 +189,7 @@ def _authority_in_scope(session: Session, user, code: str) -> Authority:
 def _unit_in_scope(session: Session, user, code: str) -> Unit:
     unit = session.scalar(select(Unit).where(Unit.code == code[:40])) if len(code) <= 40 else None
     if unit is not None and not user.is_deployment_admin:
-        own = {r.unit_id for r in user.roles if r.role == "nominator" and r.unit_id}
+        own = {r.unit_id for r in user.roles if r.role == Role.NOMINATOR and r.unit_id}
         readers = scope_authority_ids(session, user, set(READER_ROLES)) or set()
         if unit.id not in own and unit.authority_id not in readers:
             unit = None
@@ -264,7 +266,7 @@ def rounds_query(user, *, year: int | None = None, kind: str | None = None, stat
     """The select of the rounds ``user`` sees, newest first; ``status`` open or closed."""
     query = select(Round).options(joinedload(Round.authority)).order_by(Round.year.desc(), Round.id.desc())
     if ids is not None:
-        unit_authorities = {r.unit.authority_id for r in user.roles if r.role == "nominator" and r.unit}
+        unit_authorities = {r.unit.authority_id for r in user.roles if r.role == Role.NOMINATOR and r.unit}
         query = query.where(Round.authority_id.in_(ids | unit_authorities))
     if year:
         query = query.where(Round.year == year)

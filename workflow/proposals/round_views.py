@@ -19,6 +19,7 @@ from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db
 from workflow.org.models import Authority
 from workflow.org.policies import scope_authority_ids
+from workflow.org.vocab import Role
 from workflow.proposals import policies, queries, services
 from workflow.proposals.models import ROUND_KINDS, Proposal, Round
 from workflow.proposals.screen import ROUND_KIND_LABELS, screen_globals
@@ -26,7 +27,7 @@ from workflow.views import confirm_page, confirmed, nav_item
 
 bp = Blueprint("rounds", __name__, url_prefix="/dot-xet")
 bp.context_processor(screen_globals)
-nav_item("rounds.index", _l("Rounds"), ("secretary",), order=22)
+nav_item("rounds.index", _l("Rounds"), (Role.SECRETARY,), order=22)
 
 
 class RoundForm(FlaskForm):

@@ -10,16 +10,18 @@ from sqlalchemy.orm import Session
 
 from workflow.dates import show_date, show_moment
 from workflow.errors import DomainError
+from workflow.org.vocab import NomineeKind
 from workflow.proposals import choices
 from workflow.proposals.states import EVENT_LABELS, STATE_LABELS, state_label
+from workflow.proposals.vocab import State
 
 OTHER_DOCUMENT = "other"
 
 STATE_STYLE = {
-    "draft": "secondary", "submitted": "primary", "returned": "warning", "under_review": "info",
-    "public_notice": "notice", "in_council": "primary", "recommended": "success", "not_recommended": "secondary",
-    "forwarded": "primary", "awarded": "success", "rejected": "danger", "withdrawn": "secondary",
-    "revoked": "danger",
+    State.DRAFT: "secondary", State.SUBMITTED: "primary", State.RETURNED: "warning", State.UNDER_REVIEW: "info",
+    State.PUBLIC_NOTICE: "notice", State.IN_COUNCIL: "primary", State.RECOMMENDED: "success", State.NOT_RECOMMENDED: "secondary",
+    State.FORWARDED: "primary", State.AWARDED: "success", State.REJECTED: "danger", State.WITHDRAWN: "secondary",
+    State.REVOKED: "danger",
 }
 CHECK_STYLE = {"pass": "success", "fail": "danger", "pending": "info", "warning": "warning"}
 CHECK_LABELS = {"pass": _l("Passes"), "fail": _l("Fails"), "pending": _l("Pending"), "warning": _l("Warning")}
@@ -32,7 +34,7 @@ RULE_LABELS = {
     "document": _l("Document"),
     "review_deadline": _l("Review deadline"),
 }
-KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Collective"), "household": _l("Household")}
+KIND_LABELS = {NomineeKind.INDIVIDUAL: _l("Individual"), NomineeKind.COLLECTIVE: _l("Collective"), NomineeKind.HOUSEHOLD: _l("Household")}
 # the history shows the machine's events and the recorded acts beside them
 HISTORY_LABELS = {**EVENT_LABELS, "apply_rule_set": _l("Apply the newer rule set")}
 ROUND_KIND_LABELS = {"annual": _l("Annual"), "campaign": _l("Campaign"), "ad_hoc": _l("Ad hoc")}
@@ -73,7 +75,7 @@ def award_names(session: Session, proposals, in_force: dict[int, dict] | None = 
     in_force = {} if in_force is None else in_force
     names = {}
     for proposal in proposals:
-        rule = proposal.award_rule if proposal.rule_set_code and proposal.award_rule else None
+        rule = proposal.rule if proposal.rule_set_code else None
         if rule is None:
             if proposal.current_authority_id not in in_force:
                 in_force[proposal.current_authority_id] = choices.rules_in_force(session, proposal.current_authority)

@@ -32,7 +32,7 @@ def objection_json(o, public: bool = False, identity: bool = False) -> dict:
 
 def proposal_json(p, user=None, calendar=None, full: bool = True, session=None) -> dict:
     data = {
-        "id": p.id, "state": p.state, "state_label": str(states.state_label(p.state, p.award_rule)), "version": p.version,
+        "id": p.id, "state": p.state, "state_label": str(states.state_label(p.state, p.rule)), "version": p.version,
         "round_id": p.round_id, "year": p.round.year, "nominee_id": p.nominee_id,
         "nominee": {"id": p.nominee.id, "name": p.nominee.name, "kind": p.nominee.kind},
         "award_type_code": p.award_type_code, "unit_code": p.unit.code,

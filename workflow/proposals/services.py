@@ -17,14 +17,16 @@ from workflow.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import Authority, AwardRecord, RoleAssignment, Unit
 from workflow.org.services import authority_by_code, get_nominee, unit_by_code
+from workflow.org.vocab import Role
 from workflow.proposals import eligibility, event_data, machine, policies, states
 from workflow.proposals.models import ROUND_KINDS, Proposal, ProposalTransition, Round
+from workflow.proposals.vocab import Event, State
 from workflow.reminders import events as notify
 from workflow.reminders.services import cancel_pending as cancel_pending_reminders
 from workflow.validation import check_id
 
 EDITABLE_FIELDS = ("achievements", "evidence")
-WARNED_EVENTS = ("submit", "resubmit", "accept")
+WARNED_EVENTS = (Event.SUBMIT, Event.RESUBMIT, Event.ACCEPT)
 
 
 # --- rounds ---------------------------------------------------------------------------------------
@@ -110,7 +112,7 @@ def _sees_authority(session: Session, actor, authority_id: int) -> bool:
     ids = scope_authority_ids(session, actor)
     if ids is None or authority_id in ids:
         return True
-    return any(r.role == "nominator" and r.unit and r.unit.authority_id == authority_id for r in actor.roles)
+    return any(r.role == Role.NOMINATOR and r.unit and r.unit.authority_id == authority_id for r in actor.roles)
 
 
 # --- proposals ------------------------------------------------------------------------------------
@@ -211,7 +213,7 @@ def nominate(session: Session, actor, target: Nomination, nominee_id: int, *, ac
                          id=duplicate), code="duplicate", details={"proposal_id": duplicate})
     proposal = Proposal(round_id=target.round_id, nominee=nominee, award_type_code=target.award_type_code,
                         unit_id=target.unit_id, origin_authority_id=target.authority_id,
-                        current_authority_id=target.authority_id, state="draft", version=1,
+                        current_authority_id=target.authority_id, state=State.DRAFT, version=1,
                         achievements=(achievements or "").strip(), evidence=evidence,
                         linked_proposal_id=linked_proposal_id, created_by_id=actor.id)
     session.add(proposal)
@@ -263,14 +265,14 @@ def _lower_reproposal(session: Session, linked_id: int | None, round_id: int) ->
     if linked_id is None or not isinstance(linked_id, int) or isinstance(linked_id, bool):
         return False
     linked = session.get(Proposal, linked_id)
-    return linked is not None and linked.round_id == round_id and linked.state == "not_recommended"
+    return linked is not None and linked.round_id == round_id and linked.state == State.NOT_RECOMMENDED
 
 
 def edit_proposal(session: Session, actor, proposal_id: int, *, version: int, **changes) -> Proposal:
     """Edit a draft or returned proposal. ``version`` must be the one the editor saw (else 409)."""
     proposal = get_proposal(session, actor, proposal_id)
     if not policies.can_edit(actor, proposal):
-        if proposal.state not in ("draft", "returned"):
+        if proposal.state not in (State.DRAFT, State.RETURNED):
             raise Conflict(_("Only a draft or returned proposal can be edited."), code="invalid_transition",
                            details={"state": proposal.state})
         raise Forbidden(_("You may not edit this proposal."))
@@ -278,7 +280,7 @@ def edit_proposal(session: Session, actor, proposal_id: int, *, version: int, **
     if "achievements" in values:
         values["achievements"] = values["achievements"].strip()
     changed = [k for k, v in values.items() if getattr(proposal, k) != v]
-    if proposal.state == "returned":
+    if proposal.state == State.RETURNED:
         values["fields_changed"] = sorted(set(proposal.fields_changed or []) | set(changed))
     values.update(version=proposal.version + 1, updated_at=utcnow())
     result = session.execute(update(Proposal).where(
@@ -314,7 +316,7 @@ class _Checks:
 
     def returned_at(self):
         return self.session.scalar(select(func.max(ProposalTransition.created_at)).where(
-            ProposalTransition.proposal_id == self.proposal.id, ProposalTransition.to_state == "returned"))
+            ProposalTransition.proposal_id == self.proposal.id, ProposalTransition.to_state == State.RETURNED))
 
     def parent_in_system(self) -> bool:
         parent = self.proposal.current_authority.parent
@@ -322,7 +324,7 @@ class _Checks:
             return False
         return bool(self.session.scalar(select(func.count(RoleAssignment.id)).where(
             RoleAssignment.authority_id == parent.id,
-            RoleAssignment.role.in_(("secretary", "higher_reviewer")))))
+            RoleAssignment.role.in_((Role.SECRETARY, Role.HIGHER_REVIEWER)))))
 
 
 def transition(session: Session, proposal_id: int, event: str, actor, *, comment: str | None = None,
@@ -404,32 +406,32 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
 def _effects(session: Session, proposal: Proposal, event: str, new_state: str, context, today: date) -> dict:
     """Column changes that go with an event (besides state and version)."""
     data = context.data
-    if event in ("submit", "resubmit"):
+    if event in (Event.SUBMIT, Event.RESUBMIT):
         values = {"missing_items": None, "fields_changed": None}
-        if event == "submit" and proposal.rule_set_code is None:
+        if event == Event.SUBMIT and proposal.rule_set_code is None:
             # the rules in force the day the dossier was received (its first submit) judge it
             code, rule = eligibility.award_rule(session, proposal, today)
             values.update(rule_set_code=code, award_rule=rule)
         return values
-    if event == "return_for_changes":
+    if event == Event.RETURN_FOR_CHANGES:
         items = [{k: str(v) for k, v in item.items() if k in ("doc_type", "field", "message")}
                  for item in data.get("items") or data.get("missing_items")]
         return {"missing_items": items, "fields_changed": []}
-    if event == "accept" and proposal.rule_set_code is None:
+    if event == Event.ACCEPT and proposal.rule_set_code is None:
         # a proposal submitted before the snapshot moved to the first submit takes it now
         code, rule = eligibility.award_rule(session, proposal, today)
         return {"rule_set_code": code, "award_rule": rule}
-    if event in ("reject", "revoke") or (event == "record_outcome" and new_state == "rejected"):
+    if event in (Event.REJECT, Event.REVOKE) or (event == Event.RECORD_OUTCOME and new_state == State.REJECTED):
         return {"reason": str(data.get("reason")).strip()}
-    if event == "publish":
+    if event == Event.PUBLISH:
         return {"notice_from": today, "notice_until": today + timedelta(days=int(data["days"]) - 1),
                 "notice_done": False}
-    if event == "close_notice":
+    if event == Event.CLOSE_NOTICE:
         return {"notice_done": True}
-    if event == "record_outcome" and new_state == "recommended" and context.internal.get("answer_from_authority_id"):
+    if event == Event.RECORD_OUTCOME and new_state == State.RECOMMENDED and context.internal.get("answer_from_authority_id"):
         # returned by the parent in-system: back to the authority that sent it, to fix and send again
         return {"current_authority_id": context.internal["answer_from_authority_id"]}
-    if event == "forward" and new_state == "submitted":
+    if event == Event.FORWARD and new_state == State.SUBMITTED:
         return {"current_authority_id": proposal.current_authority.parent_id}
     return {}
 
@@ -437,15 +439,15 @@ def _effects(session: Session, proposal: Proposal, event: str, new_state: str, c
 def _write_awards(session: Session, proposal: Proposal, event: str, new_state: str, data: dict,
                   internal: dict, actor, today: date) -> None:
     """Awarding writes the award history that eligibility reads; revoking takes it out."""
-    if new_state == "awarded":
+    if new_state == State.AWARDED:
         number = internal.get("decision_number") or data.get("decision_number")
         raw_date = internal.get("decision_date") or data.get("decision_date")
         decided_on = date.fromisoformat(str(raw_date)) if raw_date else today
         session.add(AwardRecord(nominee_id=proposal.nominee_id, award_type_code=proposal.award_type_code,
                                 year=proposal.round.year, decision_number=str(number), decision_date=decided_on,
-                                source="decision" if event == "decide" else "outcome",
+                                source="decision" if event == Event.DECIDE else "outcome",
                                 recorded_by_id=actor.id, proposal_id=proposal.id))
-    elif event == "revoke":
+    elif event == Event.REVOKE:
         session.execute(update(AwardRecord).where(AwardRecord.proposal_id == proposal.id,
                                                   AwardRecord.revoked_at.is_(None)).values(revoked_at=utcnow()))
 
@@ -460,7 +462,7 @@ def receive_imported(session: Session, actor, *, round_: Round, nominee, unit: U
     the receipt — as an in-system forward would have — and one audit entry for the proposal.
     Flushes only: the import commits once for the whole package."""
     proposal = Proposal(round=round_, nominee=nominee, award_type_code=award_type_code, unit=unit,
-                        origin_authority_id=round_.authority_id, current_authority_id=at.id, state="submitted",
+                        origin_authority_id=round_.authority_id, current_authority_id=at.id, state=State.SUBMITTED,
                         version=1, achievements=achievements or "", evidence=evidence, rule_set_code=rule_set_code,
                         award_rule=award_rule, created_by_id=actor.id)
     session.add(proposal)
@@ -473,12 +475,12 @@ def receive_imported(session: Session, actor, *, round_: Round, nominee, unit: U
     receipt = dict(receipt)
     comment = receipt.pop("comment", None)
     session.add(ProposalTransition(
-        proposal_id=proposal.id, event="forward", from_state="recommended", to_state="submitted",
+        proposal_id=proposal.id, event=Event.FORWARD, from_state=State.RECOMMENDED, to_state=State.SUBMITTED,
         actor_id=actor.id, actor_name=actor.username, authority_id=round_.authority_id,
         comment=comment, data={"to_authority": at.code, "imported": True, **receipt}))
     session.flush()
     audit.record(session, chain=at.code, actor=actor, action="proposal.import", object_type="proposal",
-                 object_id=proposal.id, data={"to": "submitted", "from_authority": round_.authority.code,
+                 object_id=proposal.id, data={"to": State.SUBMITTED, "from_authority": round_.authority.code,
                                               "nominee": nominee.name, "award_type": award_type_code,
                                               "package_id": receipt.get("package_id"),
                                               "submission_number": receipt.get("submission_number")})
@@ -522,7 +524,7 @@ def apply_rule_set(session: Session, actor, proposal_id: int, rule_set_code: str
     proposal = get_proposal(session, actor, proposal_id)
     if not policies.can_screen(actor, proposal):
         raise Forbidden(_("Only the secretary screening the proposal chooses its rule set."))
-    if proposal.state not in states.BEFORE_DECISION or proposal.state == "draft":
+    if proposal.state not in states.BEFORE_DECISION or proposal.state == State.DRAFT:
         raise Conflict(_("The rule set can be changed only between the dossier's receipt and the decision."),
                        code="invalid_transition", details={"state": proposal.state})
     today = today or vntime.today()

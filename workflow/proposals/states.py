@@ -14,60 +14,30 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_pgettext
 
 from workflow.errors import Invalid
-from workflow.proposals.models import STATES
+from workflow.proposals.snapshot import AwardRule
+from workflow.proposals.vocab import Event, State
 
-STATE_LABELS = {
-    "draft": lazy_pgettext("state", "Draft"),
-    "submitted": lazy_pgettext("state", "Submitted"),
-    "returned": lazy_pgettext("state", "Returned for changes"),
-    "under_review": lazy_pgettext("state", "Under review"),
-    "public_notice": lazy_pgettext("state", "On public notice"),
-    "in_council": lazy_pgettext("state", "Awaiting the council"),
-    "recommended": lazy_pgettext("state", "Recommended by the council"),
-    "not_recommended": lazy_pgettext("state", "Not recommended by the council"),
-    "forwarded": lazy_pgettext("state", "Submitted to the higher level"),
-    "awarded": lazy_pgettext("state", "Awarded"),
-    "rejected": lazy_pgettext("state", "Not awarded"),
-    "withdrawn": lazy_pgettext("state", "Withdrawn"),
-    "revoked": lazy_pgettext("state", "Revoked"),
-}
+STATE_LABELS = State.labels()  # the labels live on the enums (proposals.vocab)
 
 # an award without a council vote (GĐVH, Thôn văn hóa…: the hamlet's meeting reviews it) never
 # reads "recommended by the council"
 RECOMMENDED_WITHOUT_VOTE = lazy_pgettext("state", "Eligible, awaiting the decision")
 
 
-def state_label(state: str, award_rule: dict | None = None):
+def state_label(state: str, rule: AwardRule | None = None):
     """The label of ``state`` for a proposal of this award (its rule snapshot, when known)."""
-    if state == "recommended" and award_rule is not None and not award_rule.get("council_vote", True):
+    if state == State.RECOMMENDED and rule is not None and not rule.council_vote:
         return RECOMMENDED_WITHOUT_VOTE
     return STATE_LABELS[state]
 
 
-EVENT_LABELS = {
-    "submit": lazy_pgettext("event", "Submit"),
-    "return_for_changes": lazy_pgettext("event", "Return for changes"),
-    "resubmit": lazy_pgettext("event", "Resubmit"),
-    "accept": lazy_pgettext("event", "Accept for review"),
-    "reject": lazy_pgettext("event", "Reject"),
-    "publish": lazy_pgettext("event", "Publish notice"),
-    "close_notice": lazy_pgettext("event", "Close the notice"),
-    "schedule": lazy_pgettext("event", "Put on the council agenda"),
-    "pass": lazy_pgettext("event", "Council passes"),
-    "fail": lazy_pgettext("event", "Council does not pass"),
-    "skip_council": lazy_pgettext("event", "Recommend without a council vote"),
-    "decide": lazy_pgettext("event", "Decide (award)"),
-    "forward": lazy_pgettext("event", "Submit to the higher level"),
-    "record_outcome": lazy_pgettext("event", "Record the higher level's outcome"),
-    "withdraw": lazy_pgettext("event", "Withdraw"),
-    "revoke": lazy_pgettext("event", "Revoke"),
-}
+EVENT_LABELS = Event.labels()
 
-TERMINAL = {"awarded", "rejected", "withdrawn", "revoked"}
-BEFORE_DECISION = ["draft", "submitted", "returned", "under_review", "public_notice", "recommended",
-                   "not_recommended"]
+TERMINAL = {State.AWARDED, State.REJECTED, State.WITHDRAWN, State.REVOKED}
+BEFORE_DECISION = [State.DRAFT, State.SUBMITTED, State.RETURNED, State.UNDER_REVIEW, State.PUBLIC_NOTICE,
+                   State.RECOMMENDED, State.NOT_RECOMMENDED]
 # events fired only by another service (a meeting's close, a decision, a submission, an outcome)
-INTERNAL_EVENTS = {"schedule", "pass", "fail", "decide", "forward"}
+INTERNAL_EVENTS = {Event.SCHEDULE, Event.PASS, Event.FAIL, Event.DECIDE, Event.FORWARD}
 
 
 class GuardFailed(Invalid):
@@ -91,43 +61,43 @@ class Context:
 
 # where the parent may answer a submission in-system: received, under its review, or recommended by
 # its own council, but not on its council's agenda nor decided
-ANSWERABLE = ["submitted", "under_review", "recommended"]
+ANSWERABLE = [State.SUBMITTED, State.UNDER_REVIEW, State.RECOMMENDED]
 
 # (event, sources, dest, guard names). Order matters where one event has several destinations.
-TRANSITIONS: list[tuple[str, list[str], str, list[str]]] = [
-    ("submit", ["draft"], "submitted", ["required_fields"]),
-    ("return_for_changes", ["submitted", "under_review"], "returned", ["has_missing_items"]),
-    ("resubmit", ["returned"], "submitted", ["required_fields", "items_addressed"]),
-    ("accept", ["submitted"], "under_review", ["hard_rules_pass"]),
-    ("reject", ["submitted", "under_review", "public_notice", "recommended", "not_recommended"], "rejected",
-     ["has_reason"]),
-    ("publish", ["under_review"], "public_notice", ["notice_period"]),
-    ("close_notice", ["public_notice"], "under_review", ["notice_over", "objections_resolved"]),
-    ("schedule", ["under_review"], "in_council", ["needs_council", "notice_done", "hard_rules_pass",
-                                                  "via_meeting"]),
-    ("pass", ["in_council"], "recommended", ["via_meeting"]),
-    ("fail", ["in_council"], "not_recommended", ["via_meeting"]),
-    ("skip_council", ["under_review"], "recommended", ["no_council", "notice_done", "hard_rules_pass"]),
-    ("decide", ["recommended"], "awarded", ["via_decision", "within_power", "prerequisites_met"]),
-    ("forward", ["recommended"], "submitted", ["via_submission", "above_power", "prerequisites_met",
-                                               "parent_in_system"]),
-    ("forward", ["recommended"], "forwarded", ["via_submission", "above_power", "prerequisites_met"]),
-    ("record_outcome", ["forwarded"], "awarded", ["outcome_approved"]),
-    ("record_outcome", ["forwarded"], "recommended", ["outcome_returned"]),
-    ("record_outcome", ["forwarded"], "rejected", ["outcome_rejected"]),
+TRANSITIONS: list[tuple[Event, list[State], State, list[str]]] = [
+    (Event.SUBMIT, [State.DRAFT], State.SUBMITTED, ["required_fields"]),
+    (Event.RETURN_FOR_CHANGES, [State.SUBMITTED, State.UNDER_REVIEW], State.RETURNED, ["has_missing_items"]),
+    (Event.RESUBMIT, [State.RETURNED], State.SUBMITTED, ["required_fields", "items_addressed"]),
+    (Event.ACCEPT, [State.SUBMITTED], State.UNDER_REVIEW, ["hard_rules_pass"]),
+    (Event.REJECT, [State.SUBMITTED, State.UNDER_REVIEW, State.PUBLIC_NOTICE, State.RECOMMENDED,
+                    State.NOT_RECOMMENDED], State.REJECTED, ["has_reason"]),
+    (Event.PUBLISH, [State.UNDER_REVIEW], State.PUBLIC_NOTICE, ["notice_period"]),
+    (Event.CLOSE_NOTICE, [State.PUBLIC_NOTICE], State.UNDER_REVIEW, ["notice_over", "objections_resolved"]),
+    (Event.SCHEDULE, [State.UNDER_REVIEW], State.IN_COUNCIL, ["needs_council", "notice_done",
+                                                                    "hard_rules_pass", "via_meeting"]),
+    (Event.PASS, [State.IN_COUNCIL], State.RECOMMENDED, ["via_meeting"]),
+    (Event.FAIL, [State.IN_COUNCIL], State.NOT_RECOMMENDED, ["via_meeting"]),
+    (Event.SKIP_COUNCIL, [State.UNDER_REVIEW], State.RECOMMENDED, ["no_council", "notice_done", "hard_rules_pass"]),
+    (Event.DECIDE, [State.RECOMMENDED], State.AWARDED, ["via_decision", "within_power", "prerequisites_met"]),
+    (Event.FORWARD, [State.RECOMMENDED], State.SUBMITTED, ["via_submission", "above_power",
+                                                                   "prerequisites_met", "parent_in_system"]),
+    (Event.FORWARD, [State.RECOMMENDED], State.FORWARDED, ["via_submission", "above_power", "prerequisites_met"]),
+    (Event.RECORD_OUTCOME, [State.FORWARDED], State.AWARDED, ["outcome_approved"]),
+    (Event.RECORD_OUTCOME, [State.FORWARDED], State.RECOMMENDED, ["outcome_returned"]),
+    (Event.RECORD_OUTCOME, [State.FORWARDED], State.REJECTED, ["outcome_rejected"]),
     # in-system: the parent's reviewer answers a submission that reached it (the proposal sits at
     # the parent, not yet decided there); a return sends it back down, recommended again
-    ("record_outcome", ANSWERABLE, "awarded", ["answers_submission", "outcome_approved", "within_power"]),
-    ("record_outcome", ANSWERABLE, "recommended", ["answers_submission", "outcome_returned"]),
-    ("record_outcome", ANSWERABLE, "rejected", ["answers_submission", "outcome_rejected"]),
-    ("withdraw", BEFORE_DECISION, "withdrawn", []),
-    ("revoke", ["awarded"], "revoked", ["has_reason"]),
+    (Event.RECORD_OUTCOME, ANSWERABLE, State.AWARDED, ["answers_submission", "outcome_approved", "within_power"]),
+    (Event.RECORD_OUTCOME, ANSWERABLE, State.RECOMMENDED, ["answers_submission", "outcome_returned"]),
+    (Event.RECORD_OUTCOME, ANSWERABLE, State.REJECTED, ["answers_submission", "outcome_rejected"]),
+    (Event.WITHDRAW, BEFORE_DECISION, State.WITHDRAWN, []),
+    (Event.REVOKE, [State.AWARDED], State.REVOKED, ["has_reason"]),
 ]
 
 EVENTS = tuple(dict.fromkeys(t[0] for t in TRANSITIONS))
 
 _ALLOWED = {state: tuple(e for e in EVENTS if any(state in sources for ev, sources, _d, _g in TRANSITIONS if ev == e))
-            for state in STATES}
+            for state in State}
 
 
 def allowed_events(state: str) -> list[str]:

@@ -14,10 +14,12 @@ from workflow import paging
 from workflow.calendar.services import WorkCalendar
 from workflow.errors import DomainError
 from workflow.extensions import db
+from workflow.org.vocab import Role
 from workflow.proposals import (
     choices,
     document_views,  # noqa: F401  (its routes join the blueprint)
     eligibility,
+    event_data,
     notice,
     policies,
     queries,
@@ -47,15 +49,16 @@ from workflow.proposals.screen import (
     nominee_kind_choices,
 )
 from workflow.proposals.states import INTERNAL_EVENTS
+from workflow.proposals.vocab import Event, State
 from workflow.validation import parse_id
 from workflow.views import nav_item
 
-SCREENING = ("submitted", "under_review", "public_notice", "returned")
+SCREENING = (State.SUBMITTED, State.UNDER_REVIEW, State.PUBLIC_NOTICE, State.RETURNED)
 
-nav_item("proposals.mine", _l("My unit's proposals"), roles=("nominator",), order=20)
-nav_item("proposals.inbox", _l("Proposals to screen"), roles=("secretary",), order=21)
+nav_item("proposals.mine", _l("My unit's proposals"), roles=(Role.NOMINATOR,), order=20)
+nav_item("proposals.inbox", _l("Proposals to screen"), roles=(Role.SECRETARY,), order=21)
 nav_item("proposals.index", _l("All proposals"),
-         roles=("secretary", "chair", "council_member", "higher_reviewer", "admin"), order=30)
+         roles=(Role.SECRETARY, Role.CHAIR, Role.COUNCIL_MEMBER, Role.HIGHER_REVIEWER, Role.ADMIN), order=30)
 
 
 def _grouped(items) -> list[tuple[str, list]]:
@@ -87,7 +90,7 @@ def _bulk() -> dict:
 @login_required
 def mine():
     """My unit's proposals (nominator), grouped by state; the list's filters."""
-    units = [r.unit for r in current_user.roles if r.role == "nominator" and r.unit is not None]
+    units = [r.unit for r in current_user.roles if r.role == Role.NOMINATOR and r.unit is not None]
     if not units:
         return redirect(url_for(".index"))
     page, filters = _page(), list_filters(fields=("q", "state", "year", "award_type", "unit"))
@@ -111,7 +114,7 @@ def index():
     if filters.query is not None:
         items, total = queries.list_proposals(db.session, current_user, **filters.query, page=page, per_page=paging.per_page())
     counts = queries.counts_by_state(db.session, current_user)
-    can_create = any(r.role in ("nominator", "secretary") for r in current_user.roles)
+    can_create = any(r.role in (Role.NOMINATOR, Role.SECRETARY) for r in current_user.roles)
     status = 200 if filters.query is not None else 400
     return render_template("proposals/list.html", title=_("All proposals"), filters=filters,
                            q=filters.values.get("q"), state=filters.values.get("state"), counts=counts,
@@ -125,7 +128,7 @@ def index():
 def inbox():
     """The secretary's inbox: proposals at my authority waiting for screening, with the clock; the
     list's filters, paged (the oldest first, each page's sections by the longest wait)."""
-    authorities = [r.authority for r in current_user.roles if r.role == "secretary" and r.authority]
+    authorities = [r.authority for r in current_user.roles if r.role == Role.SECRETARY and r.authority]
     if not authorities:
         if current_user.is_deployment_admin:  # the menu shows every entry to the deployment's admin
             return redirect(url_for(".index"))
@@ -168,7 +171,7 @@ def create():
     """New proposal: round, unit and nominee kind → nominee (searchable) → award types that kind may
     receive, achievements, and the meeting evidence when the award type asks for it."""
     rounds = [r for r in queries.rounds_for(db.session, current_user) if r.is_open]  # closed: no new ones
-    if not any(r.role in ("nominator", "secretary") for r in current_user.roles) and not current_user.is_deployment_admin:
+    if not any(r.role in (Role.NOMINATOR, Role.SECRETARY) for r in current_user.roles) and not current_user.is_deployment_admin:
         abort(403)
     round_ = next((r for r in rounds if str(r.id) == request.args.get("round")), None)
     if round_ is None and len(rounds) == 1:
@@ -258,7 +261,7 @@ def edit(proposal_id: int):
         else:
             flash(_("The proposal was saved."), "success")
             return redirect(url_for(".detail", proposal_id=proposal.id))
-    checklist = choices.return_checklist(proposal) if proposal.state == "returned" else []
+    checklist = choices.return_checklist(proposal) if proposal.state == State.RETURNED else []
     return render_template("proposals/edit.html", proposal=proposal, form=form, rule=rule, stale=stale,
                            checklist=checklist, document_names=dict(choices.document_types(rule)),
                            names=award_names(db.session, [proposal]))
@@ -266,7 +269,7 @@ def edit(proposal_id: int):
 
 def _lower_awards(proposal) -> list[dict]:
     """The lower awards this user may re-propose a not-recommended proposal for (none otherwise)."""
-    if proposal.state != "not_recommended" or not policies.can_propose(
+    if proposal.state != State.NOT_RECOMMENDED or not policies.can_propose(
             current_user, proposal.round.authority_id, proposal.unit_id):
         return []
     in_force = choices.rules_in_force(db.session, proposal.round.authority)
@@ -315,10 +318,10 @@ def detail(proposal_id: int):
     proposal = _load(proposal_id)
     found = eligibility.award_rule(db.session, proposal)
     rule = found[1] if found else {}
-    mode = "decide" if proposal.state == "recommended" else "accept"
+    mode = "decide" if proposal.state == State.RECOMMENDED else "accept"
     report = services.eligibility_report(db.session, current_user, proposal.id, mode)
     clock = None
-    if proposal.state != "draft":
+    if proposal.state != State.DRAFT:
         clock = processing_clock(proposal, WorkCalendar.load(db.session), default_limit=rule.get("processing_days"))
     documents = choices.document_types(rule)
     have = {a.doc_type for a in proposal.attachments} | {r.doc_type for r in proposal.paper_receipts}
@@ -329,7 +332,7 @@ def detail(proposal_id: int):
         "proposals/detail.html", proposal=proposal, rule=rule, report=report, clock=clock,
         events=events, blocked=choices.blocked_events(events, report), upload=upload,
         document_names=dict(documents), missing_documents=[d for d in documents if d[0] not in have],
-        checklist=choices.return_checklist(proposal) if proposal.state == "returned" else [],
+        checklist=choices.return_checklist(proposal) if proposal.state == State.RETURNED else [],
         can_edit=policies.can_edit(current_user, proposal),
         can_attach=policies.can_attach(current_user, proposal),
         can_screen=policies.can_screen(current_user, proposal),
@@ -379,16 +382,9 @@ def fire(proposal_id: int):
         if event in INTERNAL_EVENTS:
             flash(_("This happens through its own screen, not here."), "danger")
         return redirect(url_for(".detail", proposal_id=proposal.id))
-    data: dict = {}
-    if event in ("reject", "revoke"):
-        data["reason"] = form.reason.data or ""
-    elif event == "publish" and form.days.data:
-        data["days"] = form.days.data
-    elif event == "record_outcome":
-        data = {"outcome": form.outcome.data, "decision_number": form.decision_number.data,
-                "decision_date": form.decision_date.data.isoformat() if form.decision_date.data else None,
-                "reason": form.reason.data}
-        data = {k: v for k, v in data.items() if v}
+    data = event_data.pick(event, {"reason": form.reason.data, "days": form.days.data, "outcome": form.outcome.data,
+                                   "decision_number": form.decision_number.data,
+                                   "decision_date": form.decision_date.data})
     version = parse_id(form.version.data)
     try:
         services.transition(db.session, proposal.id, event, current_user, comment=form.comment.data or None,
@@ -397,7 +393,7 @@ def fire(proposal_id: int):
         _refused(exc)
     else:
         flash(_("Done: %(action)s.", action=event_label(event)), "success")
-        if event in ("submit", "resubmit", "accept"):
+        if event in (Event.SUBMIT, Event.RESUBMIT, Event.ACCEPT):
             _warn_missing_documents(proposal.id)
     return redirect(url_for(".detail", proposal_id=proposal.id))
 
@@ -415,8 +411,8 @@ def _warn_missing_documents(proposal_id: int) -> None:
 def return_form(proposal_id: int):
     """Return for changes: the complete checklist (document types and fields, each with a message)."""
     proposal = _load(proposal_id)
-    if "return_for_changes" not in choices.available_events(current_user, proposal):
-        if not policies.can_fire(current_user, proposal, "return_for_changes"):
+    if Event.RETURN_FOR_CHANGES not in choices.available_events(current_user, proposal):
+        if not policies.can_fire(current_user, proposal, Event.RETURN_FOR_CHANGES):
             abort(403)
         flash(_("This proposal cannot be returned now."), "warning")
         return redirect(url_for(".detail", proposal_id=proposal.id))
@@ -438,7 +434,7 @@ def return_form(proposal_id: int):
         if items:
             version = parse_id(form.version.data)
             try:
-                services.transition(db.session, proposal.id, "return_for_changes", current_user,
+                services.transition(db.session, proposal.id, Event.RETURN_FOR_CHANGES, current_user,
                                     comment=form.comment.data or None, data={"items": items},
                                     expected_version=version)
             except DomainError as exc:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from workflow.audit import services as audit
 from workflow.db import insert_ignoring_duplicates, utcnow
 from workflow.errors import Forbidden, Invalid
+from workflow.proposals.vocab import State
 from workflow.reminders.models import KINDS, ReminderPolicy
 
 POLICY_FILE = Path(__file__).resolve().parent / "policies.toml"
@@ -37,7 +38,7 @@ ALLOWED_RECIPIENTS: dict[str, set[str]] = {
     "submission_unanswered": {"secretary", "chair", "admin"},
 }
 HOURLY_KINDS = {"meeting_soon", "vote_pending"}
-CLOCK_STATES = ("submitted", "under_review", "public_notice", "in_council", "recommended")
+CLOCK_STATES = (State.SUBMITTED, State.UNDER_REVIEW, State.PUBLIC_NOTICE, State.IN_COUNCIL, State.RECOMMENDED)
 
 
 class _Strict(BaseModel):

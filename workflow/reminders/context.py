@@ -15,6 +15,7 @@ from workflow.catalog.models import RuleSet
 from workflow.catalog.services import rule_set_for
 from workflow.errors import NotFound
 from workflow.org.models import Authority, CouncilMember, RoleAssignment, User
+from workflow.org.vocab import Role
 from workflow.reminders.config import Policy
 from workflow.reminders.schedule import Due, Stage, local_date
 
@@ -83,7 +84,7 @@ class ScanContext:
         rows = self.session.execute(
             select(RoleAssignment.unit_id, RoleAssignment.user_id)
             .join(User, User.id == RoleAssignment.user_id)
-            .where(RoleAssignment.role == "nominator", RoleAssignment.unit_id.in_(set(unit_ids)),
+            .where(RoleAssignment.role == Role.NOMINATOR, RoleAssignment.unit_id.in_(set(unit_ids)),
                    User.active.is_(True))
             .order_by(RoleAssignment.user_id))
         for unit_id, user_id in rows:

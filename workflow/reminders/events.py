@@ -24,18 +24,22 @@ from workflow.db import after_commit, insert_ignoring_duplicates, utcnow
 from workflow.locales import LOCALES
 from workflow.org.models import AwardRecord, CouncilMember, RoleAssignment, User
 from workflow.proposals.screen import award_names
+from workflow.db import after_commit, utcnow
+from workflow.org.models import CouncilMember, RoleAssignment, User
+from workflow.org.vocab import Role
+from workflow.proposals.vocab import Event, State
 from workflow.reminders.models import Reminder
 
 # proposal event (and the state it reached, where one event has several ends) → notification kind
 PROPOSAL_KINDS = {
-    ("return_for_changes", "returned"): "proposal_returned",
-    ("accept", "under_review"): "proposal_accepted",
-    ("reject", "rejected"): "proposal_rejected",
-    ("record_outcome", "rejected"): "proposal_rejected",
-    ("decide", "awarded"): "proposal_awarded",
-    ("record_outcome", "awarded"): "proposal_awarded",
+    (Event.RETURN_FOR_CHANGES, State.RETURNED): "proposal_returned",
+    (Event.ACCEPT, State.UNDER_REVIEW): "proposal_accepted",
+    (Event.REJECT, State.REJECTED): "proposal_rejected",
+    (Event.RECORD_OUTCOME, State.REJECTED): "proposal_rejected",
+    (Event.DECIDE, State.AWARDED): "proposal_awarded",
+    (Event.RECORD_OUTCOME, State.AWARDED): "proposal_awarded",
 }
-OUTCOME_NAMES = {"awarded": "approved", "recommended": "returned", "rejected": "rejected"}
+OUTCOME_NAMES = {State.AWARDED: "approved", State.RECOMMENDED: "returned", State.REJECTED: "rejected"}
 
 
 DISPATCH_KEY = "tdkt.reminders.dispatch"
@@ -75,12 +79,12 @@ def _active(session: Session, query) -> list[int]:
 
 
 def nominators(session: Session, unit_id: int) -> list[int]:
-    return _active(session, select(RoleAssignment.user_id).where(RoleAssignment.role == "nominator",
+    return _active(session, select(RoleAssignment.user_id).where(RoleAssignment.role == Role.NOMINATOR,
                                                                  RoleAssignment.unit_id == unit_id))
 
 
 def secretaries(session: Session, authority_id: int) -> list[int]:
-    return _active(session, select(RoleAssignment.user_id).where(RoleAssignment.role == "secretary",
+    return _active(session, select(RoleAssignment.user_id).where(RoleAssignment.role == Role.SECRETARY,
                                                                  RoleAssignment.authority_id == authority_id))
 
 
@@ -105,17 +109,17 @@ def proposal_event(session: Session, proposal, row, actor, authority) -> list[in
             "decision_number": str((row.data or {}).get("decision_number") or ""),
             "reason": str((row.data or {}).get("reason") or "")}
     written = []
-    if row.event == "decide":
+    if row.event == Event.DECIDE:
         base["decision_number"] = _decision_number(session, proposal)
     if kind:
         written += _write(session, kind, "transition", row.id,
                           [u for u in nominators(session, proposal.unit_id) if u != actor.id], authority.id,
                           base, action=kind == "proposal_returned")
-    if row.event == "record_outcome":
+    if row.event == Event.RECORD_OUTCOME:
         written += _write(session, "submission_answered", "transition", row.id,
                           [u for u in secretaries(session, authority.id) if u != actor.id], authority.id,
                           {**base, "outcome": OUTCOME_NAMES.get(row.to_state, row.to_state)},
-                          action=row.to_state == "recommended")
+                          action=row.to_state == State.RECOMMENDED)
     return written
 
 

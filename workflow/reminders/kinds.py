@@ -19,7 +19,11 @@ from workflow.council.models import AgendaItem, Attendance, BallotReceipt, Meeti
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.org.models import Nominee, RoleAssignment, Unit, User
 from workflow.proposals.clock import processing_deadline
+from workflow.org.vocab import Role
+from workflow.proposals.clock import RUNNING
 from workflow.proposals.models import Proposal, ProposalTransition, Round
+from workflow.proposals.snapshot import AwardRule
+from workflow.proposals.vocab import State
 from workflow.reminders.config import CLOCK_STATES, Policy
 from workflow.reminders.context import Recipients, ScanContext, chunks, emit, iso
 from workflow.reminders.models import EVENT_KINDS
@@ -36,7 +40,7 @@ from workflow.reminders.schedule import (
     subtract_working_days,
 )
 
-NOT_SUBMITTED = ("draft", "withdrawn")  # a unit with only these has not submitted anything
+NOT_SUBMITTED = (State.DRAFT, State.WITHDRAWN)  # a unit with only these has not submitted anything
 
 # --- the kinds ----------------------------------------------------------------------------------------
 
@@ -89,7 +93,7 @@ def units_without_proposals(session: Session, round_id: int, authority_id: int, 
     query = (select(RoleAssignment.user_id, Unit.name)
              .join(Unit, Unit.id == RoleAssignment.unit_id)
              .join(User, User.id == RoleAssignment.user_id)
-             .where(RoleAssignment.role == "nominator", Unit.authority_id == authority_id, User.active.is_(True),
+             .where(RoleAssignment.role == Role.NOMINATOR, Unit.authority_id == authority_id, User.active.is_(True),
                     ~exists(submitted))
              .order_by(RoleAssignment.user_id, Unit.name))
     if hamlets_only:
@@ -116,12 +120,12 @@ def returned_not_resubmitted(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
     """A returned proposal not resubmitted ``returned_reminder_days`` after the return → its nominators."""
     days = ctx.default_values("returned_reminder_days") or [0]
     lo, hi = deadline_bounds(policy, ctx.calendar, ctx.now)
-    returned_at = _entered(Proposal.id, "returned")
+    returned_at = _entered(Proposal.id, State.RETURNED)
     rows = ctx.session.execute(
         select(Proposal.id, Proposal.unit_id, Proposal.current_authority_id, Proposal.award_type_code, Nominee.name,
                returned_at.label("returned_at"))
         .join(Nominee, Nominee.id == Proposal.nominee_id)
-        .where(Proposal.state == "returned",
+        .where(Proposal.state == State.RETURNED,
                returned_at < local_midnight(hi - timedelta(days=min(days) - 1)),
                returned_at >= local_midnight(lo - timedelta(days=max(days))))).all()
     due = []
@@ -143,13 +147,13 @@ def returned_not_resubmitted(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
 
 def processing_limit(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
     """Proposals near or past the processing limit (working days) → secretary, then the chair."""
-    states = policy.states or [s for s in CLOCK_STATES if s != "recommended"]
+    states = policy.states or [s for s in CLOCK_STATES if s != State.RECOMMENDED]
     limits = ctx.default_values("processing_days") + ctx.award_values("processing_days")
     _lo, hi = deadline_bounds(policy, ctx.calendar, ctx.now)
     # the clock cannot have reached the limit before `limit` working days after the first arrival
     cutoff = local_midnight(subtract_working_days(ctx.calendar, hi, min(limits or [1])) + timedelta(days=1))
     arrived = exists(select(ProposalTransition.id).where(
-        ProposalTransition.proposal_id == Proposal.id, ProposalTransition.to_state == "submitted",
+        ProposalTransition.proposal_id == Proposal.id, ProposalTransition.to_state == State.SUBMITTED,
         ProposalTransition.created_at < cutoff))
     rows = ctx.session.execute(
         select(Proposal.id, Proposal.current_authority_id, Proposal.origin_authority_id, Proposal.award_type_code,
@@ -166,7 +170,7 @@ def processing_limit(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
     due = []
     for row in rows:
         here, origin = ctx.authorities[row.current_authority_id], ctx.authorities[row.origin_authority_id]
-        limit = ((row.award_rule or {}).get("processing_days")
+        limit = (((rule := AwardRule.read(row.award_rule)) and rule.processing_days)
                  or ctx.award_config(here.id, row.award_type_code).get("processing_days")
                  or ctx.default(here.id, "processing_days"))
         if not limit:
@@ -230,7 +234,7 @@ def members_yet_to_vote(session: Session, meeting_id: int) -> list[int]:
     items = session.execute(select(AgendaItem.id, Proposal.award_rule).join(Proposal, Proposal.id == AgendaItem.proposal_id)
                             .where(AgendaItem.meeting_id == meeting_id)).all()
     votable = {item_id for item_id, rule in items
-               if ((rule or {}).get("ballot") or {}).get("method") != "show_of_hands"}
+               if not ((typed := AwardRule.read(rule)) and typed.show_of_hands)}
     if not votable:
         return []
     present = session.scalars(select(Attendance.user_id).join(User, User.id == Attendance.user_id).where(
@@ -253,7 +257,7 @@ def notice_over(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
         select(Proposal.id, Proposal.current_authority_id, Proposal.award_type_code, Proposal.notice_until,
                Nominee.name)
         .join(Nominee, Nominee.id == Proposal.nominee_id)
-        .where(Proposal.state == "public_notice",
+        .where(Proposal.state == State.PUBLIC_NOTICE,
                Proposal.notice_until.between(lo, hi))).all()
     yield from _proposal_deadlines(ctx, policy, [(r.id, r.current_authority_id, r.award_type_code, r.name,
                                                   r.notice_until, {}) for r in rows])
@@ -282,18 +286,18 @@ def awaiting_decision(ctx: ScanContext, policy: Policy) -> Iterator[Due]:
     if not days:
         return
     lo, hi = deadline_bounds(policy, ctx.calendar, ctx.now)
-    recommended_at = _entered(Proposal.id, "recommended")
+    recommended_at = _entered(Proposal.id, State.RECOMMENDED)
     rows = ctx.session.execute(
         select(Proposal.id, Proposal.current_authority_id, Proposal.award_type_code, Proposal.award_rule,
                Nominee.name, recommended_at.label("recommended_at"))
         .join(Nominee, Nominee.id == Proposal.nominee_id)
-        .where(Proposal.state == "recommended",
+        .where(Proposal.state == State.RECOMMENDED,
                recommended_at < local_midnight(before_by(ctx.calendar, policy.unit, hi, min(days))
                                                + timedelta(days=1)),
                recommended_at >= local_midnight(lo - timedelta(days=calendar_span(policy.unit, max(days)))))).all()
     out = []
     for pid, authority_id, award, rule, nominee, at in rows:
-        within = ((rule or {}).get("decide_within_days") or ctx.award_config(authority_id, award).get("decide_within_days")
+        within = (((typed := AwardRule.read(rule)) and typed.decide_within_days) or ctx.award_config(authority_id, award).get("decide_within_days")
                   or policy.deadline_days)
         if not within:
             continue  # no deadline configured for this award type
@@ -350,9 +354,9 @@ KIND_SCANNERS = {
 # --- re-checked at delivery: has the recipient acted since the scan? ----------------------------------
 
 PROPOSAL_STATES = {
-    "returned_not_resubmitted": {"returned"},
-    "notice_over": {"public_notice"},
-    "awaiting_decision": {"recommended"},
+    "returned_not_resubmitted": {State.RETURNED},
+    "notice_over": {State.PUBLIC_NOTICE},
+    "awaiting_decision": {State.RECOMMENDED},
 }
 
 

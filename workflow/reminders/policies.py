@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from workflow.org.vocab import Role
+
 
 def can_read_policies(user) -> bool:
     """Any administrator reads the reminder policies."""
-    return "admin" in user.role_names()
+    return Role.ADMIN in user.role_names()
 
 
 def can_edit_policies(user) -> bool:

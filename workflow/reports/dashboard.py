@@ -39,13 +39,15 @@ from workflow.decisions.models import Submission, SubmissionItem
 from workflow.errors import NotFound
 from workflow.org.models import Authority, Unit
 from workflow.org.policies import scope_authority_ids, subtree_ids
+from workflow.org.vocab import AuthorityKind, Role
 from workflow.proposals.clock import RUNNING
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.proposals.queries import scope_clause
+from workflow.proposals.vocab import State
 
 UNIT_CHART_SIZE = 12  # the units with the most proposals; the table under the chart says so
 # the roles that look at the communes below a district or a province (the province view)
-OVERSEER_ROLES = {"admin", "higher_reviewer", "secretary", "chair"}
+OVERSEER_ROLES = {Role.ADMIN, Role.HIGHER_REVIEWER, Role.SECRETARY, Role.CHAIR}
 
 
 def user_scope(session: Session, user):
@@ -109,7 +111,7 @@ def figures(session: Session, user, year: int | None = None, communes=(), commun
             # planner into nested loops over the CTE (65 s at 100,000 proposals).
             cutoff = lateness.table()
             arrived = (select(func.max(ProposalTransition.created_at))
-                       .where(ProposalTransition.proposal_id == c.id, ProposalTransition.to_state == "submitted")
+                       .where(ProposalTransition.proposal_id == c.id, ProposalTransition.to_state == State.SUBMITTED)
                        .correlate(scoped).scalar_subquery())
             branches.append(select(literal("late", String), no_text, c.current_authority_id, n)
                             .join(Proposal, Proposal.id == c.id)
@@ -161,7 +163,7 @@ def arrival():
     ``submitted`` (a submission, a resubmission after a return, or the arrival of an in-system
     forward at the parent). A correlated subquery on the proposal's own history, by index."""
     return (select(func.max(ProposalTransition.created_at))
-            .where(ProposalTransition.proposal_id == Proposal.id, ProposalTransition.to_state == "submitted")
+            .where(ProposalTransition.proposal_id == Proposal.id, ProposalTransition.to_state == State.SUBMITTED)
             .correlate(Proposal).scalar_subquery())
 
 
@@ -217,20 +219,20 @@ class CommuneProgress:
 def overseen_roots(session: Session, user) -> list[Authority]:
     """The districts and provinces whose communes ``user`` may look over: where they hold an
     overseeing role (every one for a deployment admin), highest first."""
-    query = select(Authority).where(Authority.kind != "commune")
+    query = select(Authority).where(Authority.kind != AuthorityKind.COMMUNE)
     if not user.is_deployment_admin:
         ids = {r.authority_id for r in user.roles if r.role in OVERSEER_ROLES and r.authority_id}
         if not ids:
             return []
         query = query.where(Authority.id.in_(ids))
-    order = case({"central": 0, "province": 1, "district": 2}, value=Authority.kind, else_=3)
+    order = case({AuthorityKind.CENTRAL: 0, AuthorityKind.PROVINCE: 1, AuthorityKind.DISTRICT: 2}, value=Authority.kind, else_=3)
     return list(session.scalars(query.order_by(order, Authority.name)))
 
 
 def communes_below(session: Session, root: Authority) -> list[Authority]:
     """The communes of ``root``'s subtree (as the tree stands), by name."""
     below = subtree_ids(session, root.id)
-    return list(session.scalars(select(Authority).where(Authority.id.in_(below), Authority.kind == "commune")
+    return list(session.scalars(select(Authority).where(Authority.id.in_(below), Authority.kind == AuthorityKind.COMMUNE)
                                 .order_by(Authority.name)))
 
 

@@ -15,6 +15,7 @@ from workflow.extensions import db
 from workflow.proposals import choices
 from workflow.proposals.models import STATES
 from workflow.proposals.screen import screen_globals
+from workflow.proposals.vocab import State
 from workflow.reports import dashboard
 from workflow.reports.charts import bar_chart
 from workflow.reports.waiting import waiting_for
@@ -26,8 +27,8 @@ bp.context_processor(screen_globals)
 nav_item("dashboard.index", _l("Dashboard"), order=10)
 
 # the province view's columns: the year's path through the workflow, then what ended it
-PROGRESS_STATES = ("draft", "submitted", "returned", "under_review", "public_notice", "in_council", "recommended",
-                   "forwarded", "awarded", "not_recommended", "rejected", "withdrawn", "revoked")
+PROGRESS_STATES = (State.DRAFT, State.SUBMITTED, State.RETURNED, State.UNDER_REVIEW, State.PUBLIC_NOTICE, State.IN_COUNCIL, State.RECOMMENDED,
+                   State.FORWARDED, State.AWARDED, State.NOT_RECOMMENDED, State.REJECTED, State.WITHDRAWN, State.REVOKED)
 
 
 def _year() -> int | None:

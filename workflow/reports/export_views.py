@@ -11,6 +11,7 @@ from workflow.documents.http import send_download
 from workflow.documents.spreadsheets import XLSX_MIMETYPE
 from workflow.errors import DomainError, NotFound
 from workflow.extensions import db
+from workflow.org.vocab import Role
 from workflow.reports import exports
 
 bp = Blueprint("exports", __name__, url_prefix="/xuat-excel")
@@ -72,8 +73,8 @@ def decisions():
     filters), every page, with their awardees and cash amounts."""
     from workflow.decisions import queries
 
-    secretary_of = queries.authorities_where(current_user, "secretary")
-    authorities = secretary_of + [a for a in queries.authorities_where(current_user, "chair") if a not in secretary_of]
+    secretary_of = queries.authorities_where(current_user, Role.SECRETARY)
+    authorities = secretary_of + [a for a in queries.authorities_where(current_user, Role.CHAIR) if a not in secretary_of]
     if not authorities and not current_user.is_deployment_admin:
         abort(404)
     filters = _simple(("status", "year"), choices={"status": ("draft", "issued")}, years=("year",))

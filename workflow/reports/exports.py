@@ -23,6 +23,7 @@ from workflow.org.services import list_nominees
 from workflow.proposals import queries
 from workflow.proposals.models import Proposal
 from workflow.proposals.screen import award_names
+from workflow.proposals.snapshot import AwardRule, keep_typed
 from workflow.proposals.states import state_label
 
 CHUNK = 1000  # rows read per select while exporting
@@ -68,9 +69,9 @@ def proposals_xlsx(session: Session, user, filters: dict) -> tuple[str, bytes]:
     states: dict[tuple, str] = {}  # the label of a state, per state and council vote (looked up once)
 
     def state(p) -> str:
-        key = (p.state, (p.award_rule or {}).get("council_vote", True) if p.award_rule is not None else None)
+        key = (p.state, p.rule.council_vote if p.rule is not None else None)
         if key not in states:
-            states[key] = str(state_label(p.state, p.award_rule))
+            states[key] = str(state_label(p.state, p.rule))
         return states[key]
 
     in_force: dict = {}  # the rule set in force per authority, looked up once for the whole export
@@ -80,7 +81,7 @@ def proposals_xlsx(session: Session, user, filters: dict) -> tuple[str, bytes]:
               defer(Proposal.achievements), defer(Proposal.award_rule),
               joinedload(Proposal.nominee).load_only(Nominee.name, Nominee.kind, Nominee.birth_year),
               joinedload(Proposal.unit).load_only(Unit.name))
-    snapshots: dict[str, dict] = {}
+    snapshots: dict[str, tuple] = {}
 
     def cells(chunk):
         _with_award_rules(session, chunk, snapshots)
@@ -99,11 +100,11 @@ def proposals_xlsx(session: Session, user, filters: dict) -> tuple[str, bytes]:
     return _name("ho-so-de-nghi"), write_table(_("Proposals"), columns, rows())
 
 
-def _with_award_rules(session: Session, chunk: list, snapshots: dict[str, dict]) -> None:
+def _with_award_rules(session: Session, chunk: list, snapshots: dict[str, tuple]) -> None:
     """Give the proposals of ``chunk`` (loaded with ``award_rule`` deferred) their award snapshot,
     as loaded values, from one select of the column as text: the proposals of one award mostly
-    share one snapshot, so each distinct text is decoded once (``snapshots``: text → value, kept
-    for the whole export; the export only reads them)."""
+    share one snapshot, so each distinct text is decoded (and typed) once (``snapshots``: text →
+    (value, AwardRule), kept for the whole export; the export only reads them)."""
     import json
 
     from sqlalchemy import Text, cast, select
@@ -114,12 +115,14 @@ def _with_award_rules(session: Session, chunk: list, snapshots: dict[str, dict])
     for proposal in chunk:
         text = texts.get(proposal.id)
         if text is None or text == "null":
-            value = None
+            value, typed = None, None
         else:
             if text not in snapshots:
-                snapshots[text] = json.loads(text)
-            value = snapshots[text]
+                raw = json.loads(text)
+                snapshots[text] = (raw, AwardRule.read(raw))
+            value, typed = snapshots[text]
         set_committed_value(proposal, "award_rule", value)
+        keep_typed(proposal, typed)
 
 
 def _proposal_cells(session, chunk, names, kinds, state):
@@ -197,7 +200,7 @@ def submissions_xlsx(submissions) -> tuple[str, bytes]:
     outcomes = {"approved": _("Approved"), "returned": _("Returned"), "rejected": _("Rejected")}
     rows = ((s.number, s.sent_on, s.from_authority.name, s.to_authority.name,
              str(STATUS_LABELS.get(s.status, s.status)), i.proposal_id, i.proposal.nominee.name,
-             i.proposal.award_type_code, str(state_label(i.proposal.state, i.proposal.award_rule)),
+             i.proposal.award_type_code, str(state_label(i.proposal.state, i.proposal.rule)),
              outcomes.get(i.outcome or "", ""), i.decision_number, i.decision_date)
             for s in submissions for i in s.items)
     columns = [Column(_("Submission no."), 18), Column(_("Sent on"), 12, "date"), Column(_("From"), 26),

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from workflow.org.models import Authority, User
 from workflow.org.policies import can_administer, roles_at
+from workflow.org.vocab import Role
 
-REPORT_ROLES = {"secretary", "chair"}
+REPORT_ROLES = {Role.SECRETARY, Role.CHAIR}
 
 
 def can_read_report(session: Session, user: User, authority: Authority) -> bool:

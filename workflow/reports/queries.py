@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from workflow.org.models import Authority, User
 from workflow.org.policies import scope_authority_ids, subtree_ids
+from workflow.org.vocab import Role
 from workflow.proposals.models import Round
 from workflow.reports.policies import REPORT_ROLES
 
@@ -14,7 +15,7 @@ from workflow.reports.policies import REPORT_ROLES
 def readable_authorities(session: Session, actor: User) -> list[Authority]:
     """The authorities whose report ``actor`` reads (``policies.can_read_report``), by name: where
     it is secretary or chair, and every authority of its admin scope."""
-    admin_ids = scope_authority_ids(session, actor, {"admin"})
+    admin_ids = scope_authority_ids(session, actor, {Role.ADMIN})
     query = select(Authority).order_by(Authority.name, Authority.code)
     if admin_ids is not None:
         ids = admin_ids | {r.authority_id for r in actor.roles if r.role in REPORT_ROLES and r.authority_id}

@@ -42,13 +42,15 @@ from workflow.catalog.services import rule_set_for
 from workflow.errors import NotFound
 from workflow.org.models import Authority, Nominee
 from workflow.org.policies import subtree_ids
+from workflow.org.vocab import AuthorityKind, NomineeKind
 from workflow.proposals.models import Proposal, ProposalTransition, Round
+from workflow.proposals.vocab import Event, State
 from workflow.reports import policies
 
-NOT_COUNTED = ("withdrawn", "rejected", "not_recommended", "revoked")
-KINDS = ("individual", "collective", "household")
+NOT_COUNTED = (State.WITHDRAWN, State.REJECTED, State.NOT_RECOMMENDED, State.REVOKED)
+KINDS = (NomineeKind.INDIVIDUAL, NomineeKind.COLLECTIVE, NomineeKind.HOUSEHOLD)
 # highest first, as the report lists the levels it proposed to
-LEVEL_ORDER = ("central", "province", "district", "commune")
+LEVEL_ORDER = (AuthorityKind.CENTRAL, AuthorityKind.PROVINCE, AuthorityKind.DISTRICT, AuthorityKind.COMMUNE)
 
 
 def readable_authority(session: Session, actor, authority_code: str) -> Authority:
@@ -96,7 +98,7 @@ def _counter() -> dict:
 def _proposed(session: Session, authority: Authority, year: int) -> dict[str, dict]:
     """level → award code → nominee kind → count, grouped in SQL (a province has 100,000s of rows)."""
     sent_from_here = (select(ProposalTransition.proposal_id)
-                      .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == "forward"))
+                      .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == Event.FORWARD))
     deciding_level = Proposal.award_rule["deciding_level"].as_string()
     holder = aliased(Authority)
     rows = session.execute(
@@ -113,7 +115,7 @@ def _proposed(session: Session, authority: Authority, year: int) -> dict[str, di
     out: dict[str, dict] = defaultdict(_counter)
     for award, kind, deciding, holder_kind, current_id, state, count in rows:
         here = current_id == authority.id
-        if here and state not in ("forwarded", "awarded"):
+        if here and state not in (State.FORWARDED, State.AWARDED):
             continue  # sent back down for changes: proposed again when it is sent again
         level = deciding or (parent_kind if here else holder_kind)
         out[level][award][kind] += count
@@ -124,22 +126,22 @@ def _awarded(session: Session, authority: Authority, year: int) -> dict:
     """award code → nominee kind → count of the awards this authority decided (see the module)."""
     step = ProposalTransition
     decided_here = and_(step.authority_id == authority.id,
-                        or_(step.event == "decide",
-                            and_(step.event == "record_outcome", step.from_state != "forwarded")))
+                        or_(step.event == Event.DECIDE,
+                            and_(step.event == Event.RECORD_OUTCOME, step.from_state != State.FORWARDED)))
     who_decided = decided_here
-    below = sorted(subtree_ids(session, authority.id) - {authority.id}) if authority.kind != "commune" else []
+    below = sorted(subtree_ids(session, authority.id) - {authority.id}) if authority.kind != AuthorityKind.COMMUNE else []
     if below:
         # the paper answer of this level, recorded by the lower authority that sent the proposal
-        paper_below = and_(step.event == "record_outcome", step.from_state == "forwarded",
+        paper_below = and_(step.event == Event.RECORD_OUTCOME, step.from_state == State.FORWARDED,
                            step.authority_id.in_(below),
                            Proposal.award_rule["deciding_level"].as_string() == authority.kind)
         who_decided = or_(decided_here, paper_below)
     rows = session.execute(
         select(Proposal.award_type_code, Nominee.kind, func.count(Proposal.id))
-        .join(step, and_(step.proposal_id == Proposal.id, step.to_state == "awarded"))
+        .join(step, and_(step.proposal_id == Proposal.id, step.to_state == State.AWARDED))
         .join(Round, Proposal.round_id == Round.id)
         .join(Nominee, Proposal.nominee_id == Nominee.id)
-        .where(who_decided, Round.year == year, Proposal.state == "awarded", _counted())
+        .where(who_decided, Round.year == year, Proposal.state == State.AWARDED, _counted())
         .group_by(Proposal.award_type_code, Nominee.kind)).all()
     out = _counter()
     for award, kind, count in rows:

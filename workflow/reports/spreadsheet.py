@@ -17,13 +17,14 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from workflow.documents.services import slug
+from workflow.org.vocab import AuthorityKind, NomineeKind
 from workflow.reports.services import annual_report
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ["Nội dung", "Hình thức khen thưởng", "Tập thể", "Cá nhân", "Gia đình", "Tổng số", "Mã hình thức"]
 WIDTHS = [34, 52, 10, 10, 10, 10, 18]
 # the section's own words for each level ("4.1. Đề nghị cấp tỉnh khen thưởng", "4.3. Khen thưởng cấp xã")
-LEVEL_WORDS = {"central": "cấp Trung ương", "province": "cấp tỉnh", "district": "cấp huyện", "commune": "cấp xã"}
+LEVEL_WORDS = {AuthorityKind.CENTRAL: "cấp Trung ương", AuthorityKind.PROVINCE: "cấp tỉnh", AuthorityKind.DISTRICT: "cấp huyện", AuthorityKind.COMMUNE: "cấp xã"}
 
 
 def report_rows(report: dict) -> list[list]:
@@ -38,7 +39,7 @@ def report_rows(report: dict) -> list[list]:
 
 
 def _row(what: str, item: dict) -> list:
-    counts = [item.get(k, 0) for k in ("collective", "individual", "household")]
+    counts = [item.get(k, 0) for k in (NomineeKind.COLLECTIVE, NomineeKind.INDIVIDUAL, NomineeKind.HOUSEHOLD)]
     return [what, item.get("name") or item["award_type"], *counts, sum(counts), item["award_type"]]
 
 

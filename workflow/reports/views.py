@@ -19,11 +19,12 @@ from workflow.documents.minutes import report_line_text
 from workflow.errors import DomainError
 from workflow.extensions import db
 from workflow.locales import is_english
+from workflow.org.vocab import Role
 from workflow.reports import queries, services, spreadsheet
 from workflow.views import nav_item
 
 bp = Blueprint("reports", __name__, url_prefix="/bao-cao")
-nav_item("reports.annual", _l("Annual report"), ("secretary", "chair", "admin"), order=70)
+nav_item("reports.annual", _l("Annual report"), (Role.SECRETARY, Role.CHAIR, Role.ADMIN), order=70)
 
 MIN_YEAR, MAX_YEAR = 1946, 2199
 

@@ -24,27 +24,29 @@ from workflow.catalog.services import rule_set_for
 from workflow.council.models import Meeting
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.errors import NotFound
+from workflow.org.vocab import Role
 from workflow.proposals import choices
 from workflow.proposals.clock import local_day, proposal_deadline
 from workflow.proposals.eligibility import snapshot
 from workflow.proposals.models import Proposal, Round
+from workflow.proposals.vocab import State
 from workflow.reports.dashboard import arrival, user_scope
 
 LIMIT = 60  # candidates of each kind read; the page shows the first SHOWN of them all
 SHOWN = 25
 
 ACTIONS = {
-    "draft": _l("Complete and submit the draft"),
-    "returned": _l("Answer the return"),
-    "submitted": _l("Screen the proposal"),
-    "under_review": _l("Publish the notice or put it on the agenda"),
-    "public_notice": _l("Close the public notice"),
-    "recommended": _l("Draft the decision or the submission"),
+    State.DRAFT: _l("Complete and submit the draft"),
+    State.RETURNED: _l("Answer the return"),
+    State.SUBMITTED: _l("Screen the proposal"),
+    State.UNDER_REVIEW: _l("Publish the notice or put it on the agenda"),
+    State.PUBLIC_NOTICE: _l("Close the public notice"),
+    State.RECOMMENDED: _l("Draft the decision or the submission"),
 }
 CHAIR_RECOMMENDED = _l("Decide the award or sign the submission")
 REVIEWER_SUBMITTED = _l("Review the proposal received")
-SECRETARY_STATES = ("submitted", "under_review", "public_notice", "recommended")
-REVIEWER_STATES = ("submitted", "under_review", "recommended")
+SECRETARY_STATES = (State.SUBMITTED, State.UNDER_REVIEW, State.PUBLIC_NOTICE, State.RECOMMENDED)
+REVIEWER_STATES = (State.SUBMITTED, State.UNDER_REVIEW, State.RECOMMENDED)
 
 
 @dataclass
@@ -126,18 +128,18 @@ def waiting_for(session: Session, user, today: date | None = None,
 # --- proposals ---------------------------------------------------------------------------------------
 
 def _proposal_clause(user):
-    units = {r.unit_id for r in user.roles if r.role == "nominator" and r.unit_id}
-    secretary, chair = _authorities(user, "secretary"), _authorities(user, "chair")
-    reviewer = _authorities(user, "higher_reviewer")
+    units = {r.unit_id for r in user.roles if r.role == Role.NOMINATOR and r.unit_id}
+    secretary, chair = _authorities(user, Role.SECRETARY), _authorities(user, Role.CHAIR)
+    reviewer = _authorities(user, Role.HIGHER_REVIEWER)
     clauses = []
     if units:
         open_rounds = select(Round.id).where(Round.closed_at.is_(None))
-        clauses += [Proposal.unit_id.in_(units) & (Proposal.state == "returned"),
-                    Proposal.unit_id.in_(units) & (Proposal.state == "draft") & Proposal.round_id.in_(open_rounds)]
+        clauses += [Proposal.unit_id.in_(units) & (Proposal.state == State.RETURNED),
+                    Proposal.unit_id.in_(units) & (Proposal.state == State.DRAFT) & Proposal.round_id.in_(open_rounds)]
     if secretary:
         clauses.append(Proposal.current_authority_id.in_(secretary) & Proposal.state.in_(SECRETARY_STATES))
     if chair:
-        clauses.append(Proposal.current_authority_id.in_(chair) & (Proposal.state == "recommended"))
+        clauses.append(Proposal.current_authority_id.in_(chair) & (Proposal.state == State.RECOMMENDED))
     if reviewer:
         clauses.append(Proposal.current_authority_id.in_(reviewer) & Proposal.state.in_(REVIEWER_STATES))
     return or_(*clauses) if clauses else None
@@ -158,16 +160,16 @@ def _proposals(session, user, today, calendar, limits) -> tuple[list[Waiting], i
         .order_by(arrival().is_(None), arrival(), Round.nomination_deadline, Proposal.id).limit(LIMIT)
         .options(selectinload(Proposal.history), joinedload(Proposal.nominee), joinedload(Proposal.round),
                  joinedload(Proposal.current_authority), joinedload(Proposal.origin_authority))))
-    chair, reviewer = _authorities(user, "chair"), _authorities(user, "higher_reviewer")
-    secretary = _authorities(user, "secretary")
+    chair, reviewer = _authorities(user, Role.CHAIR), _authorities(user, Role.HIGHER_REVIEWER)
+    secretary = _authorities(user, Role.SECRETARY)
     out = []
     for p in rows:
         rule = choices.rule_of(p, limits.in_force(p.current_authority)) or {}
         due, overdue = _proposal_due(p, rule, calendar, today, limits)
         action = ACTIONS.get(p.state, "")
-        if p.state == "recommended" and p.current_authority_id in chair:
+        if p.state == State.RECOMMENDED and p.current_authority_id in chair:
             action = CHAIR_RECOMMENDED
-        elif p.state == "submitted" and p.current_authority_id in reviewer - secretary:
+        elif p.state == State.SUBMITTED and p.current_authority_id in reviewer - secretary:
             action = REVIEWER_SUBMITTED
         out.append(Waiting("proposal", str(action), p.nominee.name,
                            f"{choices.award_name(rule, p.award_type_code)} · {p.current_authority.name}",
@@ -176,12 +178,12 @@ def _proposals(session, user, today, calendar, limits) -> tuple[list[Waiting], i
 
 
 def _proposal_due(p: Proposal, rule: dict, calendar: WorkCalendar, today: date, limits) -> tuple[date | None, bool]:
-    if p.state == "draft":
+    if p.state == State.DRAFT:
         due = p.round.nomination_deadline
         return due, due < today
-    if p.state == "returned":
+    if p.state == State.RETURNED:
         days = limits.default(p.current_authority, "returned_reminder_days")
-        returned = [row for row in p.history if row.to_state == "returned"]
+        returned = [row for row in p.history if row.to_state == State.RETURNED]
         if not days or not returned:
             return None, False
         due = local_day(returned[-1].created_at) + timedelta(days=days)
@@ -197,17 +199,17 @@ def _proposal_due(p: Proposal, rule: dict, calendar: WorkCalendar, today: date, 
 # --- meetings and submissions ------------------------------------------------------------------------
 
 MEETING_ACTIONS = {
-    ("scheduled", "secretary"): _l("Run the council meeting"),
-    ("scheduled", "chair"): _l("Open the vote at the meeting"),
-    ("scheduled", "council_member"): _l("Attend the council meeting"),
-    ("voting", "secretary"): _l("Voting is open at the meeting"),
-    ("voting", "chair"): _l("Close the vote"),
-    ("voting", "council_member"): _l("Cast your secret ballot"),
+    ("scheduled", Role.SECRETARY): _l("Run the council meeting"),
+    ("scheduled", Role.CHAIR): _l("Open the vote at the meeting"),
+    ("scheduled", Role.COUNCIL_MEMBER): _l("Attend the council meeting"),
+    ("voting", Role.SECRETARY): _l("Voting is open at the meeting"),
+    ("voting", Role.CHAIR): _l("Close the vote"),
+    ("voting", Role.COUNCIL_MEMBER): _l("Cast your secret ballot"),
 }
 
 
 def _meetings(session, user, today) -> tuple[list[Waiting], int]:
-    ids = _authorities(user, "secretary", "chair", "council_member")
+    ids = _authorities(user, Role.SECRETARY, Role.CHAIR, Role.COUNCIL_MEMBER)
     if not ids:
         return [], 0
     query = select(Meeting).where(Meeting.authority_id.in_(ids), Meeting.status.in_(("scheduled", "voting")))
@@ -217,7 +219,7 @@ def _meetings(session, user, today) -> tuple[list[Waiting], int]:
     out = []
     for m in rows:
         held = {r.role for r in user.roles if r.authority_id == m.authority_id}
-        role = next(r for r in ("chair", "secretary", "council_member") if r in held)
+        role = next(r for r in (Role.CHAIR, Role.SECRETARY, Role.COUNCIL_MEMBER) if r in held)
         due = local_day(m.scheduled_at)
         out.append(Waiting("meeting", str(MEETING_ACTIONS[(m.status, role)]), str(_l("Council meeting")),
                            f"{m.place} · {m.authority.name}",
@@ -226,8 +228,8 @@ def _meetings(session, user, today) -> tuple[list[Waiting], int]:
 
 
 def _submissions(session, user, today, calendar, limits) -> tuple[list[Waiting], int]:
-    senders = _authorities(user, "secretary")
-    receivers = _authorities(user, "secretary", "higher_reviewer")
+    senders = _authorities(user, Role.SECRETARY)
+    receivers = _authorities(user, Role.SECRETARY, Role.HIGHER_REVIEWER)
     if not senders and not receivers:
         return [], 0
     open_item = exists(select(SubmissionItem.id).where(SubmissionItem.submission_id == Submission.id,
