@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from tests import factories as f
 from workflow.org.models import RoleAssignment
 from workflow.org.vocab import AuthorityKind, NomineeKind, Role
-from workflow.proposals import states
+from workflow.proposals import machine, states
 from workflow.proposals.vocab import Event, State
 from workflow.vocab import LabelledEnum
 
@@ -36,9 +36,9 @@ def test_every_member_has_its_label(app):
 
 
 def test_machine_speaks_plain_values():
-    assert set(states.machine.states) == set(State.values())
+    assert set(machine.machine.states) == set(State.values())
     assert states.allowed_events("draft") == [Event.SUBMIT, Event.WITHDRAW]
-    assert all(type(e) is str for e in states.machine.events)
+    assert all(type(e) is str for e in machine.machine.events)
 
 
 def test_columns_store_the_value(session):

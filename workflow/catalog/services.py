@@ -17,8 +17,6 @@ from workflow.audit import services as audit
 from workflow.catalog.models import AwardType, RuleSet
 from workflow.catalog.schema import AwardTypeDef, RuleSetFile
 from workflow.errors import Forbidden, Invalid, NotFound
-from workflow.catalog.schema import RuleSetFile
-from workflow.errors import Invalid, NotFound
 from workflow.org.vocab import AuthorityKind
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"

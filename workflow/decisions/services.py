@@ -33,7 +33,6 @@ from workflow.org.services import authority_by_code
 from workflow.proposals import services as proposals
 from workflow.proposals.models import Proposal
 from workflow.proposals.power import deciding_power
-from workflow.proposals.states import Context
 from workflow.proposals.vocab import Event, State
 from workflow.validation import check_date, check_id
 

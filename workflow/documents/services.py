@@ -26,9 +26,8 @@ from workflow.documents.builders import Facts
 from workflow.errors import Conflict, NotFound, field_error
 from workflow.org.models import CouncilMember, RoleAssignment, User
 from workflow.org.services import authority_by_code
-from workflow.reports.services import annual_report
-from workflow.org.models import RoleAssignment, User
 from workflow.org.vocab import Role
+from workflow.reports.services import annual_report
 
 FORMATS = {
     "pdf": "application/pdf",

@@ -27,7 +27,7 @@ from workflow.org import (
 )
 from workflow.org.blueprint import bp, require_administrator
 from workflow.org.models import ROLES, Unit, User
-from workflow.org.policies import can_administer_user, is_administrator
+from workflow.org.policies import can_administer_user
 from workflow.org.vocab import Role
 from workflow.views import ROLE_LABELS, confirm_page, confirmed, nav_item
 

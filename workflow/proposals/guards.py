@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 
 from workflow.catalog.schema import NOTICE_DAYS_MAX
 from workflow.dates import show_date
-from workflow.org.vocab import AuthorityKind
 from workflow.proposals import eligibility
 from workflow.proposals.power import award_rule_in_force, deciding_authority
 from workflow.proposals.snapshot import AwardRule

@@ -41,9 +41,6 @@ def notice_index(session: Session) -> list[tuple[Authority, int]]:
 def public_notices_query(authority: Authority, q: str | None = None):
     """The select of the proposals on notice at ``authority``; ``q`` the nominee's name, with or
     without diacritics (the public page pages it)."""
-    from workflow.folding import name_matches
-    from workflow.org.models import Nominee
-
     query = (select(Proposal).where(Proposal.current_authority_id == authority.id, Proposal.state == State.PUBLIC_NOTICE)
              .options(selectinload(Proposal.nominee), selectinload(Proposal.unit)).order_by(Proposal.id))
     if q:

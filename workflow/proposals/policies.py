@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from workflow.org.policies import can_administer, roles_at
-from workflow.proposals.models import Proposal
-from workflow.proposals.queries import is_visible
-from workflow.org.policies import roles_at
 from workflow.org.vocab import Role
 from workflow.proposals.models import Proposal
+from workflow.proposals.queries import is_visible
 from workflow.proposals.vocab import Event, State
 
 # the roles (at the proposal's current authority) that may fire each event; nominators are

@@ -23,10 +23,8 @@ from workflow import vntime
 from workflow.db import after_commit, insert_ignoring_duplicates, utcnow
 from workflow.locales import LOCALES
 from workflow.org.models import AwardRecord, CouncilMember, RoleAssignment, User
-from workflow.proposals.screen import award_names
-from workflow.db import after_commit, utcnow
-from workflow.org.models import CouncilMember, RoleAssignment, User
 from workflow.org.vocab import Role
+from workflow.proposals.screen import award_names
 from workflow.proposals.vocab import Event, State
 from workflow.reminders.models import Reminder
 

@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 from workflow.council.models import AgendaItem, Attendance, BallotReceipt, Meeting, Recusal
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.org.models import Nominee, RoleAssignment, Unit, User
-from workflow.proposals.clock import processing_deadline
 from workflow.org.vocab import Role
-from workflow.proposals.clock import RUNNING
+from workflow.proposals.clock import processing_deadline
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.proposals.snapshot import AwardRule
 from workflow.proposals.vocab import State
