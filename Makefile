@@ -29,10 +29,11 @@ run: $(STAMP)
 	$(BIN)/tdkt demo load
 	$(BIN)/tdkt serve
 
-## make test: the whole suite (SQLite; also PostgreSQL/Redis when TDKT_TEST_* are set)
+## make test: the whole suite (SQLite; also PostgreSQL/Redis when TDKT_TEST_* are set), on every core
+## (pytest-xdist; the tests sharing the one Redis DB stay on one worker). JOBS=1 for one process.
 test: $(STAMP)
 	$(BIN)/pybabel compile -d workflow/translations >/dev/null
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(or $(JOBS),auto) --dist loadgroup
 
 ## make bench: the HTTP benchmark (tdkt bench http): 10,000 and 100,000 proposals on SQLite, and on
 ## PostgreSQL (TDKT_BENCH_DATABASE_URL, else the local `bench` database when it answers); prints a table
