@@ -117,7 +117,7 @@ def _seed() -> None:
 
 
 @pytest.fixture
-def app(request, database_url, tmp_path):
+def app(request, database_url, tmp_path, monkeypatch):
     app = _make_app(database_url, tmp_path)
     if request.node.get_closest_marker("commits"):
         yield app
@@ -140,10 +140,17 @@ def app(request, database_url, tmp_path):
     _db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
                                  scopefunc=_app_ctx_id)
     app.extensions["tdkt_test_connection"] = connection
+    # the reminder tasks open a session of their own (they commit their own work): on the same
+    # connection here, else a second connection would wait on this transaction's lock
+    import tasks.reminders
+
+    monkeypatch.setattr(tasks.reminders, "_session",
+                        lambda: Session(bind=connection, join_transaction_mode="create_savepoint"))
     try:
         yield app
     finally:
-        _db.session.remove()
+        with app.app_context():
+            _db.session.remove()
         _db.session = app_session
         outer.rollback()
         connection.close()

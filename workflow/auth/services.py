@@ -94,7 +94,7 @@ def change_password(session: Session, user: User, *, current_password: str, new_
 
     The new password is checked first (422 ``new_password``: the rule of ``auth.passwords``, not
     the current one); the current password is checked behind the failed
-    sign-in limits (422 ``current_password`` when wrong, 429 when throttled). Commits.
+    sign-in limits (422 ``current_password`` when wrong, 429 when throttled). Flushes.
     """
     from workflow.auth.throttle import authenticate_throttled  # it builds on this module
 
@@ -102,7 +102,6 @@ def change_password(session: Session, user: User, *, current_password: str, new_
     if new_password == current_password:
         raise field_error("new_password", _("Choose a password different from the current one."))
     if authenticate_throttled(session, user.username, current_password, address=address, limit=limit) is None:
-        session.commit()  # the failure is counted in the rate-limit storage, nothing else was written
         raise field_error("current_password", _("The current password is wrong."))
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
@@ -110,7 +109,7 @@ def change_password(session: Session, user: User, *, current_password: str, new_
     chain = next((r.authority.code for r in user.roles if r.authority is not None), None)
     audit.record(session, chain=chain, actor=user, action="user.password_change", object_type="user",
                  object_id=user.id, data={"username": user.username})
-    session.commit()
+    session.flush()
 
 
 def _digest(raw: str) -> str:

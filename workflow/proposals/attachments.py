@@ -168,10 +168,11 @@ def mark_paper_received(session: Session, actor, proposal_id: int, doc_type: str
     if existing is not None:
         return existing
     receipt = PaperReceipt(proposal_id=proposal.id, doc_type=doc_type.strip(), received_by_id=actor.id)
+    session.add(receipt)
     try:
-        with session.begin_nested():  # a concurrent tick of the same paper won: its row is the answer
-            session.add(receipt)
+        session.flush()
     except IntegrityError:
+        session.rollback()  # a lost race (nothing else written yet): the concurrent tick's row is the answer
         return session.scalar(select(PaperReceipt).where(PaperReceipt.proposal_id == proposal.id,
                                                          PaperReceipt.doc_type == doc_type))
     audit.record(session, chain=proposal.current_authority.code, actor=actor, action="paper.received",
