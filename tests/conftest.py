@@ -23,6 +23,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
+from flask import current_app
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import create_engine, delete, make_url, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -42,6 +43,13 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, … under pytest
 def pytest_configure(config):
     if REQUIRE and not (PG_URL and REDIS_URL):
         raise pytest.UsageError("TDKT_REQUIRE_SERVICES=1 needs TDKT_TEST_DATABASE_URL and TDKT_TEST_REDIS_URL")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A browser test drives a served app from another thread: it needs real commits."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.commits)
 
 
 def need(condition: bool, message: str) -> None:
@@ -71,7 +79,7 @@ def database_url(request, tmp_path_factory):
     engine.dispose()
     seeding = _make_app(url, tmp_path_factory.mktemp("seed"))
     with seeding.app_context():
-        _seed()
+        _wipe(_db.engine)
         _db.engine.dispose()
     return url
 
@@ -106,16 +114,6 @@ def _make_app(database_url, folder):
     return app
 
 
-def _seed() -> None:
-    """What every test starts from besides the schema: the rule sets and the base salary series."""
-    from workflow.cash.services import load_base_salary
-    from workflow.catalog.services import load_rule_sets
-
-    load_rule_sets(_db.session)
-    load_base_salary(_db.session)
-    _db.session.commit()
-
-
 @pytest.fixture
 def app(request, database_url, tmp_path, monkeypatch):
     app = _make_app(database_url, tmp_path)
@@ -124,8 +122,6 @@ def app(request, database_url, tmp_path, monkeypatch):
         with app.app_context():
             _db.session.remove()
             _wipe(_db.engine)
-            _seed()
-            _db.session.remove()
             _db.engine.dispose()
         return
     with app.app_context():
@@ -137,8 +133,12 @@ def app(request, database_url, tmp_path, monkeypatch):
         # RELEASE commit) a transaction of its own, so the outer one begins now
         connection.exec_driver_sql("BEGIN")
     app_session = _db.session
-    _db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
-                                 scopefunc=_app_ctx_id)
+    joined = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+
+    def new_session():  # another app made by the test (a second machine, a district) keeps its own
+        return joined() if current_app._get_current_object() is app else app_session.session_factory()
+
+    _db.session = scoped_session(new_session, scopefunc=_app_ctx_id)
     app.extensions["tdkt_test_connection"] = connection
     # the reminder tasks open a session of their own (they commit their own work): on the same
     # connection here, else a second connection would wait on this transaction's lock
@@ -158,17 +158,25 @@ def app(request, database_url, tmp_path, monkeypatch):
 
 
 def _wipe(engine) -> None:
-    """Empty every table (the schema stays for the next test)."""
+    """Empty every table, then seed the rule sets and the base salary again: the schema and the
+    seed stay for the next test (which starts from them, in its own transaction)."""
+    from workflow.cash.services import load_base_salary
+    from workflow.catalog.services import load_rule_sets
+
     tables = Base.metadata.sorted_tables
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            return
-        conn.execute(text("PRAGMA foreign_keys=OFF"))
-        for table in reversed(tables):
-            conn.execute(delete(table))
-        conn.execute(text("PRAGMA foreign_keys=ON"))
+        else:
+            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            for table in reversed(tables):
+                conn.execute(delete(table))
+            conn.execute(text("PRAGMA foreign_keys=ON"))
+    with Session(engine) as seeding:
+        load_rule_sets(seeding)
+        load_base_salary(seeding)
+        seeding.commit()
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from workflow.org.models import User
 from workflow.proposals import services
 from workflow.proposals.models import Proposal, ProposalTransition
 
+pytestmark = pytest.mark.commits  # races between requests in threads: real commits
+
 ROUNDS = 4  # repetitions of each race
 
 
