@@ -140,6 +140,16 @@ def app(request, database_url, tmp_path, monkeypatch):
 
     _db.session = scoped_session(new_session, scopefunc=_app_ctx_id)
     app.extensions["tdkt_test_connection"] = connection
+    test_sessions = app.extensions["tdkt_test_sessions"] = []
+
+    @app.before_request
+    def _release_test_sessions():
+        # the savepoints nest: a test session's open one would enclose this request's, and the
+        # test's later rollback would undo the request too; released first, as a real database
+        # would have the request see only what the test committed
+        for test_session in test_sessions:
+            if test_session.in_transaction() and test_session.get_transaction().is_active:
+                test_session.commit()
     # the reminder tasks open a session of their own (they commit their own work): on the same
     # connection here, else a second connection would wait on this transaction's lock
     import tasks.reminders
@@ -186,6 +196,7 @@ def session(app):
     connection = app.extensions.get("tdkt_test_connection")
     if connection is not None:  # the test's outer transaction, a savepoint of its own
         with Session(bind=connection, join_transaction_mode="create_savepoint") as db_session:
+            app.extensions["tdkt_test_sessions"].append(db_session)
             yield db_session
         return
     with app.app_context():

@@ -292,6 +292,7 @@ class ProposalMachine(RuleBasedStateMachine):
             assert len(live) == (1 if p.state == "awarded" else 0)
 
 
+@pytest.mark.commits  # each example wipes the tables and works on sessions of its own
 def test_random_event_sequences(app, backend):
     if backend != "sqlite":
         pytest.skip("the stateful run is SQLite only (speed); the PostgreSQL run covers the backend elsewhere")
