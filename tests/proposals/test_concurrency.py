@@ -43,6 +43,7 @@ def _race(app, pid: int, moves: list[tuple[int, str, dict]]):
                 barrier.wait(timeout=10)
                 try:
                     proposal = services.transition(session, pid, event, actor, data=dict(data))
+                    session.commit()  # the thread plays the request: its unit of work commits
                     results[index] = ("ok", proposal.state)
                 except DomainError as exc:
                     session.rollback()

@@ -168,6 +168,7 @@ class ProposalMachine(RuleBasedStateMachine):
         state0, version0, history0 = self._snapshot(pid)
         try:
             services.transition(self.s, pid, event, self._actor(role), data=dict(payload), internal=internal)
+            self.s.commit()  # the machine plays the request: its unit of work commits
             ok = True
         except DomainError as exc:
             assert exc.status in (403, 404, 409, 422), exc
