@@ -142,14 +142,15 @@ def app(request, database_url, tmp_path, monkeypatch):
     app.extensions["tdkt_test_connection"] = connection
     test_sessions = app.extensions["tdkt_test_sessions"] = []
 
-    @app.before_request
     def _release_test_sessions():
         # the savepoints nest: a test session's open one would enclose this request's, and the
-        # test's later rollback would undo the request too; released first, as a real database
-        # would have the request see only what the test committed
+        # test's later rollback would undo the request too; released first (before any hook opens
+        # the request's own), as a real database would have the request see what the test committed
         for test_session in test_sessions:
             if test_session.in_transaction() and test_session.get_transaction().is_active:
                 test_session.commit()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _release_test_sessions)
     # the reminder tasks open a session of their own (they commit their own work): on the same
     # connection here, else a second connection would wait on this transaction's lock
     import tasks.reminders
