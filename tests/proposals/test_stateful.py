@@ -135,6 +135,7 @@ class ProposalMachine(RuleBasedStateMachine):
                                          achievements="Hoàn thành xuất sắc nhiệm vụ.",
                                          evidence=HAMLET_MEETING if award == "GDVH" else None)
             self.pids.append(p.id)
+        self.s.commit()  # as the requests around the services would
         self.states = {pid: "draft" for pid in self.pids}
         self.history = {pid: 0 for pid in self.pids}
         self.version = {pid: 1 for pid in self.pids}
@@ -224,11 +225,13 @@ class ProposalMachine(RuleBasedStateMachine):
         for item in p.missing_items or []:
             if item.get("doc_type"):
                 attachments.mark_paper_received(self.s, self._actor("secretary"), pid, item["doc_type"])
+                self.s.commit()  # as the request would
         if any(item.get("field") == "achievements" for item in p.missing_items or []):
             self.s.expire_all()
             p = self.s.get(Proposal, pid)
             services.edit_proposal(self.s, self._actor("nominator"), pid, version=p.version,
                                    achievements=f"Thành tích bổ sung {self.step}")
+            self.s.commit()  # as the request would
             self.version[pid] += 1
 
     @precondition(lambda self: "public_notice" in self.states.values())
