@@ -32,12 +32,13 @@ run: $(STAMP)
 	$(BIN)/tdkt demo load
 	$(BIN)/tdkt serve
 
-## make test: the whole suite (SQLite; also PostgreSQL/Redis when TDKT_TEST_* are set).
+## make test: the whole suite (SQLite; also PostgreSQL/Redis when TDKT_TEST_* are set), on every core
+## (pytest-xdist; the tests sharing the one Redis DB stay on one worker). JOBS=1 for one process.
 ## COVERAGE=1 adds a line-coverage summary of workflow/ and tasks/ (CI does; a little slower)
 COVERAGE_ARGS := --cov=workflow --cov=tasks --cov-report=term:skip-covered
 test: $(STAMP)
 	$(BIN)/pybabel compile -d workflow/translations >/dev/null
-	$(BIN)/pytest $(if $(COVERAGE),$(COVERAGE_ARGS))
+	$(BIN)/pytest -n $(or $(JOBS),auto) --dist loadgroup $(if $(COVERAGE),$(COVERAGE_ARGS))
 
 ## make bench: the HTTP benchmark (tdkt bench http): 10,000 and 100,000 proposals on SQLite, and on
 ## PostgreSQL (TDKT_BENCH_DATABASE_URL, else the local `bench` database when it answers); prints a table

@@ -1,6 +1,7 @@
 """Celery bound to the Flask app (Flask's Celery pattern, with one addition: when an app context
 is already active — eager mode, tests — the task runs in it instead of pushing a new one, so it
-sees the same session)."""
+sees the same session and its caller's boundary commits). A task in its own app context is one unit
+of work: its session commits when it returns and rolls back when it raises (then retried)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from flask import Flask, has_app_context
 
 from tasks.reminders import beat_entries, enqueue_delivery
 from workflow import vntime
+from workflow.db import unit_of_work
+from workflow.extensions import db
 from workflow.reminders.events import DISPATCH_KEY
 
 
@@ -17,7 +20,7 @@ def celery_init_app(app: Flask) -> Celery:
         def __call__(self, *args, **kwargs):
             if has_app_context():
                 return self.run(*args, **kwargs)
-            with app.app_context():
+            with app.app_context(), unit_of_work(db.session):
                 return self.run(*args, **kwargs)
 
     broker = app.config["TDKT_BROKER_URL"]

@@ -1,4 +1,5 @@
-"""Plain factory functions. Each writes through the real services where one exists."""
+"""Plain factory functions. Each writes through the real services where one exists, and commits as
+the request around that service would (the services only flush)."""
 
 from __future__ import annotations
 
@@ -11,30 +12,35 @@ PASSWORD = "Mat-khau-2024!"
 _seq = itertools.count(1)
 
 
+def _committed(session, obj):
+    session.commit()
+    return obj
+
+
 def authority(session, code=None, kind="commune", parent=None, name=None, rule_set=None):
     code = code or f"A{next(_seq)}"
-    return services.create_authority(session, system_actor(), code=code, name=name or f"UBND {code}",
+    return _committed(session, services.create_authority(session, system_actor(), code=code, name=name or f"UBND {code}",
                                      kind=kind, parent_code=parent.code if parent else None,
-                                     rule_set=rule_set)
+                                     rule_set=rule_set))
 
 
 def unit(session, auth, code=None, kind="hamlet", name=None):
     code = code or f"U{next(_seq)}"
-    return services.create_unit(session, system_actor(), code=code, name=name or f"Xóm {code}", kind=kind,
-                                authority_code=auth.code)
+    return _committed(session, services.create_unit(session, system_actor(), code=code, name=name or f"Xóm {code}", kind=kind,
+                                authority_code=auth.code))
 
 
 def user(session, role, auth=None, unit_=None, username=None, password=PASSWORD, full_name=None):
     username = username or f"{role}{next(_seq)}"
     spec = {"role": role, "authority_code": auth.code if auth else None,
             "unit_code": unit_.code if unit_ else None}
-    return services.create_user(session, system_actor(), username=username, password=password,
-                                full_name=full_name or username.title(), roles=[spec])
+    return _committed(session, services.create_user(session, system_actor(), username=username, password=password,
+                                full_name=full_name or username.title(), roles=[spec]))
 
 
 def nominee(session, auth, unit_=None, kind="individual", name="Ma Văn Thử"):
-    return services.create_nominee(session, system_actor(), kind=kind, name=name, authority_code=auth.code,
-                                   unit_code=unit_.code if unit_ else None)
+    return _committed(session, services.create_nominee(session, system_actor(), kind=kind, name=name, authority_code=auth.code,
+                                   unit_code=unit_.code if unit_ else None))
 
 
 def token(client, username, password=PASSWORD) -> dict:

@@ -141,6 +141,7 @@ def test_inactive_user_cannot_sign_in(client, session, org):
     assert client.post("/api/v1/auth/token", json={"username": "chutich", "password": f.PASSWORD}).status_code == 401
 
 
+@pytest.mark.xdist_group("redis")  # it empties the one Redis DB
 def test_rate_limit_shared_through_redis(database_url, tmp_path, session):
     """With Redis configured, the limit holds across app instances (gunicorn workers)."""
     from tests.helpers import dispose, two_workers_on_redis

@@ -12,6 +12,8 @@ from workflow import create_app
 from workflow.extensions import db
 from workflow.ops.services import new_probe_key, wait_for_probe
 
+pytestmark = [pytest.mark.commits, pytest.mark.xdist_group("redis")]  # a real worker process reads what the test committed
+
 
 def test_eager_task_runs_in_the_active_context(app):
     from tasks.ops import record_probe

@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import need, serve_in_thread
 
+pytestmark = pytest.mark.commits  # the app served in a thread: real commits
+
 SMOKE = Path(__file__).resolve().parents[2] / "shared" / "contract" / "smoke.py"
 
 

@@ -35,6 +35,8 @@ from workflow.reminders import events as reminder_events
 from workflow.reminders import mail
 from workflow.reminders.models import Notification, Reminder
 
+pytestmark = pytest.mark.commits  # a served app under load, connections killed: real commits
+
 DEAD_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens there
 UNAVAILABLE_VI = "Cơ sở dữ liệu tạm thời không truy cập được. Chưa có gì bị thay đổi; vui lòng thử lại."
 LEAKS = ("Traceback", "SELECT", "INSERT", "UPDATE", "psycopg", "sqlalchemy", "AdminShutdown", "terminating",

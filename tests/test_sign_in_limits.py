@@ -91,6 +91,7 @@ def test_successful_sign_ins_do_not_count(app, org):
     assert api_login(client, "thuky", f.PASSWORD, "10.3.0.1").status_code == 429
 
 
+@pytest.mark.commits  # guesses in threads
 def test_concurrent_guesses_on_web_and_api_cannot_pass_the_limit(app, org):
     app.config["LOGIN_RATE_LIMIT"] = "5 per minute"
     clients = [app.test_client() for _ in range(12)]
@@ -114,6 +115,7 @@ def test_concurrent_guesses_on_web_and_api_cannot_pass_the_limit(app, org):
     assert results.count(429) == 7 and all(c in (200, 401) for c in results if c != 429), results
 
 
+@pytest.mark.xdist_group("redis")  # it empties the one Redis DB
 def test_limit_shared_through_redis_across_web_and_api(database_url, tmp_path, session):
     """With Redis, web failures on one worker and API failures on another share the count, and a
     success gives its slot back there too."""

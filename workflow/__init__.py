@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from workflow.config import PROJECT_ROOT, load_settings
-from workflow.db import RETRY_AFTER_SECONDS, database_unavailable
+from workflow.db import RETRY_AFTER_SECONDS, database_unavailable, finish
 from workflow.extensions import babel, csrf, db, limiter, login_manager
 from workflow.headers import init_security_headers
 from workflow.locales import LANGUAGES, LOCALES, current_locale, default_locale
@@ -45,11 +45,28 @@ def select_locale() -> str:
     return default_locale()
 
 
+class WorkflowFlask(Flask):
+    """The app, with the request's unit of work (as Indico's request handler): the view runs, then
+    its session commits when the answer is a success (below 400) and rolls back when the view raised
+    or answered an error, so bad input changes nothing. A commit that fails raises here, inside the
+    request, and reaches the error handlers (409, 503) as a view's error would. Side effects queued
+    with ``after_commit`` run after that commit."""
+
+    def dispatch_request(self):
+        try:
+            response = self.make_response(super().dispatch_request())
+        except BaseException:
+            db.session.rollback()
+            raise
+        finish(db.session, ok=response.status_code < 400)
+        return response
+
+
 # Stays whole (long or radon D+): wiring only: every setting, extension, blueprint and hook registered in one
 # place, in order.
 def create_app(overrides: dict | None = None) -> Flask:
     settings = load_settings(overrides)
-    app = Flask(
+    app = WorkflowFlask(
         "workflow",
         instance_path=settings["INSTANCE_PATH"],
         template_folder=str(PROJECT_ROOT / "templates"),

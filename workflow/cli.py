@@ -8,18 +8,30 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask import Flask
 
 from workflow import create_app
+from workflow.db import unit_of_work
 from workflow.errors import DomainError
 from workflow.extensions import db
 
 
 def _app() -> Flask:
     return create_app()
+
+
+@contextmanager
+def _command(app: Flask | None = None) -> Iterator[Flask]:
+    """A command's app context and its one unit of work: its session commits when the command's
+    work succeeds and rolls back when it raises (a ClickException included)."""
+    app = app or _app()
+    with app.app_context(), unit_of_work(db.session):
+        yield app
 
 
 @click.group()
@@ -40,8 +52,7 @@ def db_upgrade(revision: str) -> None:
     """Migrate the schema to the newest revision and load the rule-set files."""
     from workflow.migrate import upgrade
 
-    app = _app()
-    with app.app_context():
+    with _command():
         upgrade(revision)
         loaded = _load_rules(details=False)
     click.echo(f"database at {revision}; {loaded}")
@@ -56,13 +67,14 @@ def rules_group() -> None:
 def rules_load() -> None:
     """Validate every file under workflow/rules/ and load it (nothing is written if one is bad);
     the base salary series (workflow/rules/series/base-salary.toml) too."""
-    with _app().app_context():
+    with _command():
         loaded = _load_rules(details=True)
     click.echo(loaded)
 
 
 def _load_rules(*, details: bool) -> str:
-    """Load the rule-set files and the base salary series (all or nothing); what changed, in words.
+    """Load the rule-set files and the base salary series (all or nothing: the command's unit of
+    work commits them); what changed, in words.
     A bad file stops the command with its message (and, with ``details``, each field's)."""
     from workflow.cash.services import load_base_salary
     from workflow.catalog.services import load_rule_sets
@@ -70,9 +82,7 @@ def _load_rules(*, details: bool) -> str:
     try:
         changed = load_rule_sets(db.session)
         salary = load_base_salary(db.session)
-        db.session.commit()
     except DomainError as exc:
-        db.session.rollback()
         for field, message in exc.details.items() if details else ():
             click.echo(f"  {field}: {message}", err=True)
         raise click.ClickException(exc.message) from exc
@@ -104,7 +114,7 @@ def user_create(username, roles, authority, unit, full_name, email, password_std
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     specs = [{"role": r, "authority_code": authority, "unit_code": unit} for r in roles]
-    with _app().app_context():
+    with _command():
         try:
             user = create_user(db.session, None, username=username, password=password,
                                full_name=full_name or username, email=email, roles=specs)
@@ -126,11 +136,10 @@ def demo_load() -> None:
     """Load Định Biên (Định Hóa, Thái Nguyên): hamlets, units, staff, households, council, accounts."""
     from workflow.demo import load_demo
 
-    with _app().app_context():
+    with _command():
         try:
             report = load_demo(db.session)
         except DomainError as exc:
-            db.session.rollback()
             details = "; ".join(f"{k}: {v}" for k, v in exc.details.items())
             raise click.ClickException(details or exc.message) from exc
     click.echo(report.summary())
@@ -206,7 +215,7 @@ def storage_copy(source: str, target: str) -> None:
 
     if source == target:
         raise click.UsageError("--from and --to must differ")
-    with _app().app_context():
+    with _command():
         copied, present, missing = storage.copy_files(db.session, storage.store(db.session, source),
                                                       storage.store(db.session, target), stored_files(db.session))
     click.echo(f"copied {copied}, already there {present}, missing from {source} {len(missing)}")
@@ -251,7 +260,7 @@ def reminders_scan(dry_run: bool, now_text: str | None) -> None:
             for due in sorted(result.new, key=lambda d: (d.kind, d.subject_id, d.recipient_id)):
                 click.echo(f"{due.kind}\t{due.subject_type}:{due.subject_id}\t{due.due_on.isoformat()}\t"
                            f"{names.get(due.recipient_id, due.recipient_id)}\t{due.level}")
-            db.session.rollback()
+            db.session.rollback()  # a dry run writes nothing (the scan commits its own real run)
         db.session.remove()
         db.engine.dispose()
     if dry_run:

@@ -1,8 +1,9 @@
-"""Database base class, naming convention, SQLite pragmas and the after-commit queue."""
+"""Database base class, naming convention, SQLite pragmas, the unit of work and the after-commit queue."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
@@ -87,6 +88,49 @@ def database_unavailable(exc: BaseException) -> bool:
 RETRY_AFTER_SECONDS = 5
 
 
+# --- the unit of work -------------------------------------------------------------------------
+# Services flush, never commit or roll back: one boundary per request (WorkflowFlask.dispatch_request),
+# per CLI command and per Celery task ends the transaction — a commit when the work succeeded, a
+# rollback when it raised (or, for a request, answered an error). Only the deliberate exceptions
+# commit on their own, each with its reason on the line (claims, row-by-row deliveries, locks).
+
+def has_writes(session: Session) -> bool:
+    """Did this transaction write anything (a flush, an INSERT/UPDATE/DELETE statement, pending
+    objects, a queued side effect)? A read-only unit of work is left to the session's close."""
+    return bool(session.info.get("wrote") or session.new or session.dirty or session.deleted
+                or session.info.get("after_commit"))
+
+
+def finish(session: Session, ok: bool) -> None:
+    """End the unit of work: commit what it wrote when ``ok``, else roll it back."""
+    if ok and has_writes(session):
+        session.commit()
+    elif not ok:
+        session.rollback()
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """The boundary of a CLI command or a task: commit on success, roll back on any exception."""
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finish(session, ok=True)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _flush_context) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state) -> None:
+    if not state.is_select:
+        state.session.info["wrote"] = True
+
+
 # --- side effects after commit ---------------------------------------------------------------
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
@@ -94,8 +138,16 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info.setdefault("after_commit", []).append(callback)
 
 
+def on_rollback(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` if the session's current transaction rolls back (undo what lives outside
+    the database, e.g. a stored file); a commit drops it."""
+    session.info.setdefault("on_rollback", []).append(callback)
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    session.info.pop("wrote", None)
+    session.info.pop("on_rollback", None)
     callbacks = session.info.pop("after_commit", [])
     for callback in callbacks:
         callback()
@@ -103,7 +155,10 @@ def _run_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session: Session) -> None:
+    session.info.pop("wrote", None)
     session.info.pop("after_commit", None)
+    for callback in session.info.pop("on_rollback", []):
+        callback()
 
 
 class UTCDateTime(TypeDecorator):

@@ -190,6 +190,6 @@ def copy_files(session: Session, source: Storage, target: Storage, rows, *,
         target.put(key, data, content_type)
         copied += 1
         if copied % batch == 0:
-            session.commit()
-    session.commit()
+            session.commit()  # a batch copy: what is copied stays copied if a later file fails
+    session.flush()
     return copied, present, missing

@@ -166,6 +166,7 @@ def _race(app, headers, path, bodies):
     return statuses
 
 
+@pytest.mark.commits  # ballots in threads
 def test_two_concurrent_ballots_by_one_member_store_exactly_one(voting, app, backend):
     c, mid, first, second, _ = voting
     path = f"/api/v1/meetings/{mid}/ballots"
@@ -181,6 +182,7 @@ def test_two_concurrent_ballots_by_one_member_store_exactly_one(voting, app, bac
     assert [r["yes"] + r["no"] for r in c.results(mid)["items"]] == [1, 1]
 
 
+@pytest.mark.commits  # ballots in threads
 def test_concurrent_ballots_of_different_members_are_all_stored(voting, app):
     c, mid, first, second, _ = voting
     # opposite item orders: the service writes in one order, so PostgreSQL cannot deadlock

@@ -20,6 +20,8 @@ from workflow.council import ballots, services
 from workflow.council.models import AgendaItem, BallotTally
 from workflow.proposals import services as proposals
 
+pytestmark = pytest.mark.commits  # races between requests in threads: real commits
+
 
 def _stretch(monkeypatch, target: str, seconds: float = 0.6) -> None:
     """Make ``module.function`` return ``seconds`` later: the window a racing request falls in."""

@@ -14,6 +14,7 @@ import threading
 import tracemalloc
 import zipfile
 
+import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -242,6 +243,7 @@ def test_a_package_imports_once_and_the_report_does_not_grow(package, district):
         assert _report(client) == report
 
 
+@pytest.mark.commits  # imports in threads
 def test_two_imports_of_one_package_at_once_create_it_once(package, district):
     app, client = district
     _set_up_commune(app)

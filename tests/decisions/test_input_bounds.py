@@ -78,6 +78,7 @@ def test_outcome_date_from_the_screen_is_bounded_too(d, app, session):
     assert snapshot(session) == before
 
 
+@pytest.mark.commits  # drafts in threads
 def test_concurrent_draft_decisions_for_one_proposal(d, app, session, within):
     """Two secretaries draft a decision with the same proposal, released together by a barrier:
     one 201, one 409 ``in_decision``; the proposal is in exactly one draft."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from workflow.decisions.models import Decision, DocumentCounter
+
+pytestmark = pytest.mark.commits  # numbering races between requests in threads: real commits
 
 
 def _race(app, headers, paths: list[str]) -> list[tuple[int, dict]]:

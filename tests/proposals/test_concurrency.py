@@ -19,6 +19,8 @@ from workflow.org.models import User
 from workflow.proposals import services
 from workflow.proposals.models import Proposal, ProposalTransition
 
+pytestmark = pytest.mark.commits  # races between requests in threads: real commits
+
 ROUNDS = 4  # repetitions of each race
 
 
@@ -42,6 +44,7 @@ def _race(app, pid: int, moves: list[tuple[int, str, dict]]):
                 barrier.wait(timeout=10)
                 try:
                     proposal = services.transition(session, pid, event, actor, data=dict(data))
+                    session.commit()  # the thread plays the request: its unit of work commits
                     results[index] = ("ok", proposal.state)
                 except DomainError as exc:
                     session.rollback()

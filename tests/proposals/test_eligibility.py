@@ -69,6 +69,7 @@ def internal_event(app, w, pid, event, who, **internal):
     with app.app_context():
         actor = w.session.get(User, w.org["users"][who].id)
         services.transition(w.session, pid, event, actor, internal=internal)
+        w.session.commit()  # as the meeting's or the decision's request would
         w.session.expire_all()
 
 

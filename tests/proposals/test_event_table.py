@@ -223,6 +223,7 @@ def _fire(app, ids, state, event, role):
         try:
             moved = services.transition(s, pid, event, actor, data=dict(EVENT_DATA.get(event, {})),
                                         internal=dict(EVENT_INTERNAL.get(event, {})))
+            s.commit()  # as the request around the service would
             outcome, info = "moved", moved.state
         except NotFound:
             outcome, info = "404", None

@@ -136,6 +136,7 @@ class ProposalMachine(RuleBasedStateMachine):
                                          achievements="Hoàn thành xuất sắc nhiệm vụ.",
                                          evidence=HAMLET_MEETING if award == "GDVH" else None)
             self.pids.append(p.id)
+        self.s.commit()  # as the requests around the services would
         self.states = {pid: "draft" for pid in self.pids}
         self.history = {pid: 0 for pid in self.pids}
         self.version = {pid: 1 for pid in self.pids}
@@ -169,6 +170,7 @@ class ProposalMachine(RuleBasedStateMachine):
         state0, version0, history0 = self._snapshot(pid)
         try:
             services.transition(self.s, pid, event, self._actor(role), data=dict(payload), internal=internal)
+            self.s.commit()  # the machine plays the request: its unit of work commits
             ok = True
         except DomainError as exc:
             assert exc.status in (403, 404, 409, 422), exc
@@ -224,11 +226,13 @@ class ProposalMachine(RuleBasedStateMachine):
         for item in p.missing_items or []:
             if item.get("doc_type"):
                 attachments.mark_paper_received(self.s, self._actor("secretary"), pid, item["doc_type"])
+                self.s.commit()  # as the request would
         if any(item.get("field") == "achievements" for item in p.missing_items or []):
             self.s.expire_all()
             p = self.s.get(Proposal, pid)
             services.edit_proposal(self.s, self._actor("nominator"), pid, version=p.version,
                                    achievements=f"Thành tích bổ sung {self.step}")
+            self.s.commit()  # as the request would
             self.version[pid] += 1
 
     @precondition(lambda self: "public_notice" in self.states.values())
@@ -293,6 +297,7 @@ class ProposalMachine(RuleBasedStateMachine):
             assert len(live) == (1 if p.state == "awarded" else 0)
 
 
+@pytest.mark.commits  # each example wipes the tables and works on sessions of its own
 def test_random_event_sequences(app, backend):
     if backend != "sqlite":
         pytest.skip("the stateful run is SQLite only (speed); the PostgreSQL run covers the backend elsewhere")

@@ -7,6 +7,7 @@ import smtplib
 import threading
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,8 @@ from workflow.reminders import config
 from workflow.reminders.delivery import claim, deliver, send_digests, sweep
 from workflow.reminders.models import Notification, Reminder
 from workflow.reminders.services import scan, set_email_mode
+
+pytestmark = pytest.mark.commits  # workers and senders in threads, sessions of their own: real commits
 
 
 def _nomination_reminders(c, session):

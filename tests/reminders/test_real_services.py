@@ -32,7 +32,7 @@ from workflow.reminders import config
 from workflow.reminders.models import Reminder
 from workflow.reminders.schedule import local_date
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.commits, pytest.mark.xdist_group("redis")]  # a real worker and beat
 COUNT = 200
 TIMEOUT = 150  # seconds for a whole scenario to converge
 

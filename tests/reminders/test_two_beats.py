@@ -21,6 +21,8 @@ from workflow.reminders.delivery import deliver
 from workflow.reminders.models import Notification, Reminder
 from workflow.reminders.services import scan
 
+pytestmark = pytest.mark.commits  # two beats in threads, sessions of their own: real commits
+
 EXTRA_HAMLETS = 20  # with the commune's three nominators: 23 reminders due at NOW
 
 

@@ -45,11 +45,9 @@ def check_password(username: str, password: str):
 def issue_token(data: TokenIn):
     """Exchange a username and password for a bearer token (429 after too many failures)."""
     user = check_password(data.username, data.password)
-    if user is None:
-        db.session.commit()
+    if user is None:  # the failure is counted in the rate-limit storage, nothing is written here
         raise Unauthorized(_("Wrong username or password."))
     raw, token = services.issue_token(db.session, user, current_app.config["TOKEN_TTL_HOURS"])
-    db.session.commit()
     return jsonify({"token": raw, "expires_at": token.expires_at.isoformat(),
                     "user": {**user_json(user), "roles": [r.role for r in user.roles],
                              "role_scopes": user_json(user)["roles"]}})
@@ -65,7 +63,6 @@ def me(user):
 def logout(user):
     """Sign out: the calling token is revoked at once (other tokens of the user stay valid)."""
     services.revoke_token(db.session, g.api_token)
-    db.session.commit()
     return "", 204
 
 

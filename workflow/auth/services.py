@@ -74,16 +74,15 @@ def change_password(session: Session, user: User, *, current_password: str, new_
 
     The new password is checked first (422 ``new_password``: the rule of ``auth.passwords``, not
     the current one); the current password is checked behind the failed
-    sign-in limits (422 ``current_password`` when wrong, 429 when throttled). Commits.
+    sign-in limits (422 ``current_password`` when wrong, 429 when throttled). Flushes.
     """
     check_new_password(new_password, "new_password")
     if new_password == current_password:
         raise field_error("new_password", _("Choose a password different from the current one."))
     if authenticate_throttled(session, user.username, current_password, address=address, limit=limit) is None:
-        session.commit()  # the failure is counted in the rate-limit storage, nothing else was written
         raise field_error("current_password", _("The current password is wrong."))
     set_password(session, user, user, new_password, must_change=False, action="user.password_change")
-    session.commit()
+    session.flush()
 
 
 def _digest(raw: str) -> str:

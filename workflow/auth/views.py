@@ -54,9 +54,7 @@ def check_password_or_429(username: str, password: str):
     try:
         user = check_password(username, password)
     except TooManyAttempts as exc:
-        db.session.rollback()
         _too_many(exc)
-    db.session.commit()
     return user
 
 
@@ -81,7 +79,6 @@ def login():
 def logout():
     """Sign out: every cookie issued to this user so far stops working."""
     services.end_sessions(db.session, current_user)
-    db.session.commit()
     logout_user()
     _clear_session()
     flash(_("You have signed out."), "info")
@@ -100,7 +97,6 @@ def password():
                                      new_password=form.new_password.data, address=get_remote_address(),
                                      limit=current_app.config["LOGIN_RATE_LIMIT"])
         except TooManyAttempts as exc:
-            db.session.rollback()
             _too_many(exc)
         except Invalid as exc:
             db.session.rollback()

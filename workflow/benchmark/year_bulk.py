@@ -56,6 +56,7 @@ def nominate_hamlet(app, households: int = HOUSEHOLDS) -> dict:
         body = {"round_id": round_.id, "award_type_code": "GDVH", "unit_code": hamlet.code, "nominee_ids": ids,
                 "achievements": "Chấp hành tốt chủ trương của Đảng, chính sách, pháp luật của Nhà nước.",
                 "evidence": evidence}
+        session.commit()  # the set-up's own unit of work: the services only flush
         db.session.remove()
 
     client = app.test_client()

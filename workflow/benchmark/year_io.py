@@ -36,6 +36,7 @@ def _secretary_commune(session):
     secretary = services.create_user(session, actor, username="bench_io_thuky", password=BENCH_PASSWORD,
                                      full_name="Thư ký bench", roles=[{"role": "secretary",
                                                                        "authority_code": commune.code}])
+    session.commit()  # the set-up's own unit of work: the services only flush
     return commune, units, secretary
 
 

@@ -94,5 +94,5 @@ def set_day(session: Session, actor, day: date, kind: str | None, note: str = ""
     session.flush()
     audit.record(session, chain=None, actor=actor, action="calendar.set", object_type="calendar_day",
                  object_id=day.isoformat(), data={"kind": kind, "note": note})
-    session.commit()
+    session.flush()
     return row

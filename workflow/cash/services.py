@@ -187,7 +187,7 @@ def replace_series(session: Session, actor, raw_steps) -> list[BaseSalary]:
     _write(session, steps, edited=True)
     audit.record(session, chain=None, actor=actor, action="base_salary.replace", object_type="base_salary",
                  object_id="series", data={"before": before, "after": [s.as_dict() for s in steps]})
-    session.commit()
+    session.flush()
     return series(session)
 
 

@@ -227,5 +227,5 @@ def save_award_type(session: Session, actor, rule_set_code: str, code: str, cont
     session.flush()
     audit.record(session, chain=None, actor=actor, action="award_type.save", object_type="award_type",
                  object_id=f"{rule_set_code}/{code}", data=spec.model_dump(mode="json", exclude_none=True))
-    session.commit()
+    session.flush()
     return award_type

@@ -47,16 +47,16 @@ def cast_ballot(session: Session, actor, meeting_id: int, votes: list[dict]) -> 
             session.flush()
             audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.ballot",
                          object_type="meeting", object_id=meeting.id, data={"items": len(votes)})
-            session.commit()
+            session.flush()
     except IntegrityError as exc:
-        # the receipt's key (item, member) is taken: this member has voted on the item already
-        session.rollback()
+        # the receipt's key (item, member) is taken: this member has voted on the item already (the
+        # request's boundary rolls the ballot back)
         raise Conflict(_("You have already voted on this item."), code="already_voted") from exc
     except OperationalError as exc:
         if is_disconnect(exc):  # the database went away: a 503 for the error handler, not a busy box
             raise
-        # a lock wait gave up (SQLite busy, PostgreSQL lock timeout or deadlock): nothing was stored
-        session.rollback()
+        # a lock wait gave up (SQLite busy, PostgreSQL lock timeout or deadlock): nothing is stored,
+        # the request's boundary rolls back
         raise Conflict(_("The ballot box is busy; nothing was recorded. Please cast your ballot again."),
                        code="busy") from exc
     return progress(session, meeting)
@@ -104,7 +104,7 @@ def record_show_of_hands(session: Session, actor, meeting_id: int, proposal_id: 
                 refusal=_("Only the council's secretary records a show of hands."), status="voting")
     with claim_meeting(session, meeting_id, "voting") as meeting:
         _write_hands(session, actor, meeting, proposal_id, yes, no)
-        session.commit()
+        session.flush()
 
 
 def _write_hands(session: Session, actor, meeting: Meeting, proposal_id: int, yes: int, no: int) -> None:

@@ -1,6 +1,7 @@
 """Council meetings: agenda, attendance, opening with quorum, secret ballots, closing with the tally.
 
-Every function takes the acting user, validates everything before writing, and commits once.
+Every function takes the acting user, validates everything before writing, and flushes: the
+caller's unit of work (the request) commits once.
 Every state-changing operation on a meeting first *claims* its row (``claim_meeting``): concurrent
 operations on one meeting run one after the other, and each checks the meeting as the previous
 one left it.
@@ -81,7 +82,7 @@ def create_meeting(session: Session, actor, *, authority_code: str, scheduled_at
     audit.record(session, chain=authority.code, actor=actor, action="meeting.create", object_type="meeting",
                  object_id=meeting.id, data={"scheduled_at": scheduled_at.isoformat(), "place": meeting.place})
     notify.meeting_event(session, meeting, "meeting_scheduled", actor)
-    session.commit()
+    session.flush()
     return meeting
 
 
@@ -106,7 +107,7 @@ def claim_meeting(session: Session, meeting_id: int, status: str) -> Iterator[Me
     that row (the row lock on PostgreSQL, the write lock on SQLite) and the later one re-checks
     the status the earlier one left — 409 ``meeting_state`` when it moved on. What the session
     had read before is expired, so every check after the claim reads the committed rows. Any
-    error inside rolls the whole operation back (the claim included)."""
+    error inside rolls the whole operation back (the claim included): the caller's boundary does."""
     try:
         claimed = session.execute(update(Meeting).where(Meeting.id == meeting_id, Meeting.status == status)
                                   .values(lock_version=Meeting.lock_version + 1)
@@ -114,19 +115,14 @@ def claim_meeting(session: Session, meeting_id: int, status: str) -> Iterator[Me
     except OperationalError as exc:  # SQLite: another operation held the lock past the timeout
         if is_disconnect(exc):  # the database went away: a 503 for the error handler, not a conflict
             raise
-        session.rollback()
         raise Conflict(_("The meeting is busy; nothing was recorded. Please try again."), code="busy") from exc
     if claimed != 1:
-        session.rollback()
+        session.rollback()  # lost race: the unit fails anyway; a fresh snapshot shows the status that won
         meeting = session.get(Meeting, meeting_id)
         require_status(meeting, status)
         raise Conflict(_("Not possible now."), code="meeting_state", details={"status": meeting.status})
     session.expire_all()
-    try:
-        yield session.get(Meeting, meeting_id)
-    except Exception:
-        session.rollback()
-        raise
+    yield session.get(Meeting, meeting_id)
 
 
 def set_agenda(session: Session, actor, meeting_id: int, proposal_ids: list[int]) -> Meeting:
@@ -145,13 +141,13 @@ def set_agenda(session: Session, actor, meeting_id: int, proposal_ids: list[int]
             if proposal is None or proposal.current_authority_id != meeting.authority_id:
                 raise field_error("proposal_ids", _("Unknown proposal: %(id)s.", id=pid))
             proposals.transition(session, pid, Event.SCHEDULE, actor, internal={"meeting_id": meeting.id},
-                                 comment=_("On the agenda of meeting %(id)d", id=meeting.id), commit=False)
+                                 comment=_("On the agenda of meeting %(id)d", id=meeting.id))
             position += 1
             session.add(AgendaItem(meeting_id=meeting.id, proposal_id=pid, position=position))
         session.flush()
         audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.agenda",
                      object_type="meeting", object_id=meeting.id, data={"added": proposal_ids})
-        session.commit()
+        session.flush()
     session.refresh(meeting)
     return meeting
 
@@ -165,7 +161,7 @@ def record_attendance(session: Session, actor, meeting_id: int, *, present: list
     with claim_meeting(session, meeting_id, "scheduled") as meeting:
         _write_attendance(session, actor, meeting, present, written_votes, written_voters,
                           counting_committee or [])
-        session.commit()
+        session.flush()
     session.refresh(meeting)
     return meeting
 
@@ -277,7 +273,7 @@ def open_vote(session: Session, actor, meeting_id: int, *, early_reason: str | N
                              "the reason.", day=show_date(day)), code="before_meeting_day",
                            details={"meeting_day": day.isoformat(), "early_reason": _("required before that day")})
         _open(session, actor, meeting, early_reason if opens_early(meeting) else None)
-        session.commit()
+        session.flush()
     session.refresh(meeting)
     return meeting
 
@@ -364,13 +360,13 @@ def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | 
             event = Event.PASS if row["passed"] else Event.FAIL
             proposals.transition(session, row["proposal_id"], event, actor, internal={"meeting_id": meeting.id},
                                  data={"yes": row["yes"], "no": row["no"], "denominator": row["denominator"]},
-                                 comment=_("Council vote, meeting %(id)d", id=meeting.id), commit=False)
+                                 comment=_("Council vote, meeting %(id)d", id=meeting.id))
         meeting.status, meeting.closed_at, meeting.results = "closed", utcnow(), results
         audit.record(session, chain=meeting.authority.code, actor=actor, action="meeting.close",
                      object_type="meeting", object_id=meeting.id,
                      data={"passed": [r["proposal_id"] for r in results["items"] if r["passed"]],
                            "tie_break": results.get("tie_break", [])})
-        session.commit()
+        session.flush()
     session.refresh(meeting)
     return meeting
 

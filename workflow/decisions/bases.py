@@ -58,5 +58,5 @@ def set_legal_bases(session: Session, actor, kind: str, doc_id: int, lines: list
     chain = doc.authority.code if kind == "decision" else doc.from_authority.code
     audit.record(session, chain=chain, actor=actor, action=f"{kind}.legal_bases", object_type=kind,
                  object_id=doc.id, data={"lines": cleaned})
-    session.commit()
+    session.flush()
     return doc

@@ -240,7 +240,7 @@ def export_package(session: Session, actor, submission_id: int, *, instance_path
             archive.writestr(name, content)
     audit.record(session, chain=submission.from_authority.code, actor=actor, action="dossier.export",
                  object_type="submission", object_id=submission.id, data={"package_id": manifest["package_id"]})
-    session.commit()
+    session.flush()
     return f"ho-so-{documents.slug(submission.number)}-{submission.from_authority.code.lower()}.zip", buffer.getvalue()
 
 

@@ -1,5 +1,5 @@
 """Importing a dossier package at the parent authority (see ``exchange`` for the format). Everything
-is checked before the first write; one commit.
+is checked before the first write; flushes, the caller's unit of work commits once.
 
 What an import may write (issue 15, item 9):
 - the sending authority and its units must already be set up here, unless the importer is an admin
@@ -33,6 +33,7 @@ from workflow import storage, vntime
 from workflow.audit import services as audit
 from workflow.catalog.models import RuleSet
 from workflow.catalog.services import rule_set_for
+from workflow.db import on_rollback
 from workflow.decisions.exchange import LEVEL, BadPackage, ManifestM, ProposalM, UnitM
 from workflow.decisions.models import DossierImport
 from workflow.decisions.reading import PackageLimits, read_package
@@ -83,18 +84,13 @@ def import_package(session: Session, actor, data: bytes, *, instance_path: str,
     plan = _plan(session, actor, manifest, files, digest)
     directory = storage.store(session)  # every web process and worker sees what it writes
     written: list[str] = []
+    on_rollback(session, lambda: directory.undo(written))  # the unit rolled back leaves no file behind
     try:
         result = _write(session, actor, plan, directory, written)
-        session.commit()
     except IntegrityError as exc:
-        session.rollback()
-        directory.undo(written)
+        session.rollback()  # a lost race: the failed transaction ends so the winner's row can be read
         if session.scalar(select(DossierImport.id).where(*_same_package(plan))) is not None:
             raise _already(plan.manifest) from exc  # a concurrent import of the same package won
-        raise
-    except Exception:
-        session.rollback()
-        directory.undo(written)
         raise
     return result
 

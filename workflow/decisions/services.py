@@ -178,13 +178,13 @@ def create_decision(session: Session, actor, *, authority_code: str, award_type_
         if is_disconnect(exc):  # the database went away: a 503 for the error handler, not a conflict
             raise
         # a concurrent draft took a proposal between the check above and this insert: the unique
-        # key on decision_item.proposal_id keeps a proposal in one decision, this draft loses
-        session.rollback()
+        # key on decision_item.proposal_id keeps a proposal in one decision, this draft loses (the
+        # request's boundary rolls it back)
         raise Conflict(_("A proposal of this list was just put in another decision."), code="in_decision",
                        details={"proposal_ids": proposal_ids}) from exc
     audit.record(session, chain=authority.code, actor=actor, action="decision.draft", object_type="decision",
                  object_id=decision.id, data={"award": decision.award_type_code, "proposals": proposal_ids})
-    session.commit()
+    session.flush()
     return decision
 
 
@@ -207,30 +207,26 @@ def issue_decision(session: Session, actor, decision_id: int, *, signed_in_at: d
               not_chair=_("Only the chair signs decisions."),
               signed=_("This decision is already issued (%(number)s).", number=decision.number), code="already_issued")
     signed_on = check_date("date", signed_on) or vntime.today()
-    try:
-        number = _register_number(session, Decision, Decision.authority_id, decision.authority_id, "QD",
-                                  signed_on.year, DECISION_SUFFIX, number)
-        claimed = session.execute(update(Decision).where(Decision.id == decision.id, Decision.status == "draft")
-                                  .values(status="issued", number=number, year=signed_on.year, signed_on=signed_on,
-                                          signer_id=actor.id, issued_at=utcnow())
-                                  .execution_options(synchronize_session=False)).rowcount
-        if claimed != 1:
-            raise Conflict(_("This decision is already issued."), code="already_issued")
-        # priced on the decision date and stored on the items, once: later edits of the base
-        # salary series never change an issued decision
-        cash.price(session, decision, signed_on, strict=True, number=number)
-        for item in decision.items:
-            proposals.transition(session, item.proposal_id, Event.DECIDE, actor, commit=False,
-                                 internal={"decision_id": decision.id, "decision_number": number,
-                                           "decision_date": signed_on.isoformat()},
-                                 comment=_("Decision %(number)s", number=number))
-        audit.record(session, chain=decision.authority.code, actor=actor, action="decision.issue",
-                     object_type="decision", object_id=decision.id,
-                     data={"number": number, "date": signed_on.isoformat(), "cash_total": str(decision.cash_total)})
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    number = _register_number(session, Decision, Decision.authority_id, decision.authority_id, "QD",
+                              signed_on.year, DECISION_SUFFIX, number)
+    claimed = session.execute(update(Decision).where(Decision.id == decision.id, Decision.status == "draft")
+                              .values(status="issued", number=number, year=signed_on.year, signed_on=signed_on,
+                                      signer_id=actor.id, issued_at=utcnow())
+                              .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise Conflict(_("This decision is already issued."), code="already_issued")
+    # priced on the decision date and stored on the items, once: later edits of the base
+    # salary series never change an issued decision
+    cash.price(session, decision, signed_on, strict=True, number=number)
+    for item in decision.items:
+        proposals.transition(session, item.proposal_id, Event.DECIDE, actor,
+                             internal={"decision_id": decision.id, "decision_number": number,
+                                       "decision_date": signed_on.isoformat()},
+                             comment=_("Decision %(number)s", number=number))
+    audit.record(session, chain=decision.authority.code, actor=actor, action="decision.issue",
+                 object_type="decision", object_id=decision.id,
+                 data={"number": number, "date": signed_on.isoformat(), "cash_total": str(decision.cash_total)})
+    session.flush()
     session.refresh(decision)
     return decision
 
@@ -283,7 +279,7 @@ def create_submission(session: Session, actor, *, from_authority_code: str, prop
     session.flush()
     audit.record(session, chain=authority.code, actor=actor, action="submission.draft", object_type="submission",
                  object_id=submission.id, data={"proposals": proposal_ids, "to": authority.parent.code})
-    session.commit()
+    session.flush()
     return submission
 
 
@@ -297,34 +293,30 @@ def send_submission(session: Session, actor, submission_id: int, *, signed_in_at
               signed=_("This submission is already sent (%(number)s).", number=submission.number), code="already_sent")
     sent_on = check_date("date", sent_on) or vntime.today()
     _parent_exists(submission.to_authority, max(sent_on, vntime.today()))
-    try:
-        number = _register_number(session, Submission, Submission.from_authority_id, submission.from_authority_id,
-                                  "TTr", sent_on.year, SUBMISSION_SUFFIX, number)
-        claimed = session.execute(update(Submission).where(Submission.id == submission.id,
-                                                           Submission.status == "draft")
-                                  .values(status="sent", number=number, year=sent_on.year, sent_on=sent_on,
-                                          signer_id=actor.id, sent_at=utcnow())
-                                  .execution_options(synchronize_session=False)).rowcount
-        if claimed != 1:
-            raise Conflict(_("This submission is already sent."), code="already_sent")
-        for item in submission.items:
-            proposals.transition(session, item.proposal_id, Event.FORWARD, actor, commit=False,
-                                 internal={"submission_id": submission.id},
-                                 data={"submission_number": number},
-                                 comment=_("Submission %(number)s", number=number))
-        audit.record(session, chain=submission.from_authority.code, actor=actor, action="submission.send",
-                     object_type="submission", object_id=submission.id, data={"number": number})
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    number = _register_number(session, Submission, Submission.from_authority_id, submission.from_authority_id,
+                              "TTr", sent_on.year, SUBMISSION_SUFFIX, number)
+    claimed = session.execute(update(Submission).where(Submission.id == submission.id,
+                                                       Submission.status == "draft")
+                              .values(status="sent", number=number, year=sent_on.year, sent_on=sent_on,
+                                      signer_id=actor.id, sent_at=utcnow())
+                              .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise Conflict(_("This submission is already sent."), code="already_sent")
+    for item in submission.items:
+        proposals.transition(session, item.proposal_id, Event.FORWARD, actor,
+                             internal={"submission_id": submission.id},
+                             data={"submission_number": number},
+                             comment=_("Submission %(number)s", number=number))
+    audit.record(session, chain=submission.from_authority.code, actor=actor, action="submission.send",
+                 object_type="submission", object_id=submission.id, data={"number": number})
+    session.flush()
     session.refresh(submission)
     return submission
 
 
 def _answer(session: Session, actor, submission: Submission, item: SubmissionItem, *, outcome: str,
             decision_number: str | None, decision_date: date | None, reason: str | None) -> None:
-    """Fire ``record_outcome`` for one item (no commit). In-system (the proposal sits at the
+    """Fire ``record_outcome`` for one item (flushes). In-system (the proposal sits at the
     receiving authority) the answer is the parent's own; on paper the proposal waits in
     ``forwarded`` at the sender."""
     # once answered, an item stays answered: a returned proposal sent again travels in a new
@@ -343,7 +335,7 @@ def _answer(session: Session, actor, submission: Submission, item: SubmissionIte
                        details={"proposal_id": proposal.id, "authority": proposal.current_authority.code})
     data = {"outcome": outcome, "decision_number": decision_number, "reason": reason,
             "decision_date": decision_date.isoformat() if decision_date else None}
-    proposals.transition(session, item.proposal_id, Event.RECORD_OUTCOME, actor, commit=False,
+    proposals.transition(session, item.proposal_id, Event.RECORD_OUTCOME, actor,
                          data={k: v for k, v in data.items() if v is not None}, internal=internal,
                          comment=_("Outcome of submission %(number)s", number=submission.number))
     item.outcome, item.decision_number, item.decision_date = outcome, decision_number, decision_date
@@ -372,13 +364,9 @@ def record_outcome(session: Session, actor, submission_id: int, *, proposal_id: 
     item = next((i for i in submission.items if i.proposal_id == proposal_id), None)
     if item is None:
         raise field_error("proposal_id", _("Proposal %(id)s is not in this submission.", id=proposal_id))
-    try:
-        _answer(session, actor, submission, item, outcome=outcome, decision_number=decision_number,
-                decision_date=decision_date, reason=reason)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    _answer(session, actor, submission, item, outcome=outcome, decision_number=decision_number,
+            decision_date=decision_date, reason=reason)
+    session.flush()
     return item
 
 
@@ -401,14 +389,10 @@ def answer_submission(session: Session, actor, submission_id: int, *, outcome: s
         raise Forbidden(_("The higher level answers this submission in the system."))
     if not waiting:
         raise Conflict(_("No proposal of this submission is waiting for an answer."), code="nothing_pending")
-    try:
-        for item in waiting:
-            _answer(session, actor, submission, item, outcome=outcome, decision_number=decision_number,
-                    decision_date=decision_date, reason=reason)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    for item in waiting:
+        _answer(session, actor, submission, item, outcome=outcome, decision_number=decision_number,
+                decision_date=decision_date, reason=reason)
+    session.flush()
     return waiting
 
 
@@ -433,7 +417,7 @@ def discard_decision(session: Session, actor, decision_id: int) -> None:
     _delete_draft(session, actor, decision, decision.authority, "decision",
                   not_secretary=_("Only the secretary discards a draft decision."),
                   not_draft=_("An issued decision cannot be discarded."), code="already_issued")
-    session.commit()
+    session.flush()
 
 
 def discard_submission(session: Session, actor, submission_id: int) -> None:
@@ -442,4 +426,4 @@ def discard_submission(session: Session, actor, submission_id: int) -> None:
     _delete_draft(session, actor, submission, submission.from_authority, "submission",
                   not_secretary=_("Only the secretary discards a draft submission."),
                   not_draft=_("A sent submission cannot be discarded."), code="already_sent")
-    session.commit()
+    session.flush()

@@ -346,7 +346,7 @@ def load_demo(session: Session, today: date | None = None, *, year_2023: bool = 
     _council(session, data, actor, commune, report)
     report.district_council_created = district_council(session, actor)
     _nominees_and_awards(session, data, commune, units, user_ids, report)
-    session.commit()
+    session.commit()  # a batch loader: the commune is in place before the year is played
     if year_2023:
         played = play_2023(session, data)
         report.year_2023 = played if played.played else None
@@ -356,6 +356,6 @@ def load_demo(session: Session, today: date | None = None, *, year_2023: bool = 
     if report.created:
         audit.record(session, chain=COMMUNE, actor=actor, action="demo.load", object_type="authority",
                      object_id=commune.id, data=report.counts())
-    session.commit()
+    session.commit()  # a batch loader, also run outside a command (tests, the browser set-up)
     report.seconds = time.perf_counter() - started
     return report

@@ -30,9 +30,9 @@ and the parent's existence are all judged as on that day, by the services' own c
 their real write time (``created_at``): the record says when the demo wrote them, the dates of the
 domain (decision, submission, meeting, notice) say 2023.
 
-Speed: proposals are created one by one through ``create_proposal`` (one commit each); their
-events go through ``transition`` with ``commit=False`` and one commit per batch (a hamlet, a
-screening session), as a meeting's close or a decision does.
+Speed: proposals are created one by one through ``create_proposal`` and their events go through
+``transition``, both of which only flush; the play, a batch loader, commits once per batch (a hamlet,
+a screening session), as a meeting's close or a decision does in its request.
 """
 
 from __future__ import annotations
@@ -263,8 +263,8 @@ class _Play:
         from workflow.proposals import services as proposals
 
         for pid in ids:
-            proposals.transition(self.session, pid, event, actor, commit=False, **kwargs)
-        self.session.commit()
+            proposals.transition(self.session, pid, event, actor, **kwargs)
+        self.session.commit()  # a batch loader: one commit per batch keeps the year's transactions short
 
     def decide(self, award: str, ids: list[int], number_and_date: tuple[str, date]) -> None:
         from workflow.decisions import services as decisions
@@ -496,7 +496,7 @@ def play_2023(session: Session, data: Dataset) -> YearReport:
     if year_played(session, commune):
         return YearReport()
     retired = _retire_old_history(session, commune)
-    session.commit()
+    session.commit()  # a batch loader: the retired history is done before the year is played
     with _clock_in_2023() as clock:
         report = _Play(session, data, clock).run()
     report.history_retired = retired

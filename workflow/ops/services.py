@@ -17,9 +17,9 @@ def record_probe(session: Session, key: str, worker: str) -> None:
         return
     session.add(WorkerProbe(key=key, worker=worker))
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
-        session.rollback()  # another delivery of the same message won
+        session.rollback()  # a lost race: another delivery of the same message wrote the row
 
 
 def new_probe_key() -> str:

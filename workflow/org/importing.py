@@ -544,7 +544,7 @@ def import_file(session: Session, actor: User, *, content: bytes, authority_code
                  object_id=ctx.authority.id, data={"kind": kind, "count": len(made), "unit": unit_code,
                                                    "file": filename[:200],
                                                    "sha256": hashlib.sha256(content).hexdigest(), "ids": ids})
-    session.commit()
+    session.flush()
     return {"imported": len(made), "kind": kind, "ids": ids}
 
 

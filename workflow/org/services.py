@@ -42,12 +42,12 @@ from workflow.org.vocab import NomineeKind, Role
 LEVEL = {kind: i for i, kind in enumerate(AUTHORITY_KINDS)}
 
 
-def _commit(session: Session, field: str, message: str) -> None:
-    """Commit; a unique-key race that slipped past the checks becomes a field error."""
+def _flush(session: Session, field: str, message: str) -> None:
+    """Flush; a unique-key race that slipped past the checks becomes a field error (the caller's
+    boundary rolls the transaction back)."""
     try:
-        session.commit()
+        session.flush()
     except IntegrityError as exc:
-        session.rollback()
         raise field_error(field, message) from exc
 
 
@@ -111,7 +111,7 @@ def create_authority(session: Session, actor: User, *, code: str, name: str, kin
     audit.record(session, chain=code, actor=actor, action="authority.create", object_type="authority",
                  object_id=authority.id, data={"code": code, "name": name, "kind": kind,
                                                 "parent": parent_code, "rule_set": rule_set})
-    _commit(session, "code", _("The code %(code)s is already in use.", code=code))
+    _flush(session, "code", _("The code %(code)s is already in use.", code=code))
     return authority
 
 
@@ -140,7 +140,7 @@ def update_authority(session: Session, actor: User, authority: Authority, *, nam
         authority.rule_set_code = rule_set or None
     audit.record(session, chain=authority.code, actor=actor, action="authority.update",
                  object_type="authority", object_id=authority.id, data=changes)
-    session.commit()
+    session.flush()
     return authority
 
 
@@ -157,7 +157,7 @@ def create_unit(session: Session, actor: User, *, code: str, name: str, kind: st
     session.flush()
     audit.record(session, chain=authority.code, actor=actor, action="unit.create", object_type="unit",
                  object_id=unit.id, data={"code": code, "name": name, "kind": kind})
-    _commit(session, "code", _("The code %(code)s is already in use.", code=code))
+    _flush(session, "code", _("The code %(code)s is already in use.", code=code))
     return unit
 
 
@@ -177,7 +177,7 @@ def update_unit(session: Session, actor: User, unit: Unit, *, name: str | None =
     if changes:
         audit.record(session, chain=unit.authority.code, actor=actor, action="unit.update", object_type="unit",
                      object_id=unit.id, data={"code": unit.code, **changes})
-    session.commit()
+    session.flush()
     return unit
 
 
@@ -233,7 +233,7 @@ def create_user(session: Session, actor: User | None, *, username: str, password
                  object_id=user.id, data={"username": username, "roles": [
                      {"role": r.role, "authority": r.authority.code if r.authority else None,
                       "unit": r.unit.code if r.unit else None} for r in rows]})
-    _commit(session, "username", _("The username %(name)s is already taken.", name=username))
+    _flush(session, "username", _("The username %(name)s is already taken.", name=username))
     return user
 
 
@@ -263,7 +263,7 @@ def set_user_roles(session: Session, actor: User, user_id: int, roles: list[dict
                  data={"username": user.username, "before": before, "after": [
                      {"role": r.role, "authority": r.authority.code if r.authority else None,
                       "unit": r.unit.code if r.unit else None} for r in rows]})
-    session.commit()
+    session.flush()
     return user
 
 
@@ -312,7 +312,7 @@ def set_council(session: Session, actor: User, authority_code: str, members: lis
     audit.record(session, chain=authority.code, actor=actor, action="council.set", object_type="authority",
                  object_id=authority.id, data={"members": [{"username": u.username, "position": p}
                                                            for u, p in seats]})
-    session.commit()
+    session.flush()
     return rows
 
 
@@ -357,7 +357,7 @@ def create_nominee(session: Session, actor: User, *, kind: str, name: str, autho
                  object_id=nominee.id, data={"kind": kind, "name": nominee.name,
                                              "unit": unit.code if unit else None,
                                              "account": linked.username if linked else None})
-    session.commit()
+    session.flush()
     return nominee
 
 
@@ -389,7 +389,7 @@ def link_account(session: Session, actor: User, nominee_id: int, username: str |
     nominee.user_id = linked.id if linked else None
     audit.record(session, chain=nominee.authority.code, actor=actor, action="nominee.link", object_type="nominee",
                  object_id=nominee.id, data={"account": linked.username if linked else None})
-    session.commit()
+    session.flush()
     session.refresh(nominee)
     return nominee
 
@@ -432,7 +432,7 @@ def add_past_award(session: Session, actor: User, nominee_id: int, *, award_type
     audit.record(session, chain=nominee.authority.code, actor=actor, action="award_record.create",
                  object_type="nominee", object_id=nominee.id,
                  data={"award": award_type_code, "year": year, "decision_number": record.decision_number})
-    _commit(session, "decision_number", _("This award is already in the history."))
+    _flush(session, "decision_number", _("This award is already in the history."))
     return record
 
 
@@ -455,7 +455,7 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
     chain = next((r.authority.code for r in user.roles if r.authority is not None), None)
     audit.record(session, chain=chain, actor=actor, action="user.enable" if active else "user.disable",
                  object_type="user", object_id=user.id, data={"username": user.username})
-    session.commit()
+    session.flush()
     return user
 
 
@@ -473,7 +473,7 @@ def reset_password(session: Session, actor: User, user_id: int, new_password: st
         raise Conflict(_("Change your own password on the password page."))
     check_new_password(new_password)
     set_password(session, actor, user, new_password, must_change=True, action="user.password_reset")
-    session.commit()
+    session.flush()
     return user
 
 
@@ -508,7 +508,7 @@ def update_nominee(session: Session, actor: User, nominee_id: int, **changes) ->
     if done:
         audit.record(session, chain=nominee.authority.code, actor=actor, action="nominee.update",
                      object_type="nominee", object_id=nominee.id, data=done)
-    session.commit()
+    session.flush()
     return nominee
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from workflow import storage
 from workflow.audit import services as audit
+from workflow.db import on_rollback
 from workflow.documents.http import safe_filename
 from workflow.errors import DomainError, Forbidden, NotFound, field_error
 from workflow.proposals import policies
@@ -134,16 +135,11 @@ def add_attachment(session: Session, actor, proposal_id: int, *, doc_type: str, 
                             content_type=content_type, size=len(content),
                             sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=actor.id)
     session.add(attachment)
-    try:
-        session.flush()
-        audit.record(session, chain=proposal.current_authority.code, actor=actor, action="attachment.add",
-                     object_type="proposal", object_id=proposal.id,
-                     data={"doc_type": doc_type, "sha256": attachment.sha256, "size": attachment.size})
-        session.commit()
-    except Exception:
-        session.rollback()
-        files.undo([stored_name])  # nothing half-written: no row, no orphan file
-        raise
+    on_rollback(session, lambda: files.undo([stored_name]))  # nothing half-written: no row, no orphan file
+    session.flush()
+    audit.record(session, chain=proposal.current_authority.code, actor=actor, action="attachment.add",
+                 object_type="proposal", object_id=proposal.id,
+                 data={"doc_type": doc_type, "sha256": attachment.sha256, "size": attachment.size})
     return attachment
 
 
@@ -181,10 +177,10 @@ def mark_paper_received(session: Session, actor, proposal_id: int, doc_type: str
     try:
         session.flush()
     except IntegrityError:
-        session.rollback()
+        session.rollback()  # a lost race (nothing else written yet): the concurrent tick's row is the answer
         return session.scalar(select(PaperReceipt).where(PaperReceipt.proposal_id == proposal.id,
                                                          PaperReceipt.doc_type == doc_type))
     audit.record(session, chain=proposal.current_authority.code, actor=actor, action="paper.received",
                  object_type="proposal", object_id=proposal.id, data={"doc_type": doc_type})
-    session.commit()
+    session.flush()
     return receipt

@@ -16,7 +16,8 @@ Semantics (SPEC §10 ``/proposals/bulk`` and ``/proposals/events``):
   rolled back (also when a concurrent create wins the unique key at the insert). One commit at the
   end: 600 drafts cost one disk sync, not 600, and a crash half-way (the database gone) leaves
   nothing — send the same request again.
-- **Events: one transaction per row.** ``transition`` commits each row itself, so each row's side
+- **Events: one transaction per row.** ``fire_many`` commits each row itself (the deliberate
+  exception to the request's one unit of work), so each row's side
   effects (notifications, reminders, tasks) are dispatched after its own commit, as one by one; a
   crash half-way leaves the rows before it done, and sending the request again is safe (an event
   already fired is refused as ``invalid_transition``).
@@ -63,7 +64,7 @@ def nominate_many(session: Session, actor, *, round_id: int, award_type_code: st
     whole body, nothing created); then each nominee gets the single create's own checks and, when
     they pass, its draft — with the same ``achievements`` and ``evidence`` (the hamlet meeting and
     its posted list, entered once) — in a savepoint of its own; then the created drafts' audit
-    entries (one each, chained in order, one append); one commit.
+    entries (one each, chained in order, one append); the caller's unit of work commits once.
 
     Returns ``{"created": [{nominee_id, id}], "refused": [{nominee_id, error}]}`` in the order given.
     """
@@ -72,8 +73,7 @@ def nominate_many(session: Session, actor, *, round_id: int, award_type_code: st
                                         unit_code=unit_code)
     claimed = session.execute(update(Round).where(Round.id == target.round_id, Round.closed_at.is_(None))
                               .values(id=Round.id).execution_options(synchronize_session=False)).rowcount
-    if claimed != 1:  # closed since it was read
-        session.rollback()
+    if claimed != 1:  # closed since it was read: nothing was written yet, the boundary rolls back
         raise Conflict(_("The round is closed: it takes no new proposals."), code="round_closed",
                        details={"round_id": target.round_id})
     # one select for every nominee, and one for the proposals they already have for this award in
@@ -102,7 +102,7 @@ def nominate_many(session: Session, actor, *, round_id: int, award_type_code: st
     # the created drafts' audit entries, one each, chained in the order given in one append
     # (the chain head is claimed once); in the same transaction as the drafts
     audit.record_many(session, chain=target.authority_code, actor=actor, entries=entries)
-    session.commit()
+    session.flush()
     return {"created": created, "refused": refused}
 
 
@@ -125,8 +125,9 @@ def fire_many(session: Session, actor, proposal_ids: list[int], event: str, *, c
         try:
             services.transition(session, proposal_id, event, actor, comment=comment, data=data)
         except DomainError as exc:
-            session.rollback()
+            session.rollback()  # this row alone: one transaction per row, the rows before it stay done
             refused.append({"id": proposal_id, "error": error_json(exc)})
         else:
+            session.commit()  # one transaction per row: its side effects go after its own commit
             done.append(proposal_id)
     return {"done": done, "refused": refused}

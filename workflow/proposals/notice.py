@@ -78,7 +78,7 @@ def file_objection(session: Session, authority_code: str, proposal_id: int, *, n
     session.flush()
     audit.record(session, chain=authority.code, actor=None, action="objection.file", object_type="proposal",
                  object_id=proposal.id, data={"objection": objection.id})
-    session.commit()
+    session.flush()
     return objection
 
 
@@ -99,7 +99,7 @@ def resolve_objection(session: Session, actor, objection_id: int, resolution: st
     objection.resolved_at = utcnow()
     audit.record(session, chain=proposal.current_authority.code, actor=actor, action="objection.resolve",
                  object_type="proposal", object_id=proposal.id, data={"objection": objection.id})
-    session.commit()
+    session.flush()
     return objection
 
 

@@ -46,7 +46,7 @@ def create_round(session: Session, actor, *, authority_code: str, year: int, kin
     session.flush()
     audit.record(session, chain=authority.code, actor=actor, action="round.create", object_type="round",
                  object_id=round_.id, data={"year": year, "kind": kind, "title": round_.title})
-    session.commit()
+    session.flush()
     return round_
 
 
@@ -81,7 +81,7 @@ def update_round(session: Session, actor, round_id: int, *, title: str | None = 
     if changes:
         audit.record(session, chain=round_.authority.code, actor=actor, action="round.update", object_type="round",
                      object_id=round_.id, data=changes)
-    session.commit()
+    session.flush()
     return round_
 
 
@@ -95,7 +95,7 @@ def set_round_open(session: Session, actor, round_id: int, open_: bool) -> Round
     audit.record(session, chain=round_.authority.code, actor=actor,
                  action="round.reopen" if open_ else "round.close", object_type="round", object_id=round_.id,
                  data={"title": round_.title})
-    session.commit()
+    session.flush()
     return round_
 
 
@@ -174,7 +174,6 @@ def create_proposal(session: Session, actor, *, round_id: int, nominee_id: int, 
                                unit_code=unit_code, linked_proposal_id=linked_proposal_id)
     proposal = nominate(session, actor, target, nominee_id, achievements=achievements, evidence=evidence,
                         linked_proposal_id=linked_proposal_id)
-    session.commit()
     return proposal
 
 
@@ -287,11 +286,11 @@ def edit_proposal(session: Session, actor, proposal_id: int, *, version: int, **
         Proposal.id == proposal.id, Proposal.version == version, Proposal.state == proposal.state,
     ).values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        session.rollback()
+        session.rollback()  # lost race: the unit fails anyway; ending the stale snapshot lets _conflict read the winner
         raise _conflict(session, proposal_id, _("The proposal was changed by someone else; reload it."))
     audit.record(session, chain=proposal.current_authority.code, actor=actor, action="proposal.edit",
                  object_type="proposal", object_id=proposal.id, data={"fields": changed})
-    session.commit()
+    session.flush()
     session.refresh(proposal)
     return proposal
 
@@ -329,7 +328,7 @@ class _Checks:
 
 def transition(session: Session, proposal_id: int, event: str, actor, *, comment: str | None = None,
                data: dict | None = None, internal: dict | None = None, expected_version: int | None = None,
-               today: date | None = None, commit: bool = True) -> Proposal:
+               today: date | None = None) -> Proposal:
     """Fire ``event`` on a proposal as ``actor``.
 
     Checks scope (404), the event name (422), the actor's role (403), the state (409
@@ -337,9 +336,9 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
     (422 naming the field, see ``event_data``), then the machine's data guards (422 ``guard_failed``). Claims the
     row with a compare-and-set update on (state, version): a concurrent change makes this one a
     409 ``conflict`` carrying the current state. Writes the history row and the audit entry and
-    commits once (``commit=False`` lets a meeting close or a decision batch several proposals in
-    its own single commit). ``internal`` carries what only services may pass (meeting,
-    decision or submission ids).
+    flushes; the caller's unit of work commits (a meeting close or a decision batches several
+    proposals in it). ``internal`` carries what only services may pass (meeting, decision or
+    submission ids).
     """
     proposal = get_proposal(session, actor, proposal_id)
     if event not in states.EVENTS:
@@ -371,10 +370,10 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
     except OperationalError as exc:  # SQLite: the other writer holds the lock past the timeout
         if is_disconnect(exc):  # the database went away: a 503 for the error handler, not a conflict
             raise
-        session.rollback()
+        session.rollback()  # lost race: the unit fails anyway; ending the stale snapshot lets _conflict read the winner
         raise _conflict(session, proposal_id, _("Someone else changed this proposal just now.")) from exc
     if claimed != 1:
-        session.rollback()
+        session.rollback()  # lost race: the unit fails anyway; ending the stale snapshot lets _conflict read the winner
         raise _conflict(session, proposal_id, _("Someone else changed this proposal just now."))
     cancel_pending_reminders(session, "proposal", proposal.id)  # it moved on: same transaction
     history_data = {k: v for k, v in data.items() if k != "password"}
@@ -397,8 +396,6 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
                  object_id=proposal.id, data={"from": old_state, "to": new_state, "comment": comment,
                                               **history_data})
     session.flush()
-    if commit:
-        session.commit()
     session.refresh(proposal)
     return proposal
 
@@ -546,7 +543,7 @@ def apply_rule_set(session: Session, actor, proposal_id: int, rule_set_code: str
     ).values(rule_set_code=newer.code, award_rule=eligibility.snapshot(award_type, newer), version=old_version + 1,
              updated_at=utcnow()).execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
-        session.rollback()
+        session.rollback()  # lost race: the unit fails anyway; ending the stale snapshot lets _conflict read the winner
         raise _conflict(session, proposal_id, _("Someone else changed this proposal just now."))
     data = {"from_rule_set": old_code, "to_rule_set": newer.code}
     session.add(ProposalTransition(proposal_id=proposal.id, event="apply_rule_set", from_state=proposal.state,
@@ -554,6 +551,6 @@ def apply_rule_set(session: Session, actor, proposal_id: int, rule_set_code: str
                                    authority_id=at.id, comment=comment, data=data))
     audit.record(session, chain=at.code, actor=actor, action="proposal.apply_rule_set", object_type="proposal",
                  object_id=proposal.id, data={**data, "comment": comment})
-    session.commit()
+    session.flush()
     session.refresh(proposal)
     return proposal

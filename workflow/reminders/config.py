@@ -214,5 +214,5 @@ def update_policies(session: Session, actor, *, policies: list[dict] | None = No
     if actor is not None:
         audit.record(session, chain=None, actor=actor, action="reminder_policy.update",
                      object_type="reminder_policy", object_id=",".join(sorted(updates)), data={"keys": sorted(updates)})
-    session.commit()
+    session.flush()
     return load(session)

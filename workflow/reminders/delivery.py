@@ -63,7 +63,7 @@ def claim(session: Session, limit: int, ids: list[int] | None = None, now: datet
         update(Reminder).where(Reminder.id.in_(due.scalar_subquery()), Reminder.status == "pending")
         .values(status="sending", claim_token=token, claimed_at=now, attempts=Reminder.attempts + 1)
         .returning(Reminder.id).execution_options(synchronize_session=False)))
-    session.commit()
+    session.commit()  # the claim is durable before any mail goes out: two workers never take one row
     return token, sorted(claimed)
 
 
@@ -83,7 +83,7 @@ def _release(session: Session, row: Reminder, token: str, settings: config.Deliv
         values["next_attempt_at"] = utcnow() + _backoff(row.attempts, settings)
     session.execute(update(Reminder).where(Reminder.id == row.id, Reminder.claim_token == token)
                     .values(**values).execution_options(synchronize_session=False))
-    session.commit()
+    session.commit()  # this message's failure is recorded alone, the batch goes on
     log.warning("reminder %s: %s (attempt %s)%s", row.id, values["last_error"], row.attempts,
                 " — given up" if failed else "")
     return "failed" if failed else "retried"
@@ -103,7 +103,7 @@ def _finish(session: Session, row: Reminder, token: str, *, status: str, channel
     if done != 1:
         session.rollback()  # the sweeper took the row back and someone else claimed it
         return False
-    session.commit()
+    session.commit()  # each send is recorded at once: a crash later never sends it twice
     return True
 
 
@@ -129,12 +129,12 @@ def deliver_one(session: Session, row_id: int, token: str, mailer, settings: con
         try:
             message = mail.reminder_message(row, user)
         except Exception as exc:  # noqa: BLE001 — this message alone fails, parked with its reason
-            session.rollback()
+            session.rollback()  # drop this row's unfinished work; its release below is its own commit
             return _release(session, row, token, settings, exc, give_up=True)
         try:
             mailer.send(message)
         except Exception as exc:  # noqa: BLE001 — SMTP or not, retried with back-off, then parked
-            session.rollback()
+            session.rollback()  # drop this row's unfinished work; its release below is its own commit
             return _release(session, row, token, settings, exc)
         channel = mailer.channel
     elif user.email and user.active and mode == "digest":
@@ -165,7 +165,7 @@ def deliver(session: Session, *, ids: list[int] | None = None, limit: int | None
                 try:
                     outcome = deliver_one(session, row_id, token, mailer, settings, processing_states)
                 except Exception as exc:  # noqa: BLE001 — one bad row never strands the rest in sending
-                    session.rollback()
+                    session.rollback()  # this row alone; the rest of the claimed batch goes on
                     log.exception("reminder %s: delivery failed", row_id)
                     row = session.get(Reminder, row_id, populate_existing=True)
                     outcome = _release(session, row, token, settings, exc) if row is not None else "lost"
@@ -197,7 +197,7 @@ def sweep(session: Session, now: datetime | None = None) -> int:
     moved += session.execute(update(Reminder).where(Reminder.status == "digesting", Reminder.claimed_at < stale)
                              .values(status="digest", claim_token=None, claimed_at=None)
                              .execution_options(synchronize_session=False)).rowcount
-    session.commit()
+    session.commit()  # the sweep is its own transaction (a task's whole work)
     if moved:
         log.info("sweeper: %d reminder(s) put back", moved)
     return moved
@@ -226,19 +226,19 @@ def send_digests(session: Session, now: datetime | None = None, mailer=None) -> 
 
 def _digest_for(session: Session, user_id: int, today, now: datetime, mailer) -> int:
     previous = session.scalar(select(ReminderPreference.last_digest_on).where(ReminderPreference.user_id == user_id))
-    session.commit()
+    session.commit()  # end the read before the day's claim, the first statement of its own transaction
     day_claimed = session.execute(update(ReminderPreference).where(
         ReminderPreference.user_id == user_id,
         or_(ReminderPreference.last_digest_on.is_(None), ReminderPreference.last_digest_on < today),
     ).values(last_digest_on=today).execution_options(synchronize_session=False)).rowcount
     if not day_claimed:
-        session.rollback()
+        session.rollback()  # another run claimed today's digest: nothing of this user's is sent
         return 0
     token = uuid.uuid4().hex
     ids = list(session.scalars(update(Reminder).where(Reminder.recipient_id == user_id, Reminder.status == "digest")
                                .values(status="digesting", claim_token=token, claimed_at=now)
                                .returning(Reminder.id).execution_options(synchronize_session=False)))
-    session.commit()
+    session.commit()  # the day and the rows are claimed before the e-mail goes out
     if not ids:
         return 0
     user = session.get(User, user_id)
@@ -250,18 +250,18 @@ def _digest_for(session: Session, user_id: int, today, now: datetime, mailer) ->
             channel = mailer.channel
         except Exception as exc:  # noqa: BLE001 — this user's digest waits for the next run, the others go
 
-            session.rollback()
+            session.rollback()  # the failed digest's claim is undone and recorded below, in its own commit
             session.execute(update(Reminder).where(Reminder.claim_token == token)
                             .values(status="digest", claim_token=None, claimed_at=None,
                                     last_error=f"{type(exc).__name__}: {exc}"[:2000])
                             .execution_options(synchronize_session=False))
             session.execute(update(ReminderPreference).where(ReminderPreference.user_id == user_id)
                             .values(last_digest_on=previous).execution_options(synchronize_session=False))
-            session.commit()
+            session.commit()  # the rows wait for the next run: recorded at once
             log.warning("digest for user %s: %s", user_id, exc)
             return 0
     session.execute(update(Reminder).where(Reminder.claim_token == token, Reminder.status == "digesting")
                     .values(status="sent", channel=channel, sent_at=utcnow(), claim_token=None, claimed_at=None)
                     .execution_options(synchronize_session=False))
-    session.commit()
+    session.commit()  # the digest is recorded as sent at once
     return 1

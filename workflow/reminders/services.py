@@ -71,14 +71,14 @@ def scan(session: Session, now: datetime | None = None, *, dry_run: bool = False
     if not dry_run:
         config.ensure_policies(session)
         if lock and not _try_lock(session):
-            session.rollback()
+            session.rollback()  # another scan holds the lock: release what this one began, write nothing
             result.skipped = True
             return result
     result.due = compute_due(session, now, kinds)
     if dry_run:
         existing = _existing_keys(session, result.due)
         result.new = [d for d in result.due if d.key not in existing]
-        session.rollback()
+        session.rollback()  # a dry run writes nothing, not even the policies ensured above
     else:
         written = utcnow()  # deliverable at once, whatever moment the scan was computed for
         rows = [{"kind": d.kind, "subject_type": d.subject_type, "subject_id": d.subject_id, "due_on": d.due_on,
@@ -91,7 +91,7 @@ def scan(session: Session, now: datetime | None = None, *, dry_run: bool = False
         if dispatch is not None and result.inserted:
             ids = sorted(result.inserted)
             after_commit(session, lambda: dispatch(ids))
-        session.commit()
+        session.commit()  # the scan's own transaction: it ends the scan lock, then dispatches the new ids
     result.seconds = time.perf_counter() - started
     return result
 
@@ -139,7 +139,7 @@ def mark_read(session: Session, user_id: int, notification_id: int) -> Notificat
         raise NotFound(_("Unknown notification: %(id)s.", id=notification_id))
     if notification.read_at is None:
         notification.read_at = utcnow()
-    session.commit()
+    session.flush()
     return notification
 
 
@@ -147,7 +147,6 @@ def mark_all_read(session: Session, user_id: int) -> int:
     count = session.execute(update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)).values(read_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount
-    session.commit()
     return count
 
 
@@ -166,5 +165,5 @@ def set_email_mode(session: Session, user_id: int, mode: str) -> str:
                                                                   "updated_at": utcnow()}], ["user_id"])
         preference = session.get(ReminderPreference, user_id)
     preference.email_mode, preference.updated_at = mode, utcnow()
-    session.commit()
+    session.flush()
     return mode
