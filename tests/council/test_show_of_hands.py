@@ -156,3 +156,50 @@ def test_the_screens_show_no_ballot_for_it_and_the_counts_after(c, web, session)
     assert re.findall(r'data-testid="yes">(\d+)<', results) == ["0", "6"]
     assert re.findall(r'data-testid="no">(\d+)<', results) == ["9", "3"]
     assert (c.state(secret), c.state(raised)) == ("not_recommended", "recommended")
+
+
+def test_the_vote_does_not_close_while_a_show_of_hands_is_unrecorded(c, session):
+    """Counts missing would be tallied as nobody in favour: the close is refused, naming the items,
+    and nothing moves until the secretary records them."""
+    recorded, missing = c.under_review(2)
+    for pid in (recorded, missing):
+        by_hands(session, pid)
+    mid = c.meeting([recorded, missing], present=MEMBERS, open_=True)
+    hands(c, mid, recorded, 7, 2)
+    before = audit_count(session)
+    error = c.call("chutich", "POST", f"/api/v1/meetings/{mid}/close", {}, expect=409).get_json()["error"]
+    assert error["code"] == "hands_missing" and error["details"] == {"proposal_ids": [missing]}
+    assert c.show(mid)["status"] == "voting" and audit_count(session) == before
+    assert (c.state(recorded), c.state(missing)) == ("in_council", "in_council")
+    hands(c, mid, missing, 0, 9)  # nobody in favour, now counted as such
+    c.close(mid)
+    assert (c.state(recorded), c.state(missing)) == ("recommended", "not_recommended")
+
+
+def test_the_secretary_records_the_show_of_hands_on_a_screen(c, web, session):  # noqa: F811
+    secret, raised = c.under_review(2)
+    by_hands(session, raised)
+    mid = c.meeting([secret, raised], present=MEMBERS[:8], open_=True)
+    thuky = web("thuky")
+    detail = text(thuky.get(f"/hoi-dong/{mid}"))
+    assert "1 nội dung biểu quyết bằng giơ tay chưa ghi kết quả" in detail
+    assert f'href="/hoi-dong/{mid}/gio-tay"' in detail
+    page = text(thuky.get(f"/hoi-dong/{mid}/gio-tay"))
+    # only the show-of-hands item takes counts, bounded by the members present
+    assert re.findall(r'name="hands_yes-(\d+)"', page) == [str(raised)]
+    assert 'max="8"' in page and "chưa ghi" in page
+    # more hands than members present: refused with the service's message, nothing stored
+    refused = text(post(thuky, f"/hoi-dong/{mid}/gio-tay", data={f"hands_yes-{raised}": "6",
+                                                                 f"hands_no-{raised}": "3"}, follow_redirects=True))
+    assert "Số người giơ tay nhiều hơn số thành viên có mặt." in refused
+    assert stored_hands(session, raised) == (None, None)
+    bad = text(post(thuky, f"/hoi-dong/{mid}/gio-tay", data={f"hands_yes-{raised}": "năm"}, follow_redirects=True))
+    assert "Số phiếu phải là số nguyên." in bad
+    assert stored_hands(session, raised) == (None, None)
+    done = text(post(thuky, f"/hoi-dong/{mid}/gio-tay", data={f"hands_yes-{raised}": "6", f"hands_no-{raised}": "2"},
+                     follow_redirects=True))
+    assert "Đã ghi kết quả biểu quyết giơ tay của 1 nội dung." in done
+    assert "Đã ghi kết quả biểu quyết giơ tay của mọi nội dung." in done
+    assert stored_hands(session, raised) == (6, 2)
+    # a member who is not the secretary never reaches the screen
+    assert web("uyvien").get(f"/hoi-dong/{mid}/gio-tay").status_code == 403

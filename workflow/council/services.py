@@ -345,15 +345,27 @@ def progress(session: Session, meeting: Meeting) -> dict:
             "present": len(present_ids), "voted_present": voted_present or 0}
 
 
+def show_of_hands(item) -> bool:
+    """This agenda item is decided by a show of hands counted in the room (not by ballot)."""
+    return item.proposal.rule is not None and item.proposal.rule.show_of_hands
+
+
 def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | None = None) -> Meeting:
     """Close the vote (chair): count the sealed ballots, tally every item by its rule, apply ratio
     caps by ranking yes votes, fire ``pass``/``fail`` for every item — all in one transaction that
     first claims the meeting (``claim_meeting``), so a concurrent ballot is either counted or refused.
     A tie at a cap is refused (409 ``cap_tie``) until the chair names the proposals that take the
-    remaining places; ballots that cannot be counted are refused (409 ``ballot_integrity``)."""
+    remaining places; ballots that cannot be counted are refused (409 ``ballot_integrity``), and so
+    is a show-of-hands item whose counts the secretary has not recorded (409 ``hands_missing``)."""
     meeting_for(session, actor, meeting_id, may=policies.is_chair,
                 refusal=_("Only the chair closes the vote."), status="voting")
     with claim_meeting(session, meeting_id, "voting") as meeting:
+        # a show-of-hands item with no counts would be tallied as nobody in favour: refuse instead
+        unrecorded = [i.proposal_id for i in meeting.items if show_of_hands(i) and i.hands_yes is None]
+        if unrecorded:
+            raise Conflict(_("The show of hands of %(n)d item(s) is not recorded yet: the secretary records the "
+                             "counts before the vote closes.", n=len(unrecorded)),
+                           code="hands_missing", details={"proposal_ids": unrecorded})
         count_sealed_ballots(session, meeting)
         results = tally_meeting(session, meeting, tie_break or [])
         for row in results["items"]:

@@ -136,6 +136,7 @@ def detail(meeting_id: int, ties=None):
         needed=services.quorum_needed(meeting, size),
         progress=services.progress(db.session, meeting) if meeting.status != "scheduled" else None,
         to_vote=sum(1 for line in lines if line.status == "open"), ties=ties,
+        hands=[i for i in meeting.items if services.show_of_hands(i)],
         minutes=[("docx", "DOCX"), ("pdf", "PDF")])
 
 
@@ -207,6 +208,38 @@ def attendance(meeting_id: int):
     return render_template("council/attendance.html", meeting=meeting, seats=seats, recorded=recorded,
                            written_items=written_items,
                            needed=services.quorum_needed(meeting, len(seats)))
+
+
+@bp.route("/<int:meeting_id>/gio-tay", methods=["GET", "POST"])
+@login_required
+def hands(meeting_id: int):
+    """Record the counts of the items decided by a show of hands, while the vote is open (secretary):
+    the room's count for and against, never who raised a hand."""
+    meeting = _secretary_meeting(meeting_id)
+    items = [i for i in meeting.items if services.show_of_hands(i)]
+    if request.method == "POST":
+        back = url_for("council.hands", meeting_id=meeting.id)
+        entered = [i for i in items if any((request.form.get(f"hands_{side}-{i.proposal_id}") or "").strip()
+                                           for side in CHOICES)]
+        try:
+            counts = {i.proposal_id: (_count(f"hands_yes-{i.proposal_id}"), _count(f"hands_no-{i.proposal_id}"))
+                      for i in entered}
+        except ValueError:
+            flash(_("Counts are whole numbers."), "danger")
+            return redirect(back)
+        if not counts:
+            flash(_("Enter the counts of at least one item."), "danger")
+            return redirect(back)
+        try:
+            for proposal_id, (yes, no) in counts.items():
+                ballots.record_show_of_hands(db.session, current_user, meeting.id, proposal_id, yes, no)
+        except DomainError as exc:
+            _refused(exc)
+            return redirect(back)
+        flash(_("Show of hands recorded for %(n)d item(s).", n=len(counts)), "success")
+        return redirect(url_for("council.detail", meeting_id=meeting.id))
+    present = sum(1 for a in meeting.attendance if a.present)
+    return render_template("council/hands.html", meeting=meeting, items=items, present=present)
 
 
 # --- chair: open and close ------------------------------------------------------------------------
