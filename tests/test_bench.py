@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from workflow.benchmark import http, province
@@ -13,6 +14,8 @@ from workflow.decisions.models import DecisionItem, SubmissionItem
 from workflow.extensions import db
 from workflow.org.models import AwardRecord, CouncilMember
 from workflow.proposals.models import Proposal, ProposalTransition, Round
+
+pytestmark = pytest.mark.commits  # the bench builds its data and serves it from other connections: real commits
 
 
 def _build(app, proposals=300):

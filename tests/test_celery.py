@@ -20,7 +20,8 @@ def test_eager_task_runs_in_the_active_context(app):
 
     with app.app_context():
         key = new_probe_key()
-        record_probe.delay(key)
+        record_probe.delay(key)  # eager: runs here, inside the caller's unit of work …
+        db.session.commit()  # … which the caller's boundary ends
         assert wait_for_probe(db.session, key, timeout=1) is not None
 
 

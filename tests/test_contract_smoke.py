@@ -23,6 +23,7 @@ def server(app):
     with app.app_context():
         create_user(db.session, None, username="smoke_admin", password="Smoke-admin-2024",
                     full_name="Quản trị", roles=[{"role": "admin"}])
+        db.session.commit()  # as `tdkt user create` does at the end of its unit of work
         db.session.remove()
     with serve_in_thread(app) as url:
         yield url

@@ -16,6 +16,8 @@ from workflow import create_app
 from workflow.extensions import db
 from workflow.org.models import User
 
+pytestmark = pytest.mark.commits  # a second app on its own engine signs in: it reads what the test committed
+
 
 def _set_cookies(response) -> dict[str, str]:
     return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}

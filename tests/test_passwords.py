@@ -44,6 +44,7 @@ def test_the_fixed_passwords_of_the_demo_tests_and_contract_pass(password):
     assert password_problem(password) is None
 
 
+@pytest.mark.commits  # the CLI runs on its own engine: it reads what the test committed
 def test_the_cli_refuses_a_common_password(database_url, tmp_path, session, org):
     env = {"TDKT_DATABASE_URL": database_url, "TDKT_INSTANCE_PATH": str(tmp_path / "cli"),
            "TDKT_BROKER_URL": "memory://", "TDKT_SECRET_KEY": "cli-test-secret-key-not-for-production"}

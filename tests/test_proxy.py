@@ -84,6 +84,7 @@ def test_without_the_proxy_setting_a_forged_address_earns_no_new_count(make_app,
     assert _failed_sign_ins(app, ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) == [401, 401, 429]
 
 
+@pytest.mark.commits  # a second app on its own engine signs in
 def test_sign_in_behind_tls_keeps_the_browser_on_https_with_a_secure_cookie(make_app, session):
     f.commune_setup(session)
     app = make_app(1, ENV="production")

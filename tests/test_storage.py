@@ -19,6 +19,8 @@ from workflow.extensions import db
 from workflow.proposals.models import Attachment
 from workflow.storage import DatabaseStorage, FileStorage, StorageError, StoredFile
 
+pytestmark = pytest.mark.commits  # two apps (two 'machines') on their own engines share the database: real commits
+
 
 @pytest.fixture(params=["filesystem", "database"])
 def backend_store(request, app, session, tmp_path):
@@ -147,6 +149,7 @@ def test_a_refused_upload_leaves_no_stored_file(app, session):
 def test_a_failure_after_the_file_is_stored_leaves_neither_row_nor_file(app, session, monkeypatch, backend):
     """The write fails after the bytes went to storage (here: the audit entry): no attachment row,
     no stored file — the database backend by the rollback itself, the filesystem by ``undo``."""
+    from workflow.db import unit_of_work
     from workflow.org.models import User
     from workflow.proposals import attachments
 
@@ -160,7 +163,8 @@ def test_a_failure_after_the_file_is_stored_leaves_neither_row_nor_file(app, ses
     monkeypatch.setattr(attachments.audit, "record", broken)
     with app.app_context():
         actor = session.get(User, w.org["users"]["nominator"].id)
-        with pytest.raises(RuntimeError):
+        # inside the unit of work a request or a task would give it: the failure rolls it back
+        with pytest.raises(RuntimeError), unit_of_work(session):
             attachments.add_attachment(session, actor, draft["id"], doc_type="bao_cao_thanh_tich",
                                        filename="bc.pdf", content=pdf(), max_bytes=10_000)
     session.expire_all()

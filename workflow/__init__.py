@@ -40,9 +40,11 @@ def select_locale() -> str:
     if session.get("lang") in LOCALES:
         return session["lang"]
     user = g.get("api_user") or (current_user if current_user and current_user.is_authenticated else None)
-    if user is not None and getattr(user, "locale", None) in LOCALES:
-        return user.locale
-    return default_locale()
+    try:
+        locale = getattr(user, "locale", None) if user is not None else None
+    except SQLAlchemyError:  # a lost race failed the request's transaction: its rows cannot load now
+        locale = None
+    return locale if locale in LOCALES else default_locale()
 
 
 class WorkflowFlask(Flask):

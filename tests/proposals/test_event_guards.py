@@ -214,9 +214,10 @@ def test_guard_both_ways(world, case):
         try:
             moved = services.transition(s, pid, case.event, actor, data=data, internal=internal)
             outcome = ("moved", moved.state)
+            s.commit()  # as the request's unit of work commits a success …
         except DomainError as exc:
             outcome = (exc.code, exc.details)
-        s.rollback()
+            s.rollback()  # … and rolls back a refusal
         s.expire_all()
         after = s.get(Proposal, pid)
         history = s.scalar(select(func.count(ProposalTransition.id)).where(ProposalTransition.proposal_id == pid))

@@ -132,6 +132,7 @@ def test_the_bell_and_the_list_page(app, client, w, session):
     assert client.post("/thong-bao/999999/da-doc", data={"csrf_token": token}).status_code == 404
 
 
+@pytest.mark.commits  # the CLI runs on its own engine: it reads what the test committed
 def test_cli_scan_dry_run_writes_nothing(app, session, database_url, tmp_path):
     from click.testing import CliRunner
 
@@ -140,6 +141,7 @@ def test_cli_scan_dry_run_writes_nothing(app, session, database_url, tmp_path):
 
     c = Commune(session)
     c.round(2025, (utcnow() + timedelta(days=3)).date())
+    session.commit()  # as the request that opened the round would
     env = {"TDKT_DATABASE_URL": database_url, "TDKT_INSTANCE_PATH": str(tmp_path), "TDKT_BROKER_URL": "memory://",
            "TDKT_SECRET_KEY": "cli-test-secret-key-not-for-production", "TDKT_CELERY_ALWAYS_EAGER": "1"}
     runner = CliRunner()

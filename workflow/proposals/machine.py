@@ -33,6 +33,9 @@ def fire(event: str, context: states.Context) -> str | None:
     Raises GuardFailed when a guard refuses; returns None when no transition applies (a transition
     may lead back to the same state: the parent returning a proposal its council recommended).
     """
+    # the machine knows the plain values: a state read back from a row just created in this
+    # session is still the enum member, which ``transitions`` would look up by its name (DRAFT)
+    context.state = str(context.state)
     if not machine.events[event].trigger(context):
         return None
     return context.state
