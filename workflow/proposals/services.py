@@ -326,6 +326,8 @@ class _Checks:
             RoleAssignment.role.in_((Role.SECRETARY, Role.HIGHER_REVIEWER)))))
 
 
+# Stays whole (long or radon D+): the one writer of proposal state, its checks in the order their
+# refusals answer (404, 422, 403, 409), then the claim and everything written with it in one place.
 def transition(session: Session, proposal_id: int, event: str, actor, *, comment: str | None = None,
                data: dict | None = None, internal: dict | None = None, expected_version: int | None = None,
                today: date | None = None) -> Proposal:
@@ -400,6 +402,8 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
     return proposal
 
 
+# Stays whole (long or radon D+): one branch per event that changes columns besides the state; read
+# side by side they are the table of what each event writes.
 def _effects(session: Session, proposal: Proposal, event: str, new_state: str, context, today: date) -> dict:
     """Column changes that go with an event (besides state and version)."""
     data = context.data
