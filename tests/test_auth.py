@@ -142,6 +142,7 @@ def test_inactive_user_cannot_sign_in(client, session, org):
 
 
 @pytest.mark.xdist_group("redis")  # it empties the one Redis DB
+@pytest.mark.commits  # the two apps on their own engines see the user whose password is guessed
 def test_rate_limit_shared_through_redis(database_url, tmp_path, session):
     """With Redis configured, the limit holds across app instances (gunicorn workers)."""
     from tests.helpers import dispose, two_workers_on_redis

@@ -116,6 +116,7 @@ def test_concurrent_guesses_on_web_and_api_cannot_pass_the_limit(app, org):
 
 
 @pytest.mark.xdist_group("redis")  # it empties the one Redis DB
+@pytest.mark.commits  # two more apps on their own engines sign the user in: real commits
 def test_limit_shared_through_redis_across_web_and_api(database_url, tmp_path, session):
     """With Redis, web failures on one worker and API failures on another share the count, and a
     success gives its slot back there too."""
@@ -147,6 +148,7 @@ def test_wrong_current_passwords_at_the_password_change_count_too(app, org):
 
 
 @pytest.mark.parametrize("hops,expected", [(0, [401, 401, 429]), (1, [401, 401, 401])])
+@pytest.mark.commits  # the app on its own engine must see the user whose password is guessed
 def test_the_address_behind_a_trusted_proxy(database_url, tmp_path, session, hops, expected):
     """Behind the TLS proxy (TDKT_PROXY_HOPS=1) the per-address count is the client's; without a
     trusted proxy a forged X-Forwarded-For changes nothing."""

@@ -57,6 +57,7 @@ def _sent_to_the_district(app) -> tuple[int, int, int]:
         submission = decisions.create_submission(session, secretary, from_authority_code="DB", proposal_ids=ids)
         decisions.send_submission(session, chair, submission.id, signed_in_at=utcnow(), fresh_minutes=15)
         result = (submission.id, *ids)
+        db.session.commit()  # the set-up's unit of work ends, as a request's would
         db.session.remove()
     return result
 
@@ -68,6 +69,7 @@ def _proposal(app, pid: int) -> tuple[str, str]:
     with app.app_context():
         p = db.session.get(Proposal, pid)
         result = p.state, p.current_authority.code
+        db.session.commit()  # the set-up's unit of work ends, as a request's would
         db.session.remove()
     return result
 

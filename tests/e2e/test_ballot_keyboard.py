@@ -38,6 +38,7 @@ def _voting_meeting(app, ids) -> int:
         council.record_attendance(session, thuky, meeting.id, present=list(PRESENT))
         council.open_vote(session, chair, meeting.id)
         meeting_id = meeting.id
+        session.commit()  # the set-up's unit of work ends, as a request's would
         session.remove()
     return meeting_id
 

@@ -94,6 +94,7 @@ def prepare(app) -> dict:
         services.transition(session, proposal.id, "accept", thuky)
         ids["mttq"] = proposal.id
         ids["mttq_name"] = staff.name
+        session.commit()  # the set-up's unit of work ends, as a request's would
         session.remove()
     return ids
 
@@ -106,6 +107,7 @@ def vote_by_services(app, meeting_id: int, plan: dict[str, dict[int, str]]) -> N
         for username, choices in plan.items():
             ballots.cast_ballot(db.session, _user(db.session, username), meeting_id,
                                 [{"proposal_id": pid, "choice": c} for pid, c in choices.items()])
+        db.session.commit()  # the set-up's unit of work ends, as a request's would
         db.session.remove()
 
 
@@ -229,5 +231,6 @@ def _full_name(app, username: str) -> str:
 
     with app.app_context():
         name = _user(db.session, username).full_name
+        db.session.commit()  # the set-up's unit of work ends, as a request's would
         db.session.remove()
     return name

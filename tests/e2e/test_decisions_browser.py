@@ -45,6 +45,7 @@ def _draft_decision(app) -> tuple[int, str]:
         decision = decisions.create_decision(session, secretary, authority_code="DB", award_type_code="GK_XA",
                                              proposal_ids=[proposal.id])
         ids = decision.id, proposal.id
+        db.session.commit()  # the set-up's unit of work ends, as a request's would
         db.session.remove()
     return ids
 
@@ -56,6 +57,7 @@ def _state(app, decision_id: int) -> tuple[str, str | None, str]:
     with app.app_context():
         decision = db.session.get(Decision, decision_id)
         result = decision.status, decision.number, decision.items[0].proposal.state
+        db.session.commit()  # the set-up's unit of work ends, as a request's would
         db.session.remove()
     return result
 

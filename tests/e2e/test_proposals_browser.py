@@ -42,12 +42,14 @@ def open_round(app) -> int:
         # the demo ships an open round of the year: nominators use it
         shipped = db.session.scalar(select(Round.id).where(Round.year == year))
         if shipped:
+            db.session.commit()  # the set-up's unit of work ends, as a request's would
             db.session.remove()
             return shipped
         round_ = services.create_round(db.session, _user("thuky"), authority_code="DB", year=year, kind="annual",
                                        title=f"Tổng kết thi đua năm {year}",
                                        nomination_deadline=date(year, 12, 31))
         round_id = round_.id
+        db.session.commit()  # the set-up's unit of work ends, as a request's would
         db.session.remove()
     return round_id
 
@@ -62,6 +64,7 @@ def a_household(app, offset: int = 5) -> tuple[int, str, str]:
             select(Nominee).join(Unit, Unit.id == Nominee.unit_id)
             .where(Unit.code == HAMLET, Nominee.kind == "household").order_by(Nominee.id).offset(offset)).first()
         found = nominee.id, nominee.name, nominee.head_name
+        db.session.commit()  # the set-up's unit of work ends, as a request's would
         db.session.remove()
     return found
 
@@ -79,6 +82,7 @@ def submitted_proposal(app, round_id: int) -> tuple[int, str]:
                                             achievements="Gia đình tích cực tham gia phong trào của xóm.")
         services.transition(db.session, proposal.id, "submit", nominator)
         proposal_id = proposal.id
+        db.session.commit()  # the set-up's unit of work ends, as a request's would
         db.session.remove()
     return proposal_id, name
 
