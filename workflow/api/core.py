@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from workflow.api.spec import document
-from workflow.errors import DomainError, Forbidden, Invalid, Unauthorized
+from workflow.errors import DomainError, Forbidden, Invalid, Unauthorized, field_error
 from workflow.extensions import db
 from workflow.responses import database_unavailable_response, error_response
 
@@ -122,6 +122,18 @@ def parse_query_int(name: str, default, low: int, high: int):
         raise Invalid(_("%(name)s must be a whole number from %(low)d to %(high)d.", name=name, low=low, high=high),
                       details={name: raw})
     return value
+
+
+def authority_year_query() -> tuple[str, int]:
+    """``?authority=CODE&year=YYYY``, both required (the annual report and its documents); 422
+    naming the missing or wrong one."""
+    code = request.args.get("authority")
+    if not code:
+        raise field_error("authority", _("Give the authority code."))
+    year = parse_query_int("year", None, 1946, 2200)
+    if year is None:
+        raise field_error("year", _("Give the year."))
+    return code, year
 
 
 def route(rule: str, methods=("GET",), *, body: type[BaseModel] | None = None, auth: bool = True,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_babel import gettext as _
 
 from workflow.api import schemas
-from workflow.api.core import parse_query_int, route
+from workflow.api.core import authority_year_query, route
 from workflow.documents import services
 from workflow.documents.http import download_response
-from workflow.errors import field_error
 from workflow.extensions import db
 from workflow.locales import current_locale
 
@@ -57,11 +55,6 @@ def meeting_minutes(user, meeting_id: int):
        query=schemas.AnnualDocumentQuery, media=schemas.DOCUMENT)
 def annual_report_document(user):
     """The annual report section (awards proposed and given) as DOCX or PDF."""
-    code = request.args.get("authority")
-    if not code:
-        raise field_error("authority", _("Give the authority code."))
-    year = parse_query_int("year", None, 1946, 2200)
-    if year is None:
-        raise field_error("year", _("Give the year."))
+    code, year = authority_year_query()
     return _send(services.annual_report_document(db.session, user, code, year, request.args.get("format", "docx"),
                                                  current_app.instance_path, lang=current_locale()))
