@@ -110,8 +110,10 @@ def test_serve_runs_web_worker_and_beat_and_stops_them(tmp_path):
         children = _children(serve.pid)
         assert len(children) == 2, f"expected a worker and beat, got {children}"
         # the worker started by serve really consumes the embedded broker
-        check = subprocess.run(TDKT + ["worker", "check", "--timeout", "60"], env=env, capture_output=True,
-                               text=True, timeout=120)
+        # a liveness wait, not a timing: under a loaded CI (two xdist workers on two cores) the
+        # worker's boot and the embedded broker's polling took more than 60 s once
+        check = subprocess.run(TDKT + ["worker", "check", "--timeout", "150"], env=env, capture_output=True,
+                               text=True, timeout=210)
         assert check.returncode == 0, check.stdout + check.stderr
         serve.send_signal(signal.SIGINT)
         serve.wait(timeout=30)
