@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from workflow.locales import award_name
 from workflow.proposals import event_data, evidence
 from workflow.proposals.snapshot import AwardRule, rule_of
 
@@ -24,7 +25,7 @@ def test_a_stored_snapshot_reads_typed_and_keeps_unknown_keys():
     assert rule.code == "LDTT" and rule.kind == "title" and rule.council_vote is True
     assert rule.ballot.method == "secret" and not rule.show_of_hands and rule.ballot_method == "secret"
     assert rule.quorum == "2/3" and rule.processing_days == 20 and rule.cash_coefficient == {"individual": 0.3}
-    assert rule.name(english=True) == "Advanced Worker" and rule.name(english=False) == "Lao động tiên tiến"
+    assert award_name(rule, rule.code, "en") == "Advanced Worker" and award_name(rule, rule.code, "vi") == "Lao động tiên tiến"
     assert rule.model_extra == {"some_future_key": [1, 2]}
 
 
@@ -32,7 +33,7 @@ def test_an_old_sparse_snapshot_reads_with_the_defaults_the_code_assumed():
     rule = AwardRule.read({"code": "GDVH", "council_vote": False})
     assert rule.ballot is None and rule.ballot_method == "secret" and not rule.takes_written_votes
     assert rule.evidence is None and rule.notice_days == 0 and rule.legal_basis == [] and rule.kind is None
-    assert rule.name(english=True) == "GDVH"
+    assert award_name(rule, rule.code, "en") == "GDVH"
     assert AwardRule.read(None) is None and AwardRule.read({}) is None
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from workflow.audit import services as audit
-from workflow.council import policies, sealing
+from workflow.council import policies, queries, sealing
 from workflow.council.models import AgendaItem, BallotReceipt, BallotTally, Meeting, SealedBallot
 from workflow.council.services import claim_meeting, get_meeting, meeting_for, progress, require_status, seats
 from workflow.db import is_disconnect
@@ -87,7 +87,7 @@ def _ballot_items(session: Session, actor, meeting: Meeting, votes: list[dict]) 
         if any(r.user_id == actor.id for r in item.recusals):
             raise Forbidden(_("You are recused from item %(id)s.", id=item.proposal_id),
                             details={"proposal_id": item.proposal_id})
-        if item.proposal.rule is not None and item.proposal.rule.show_of_hands:
+        if queries.decided_by_hands(item):
             raise field_error(f"votes.{i}", _("This item is decided by show of hands."))
         if item.id not in opened:
             # never a ballot that would be counted as nothing
@@ -111,7 +111,7 @@ def _write_hands(session: Session, actor, meeting: Meeting, proposal_id: int, ye
     item = next((i for i in meeting.items if i.proposal_id == proposal_id), None)
     if item is None:
         raise NotFound(_("Proposal %(id)s is not on this meeting's agenda.", id=proposal_id))
-    if item.proposal.rule is None or not item.proposal.rule.show_of_hands:
+    if not queries.decided_by_hands(item):
         raise field_error("proposal_id", _("This item is decided by secret ballot."))
     present = sum(1 for a in meeting.attendance if a.present)
     if yes < 0 or no < 0 or yes + no > present:

@@ -72,6 +72,11 @@ def takes_written_votes(item: AgendaItem) -> bool:
     return item.proposal.rule is not None and item.proposal.rule.takes_written_votes
 
 
+def decided_by_hands(item: AgendaItem) -> bool:
+    """This agenda item is decided by a show of hands counted in the room (not by ballot)."""
+    return item.proposal.rule is not None and item.proposal.rule.show_of_hands
+
+
 @dataclass
 class BallotLine:
     """One agenda item on a member's ballot page: ``open`` (to vote), ``voted``, ``recused`` or

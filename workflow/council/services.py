@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from workflow import vntime
 from workflow.audit import services as audit
-from workflow.council import policies, sealing
+from workflow.council import policies, queries, sealing
 from workflow.council.models import (
     AgendaItem,
     Attendance,
@@ -345,11 +345,6 @@ def progress(session: Session, meeting: Meeting) -> dict:
             "present": len(present_ids), "voted_present": voted_present or 0}
 
 
-def show_of_hands(item) -> bool:
-    """This agenda item is decided by a show of hands counted in the room (not by ballot)."""
-    return item.proposal.rule is not None and item.proposal.rule.show_of_hands
-
-
 def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | None = None) -> Meeting:
     """Close the vote (chair): count the sealed ballots, tally every item by its rule, apply ratio
     caps by ranking yes votes, fire ``pass``/``fail`` for every item — all in one transaction that
@@ -361,7 +356,7 @@ def close_vote(session: Session, actor, meeting_id: int, tie_break: list[int] | 
                 refusal=_("Only the chair closes the vote."), status="voting")
     with claim_meeting(session, meeting_id, "voting") as meeting:
         # a show-of-hands item with no counts would be tallied as nobody in favour: refuse instead
-        unrecorded = [i.proposal_id for i in meeting.items if show_of_hands(i) and i.hands_yes is None]
+        unrecorded = [i.proposal_id for i in meeting.items if queries.decided_by_hands(i) and i.hands_yes is None]
         if unrecorded:
             raise Conflict(_("The show of hands of %(n)d item(s) is not recorded yet: the secretary records the "
                              "counts before the vote closes.", n=len(unrecorded)),

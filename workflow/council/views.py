@@ -136,7 +136,8 @@ def detail(meeting_id: int, ties=None):
         needed=services.quorum_needed(meeting, size),
         progress=services.progress(db.session, meeting) if meeting.status != "scheduled" else None,
         to_vote=sum(1 for line in lines if line.status == "open"), ties=ties,
-        hands=[i for i in meeting.items if services.show_of_hands(i)],
+        hands=[i for i in meeting.items if queries.decided_by_hands(i)]
+        if roles["secretary"] and meeting.status == "voting" else [],  # only the secretary records them
         minutes=[("docx", "DOCX"), ("pdf", "PDF")])
 
 
@@ -216,7 +217,7 @@ def hands(meeting_id: int):
     """Record the counts of the items decided by a show of hands, while the vote is open (secretary):
     the room's count for and against, never who raised a hand."""
     meeting = _secretary_meeting(meeting_id)
-    items = [i for i in meeting.items if services.show_of_hands(i)]
+    items = [i for i in meeting.items if queries.decided_by_hands(i)]
     if request.method == "POST":
         back = url_for("council.hands", meeting_id=meeting.id)
         entered = [i for i in items if any((request.form.get(f"hands_{side}-{i.proposal_id}") or "").strip()

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from workflow import paging
 from workflow.errors import DomainError, Forbidden, Invalid, NotFound
 from workflow.extensions import db
+from workflow.locales import award_name
 from workflow.org import policies, queries, services
 from workflow.org.labels import NOMINEE_KIND_LABELS
 from workflow.org.models import GENDERS, NOMINEE_KINDS, Unit
@@ -176,7 +177,7 @@ def edit(nominee_id: int):
 def _award_form(nominee) -> PastAwardForm:
     form = PastAwardForm()
     in_force = choices.rules_in_force(db.session, nominee.authority)
-    form.award_type_code.choices = [(t["code"], choices.award_name(t, t["code"]))
+    form.award_type_code.choices = [(t["code"], award_name(t, t["code"]))
                                     for t in choices.award_types_for_kind(in_force, nominee.kind)]
     return form
 
@@ -189,7 +190,7 @@ def detail(nominee_id: int, award_form=None):
                                                .order_by(Proposal.id.desc()))
                  if proposal_policies.can_view(db.session, current_user, p)]
     in_force = choices.rules_in_force(db.session, nominee.authority)
-    award_labels = {code: choices.award_name(rule, code) for code, rule in in_force.items()}
+    award_labels = {code: award_name(rule, code) for code, rule in in_force.items()}
     can_add_award = policies.can_record_past_award(current_user, nominee)
     return render_template(
         "nominees/detail.html", nominee=nominee, proposals=proposals, names=award_names(db.session, proposals),

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from workflow.errors import DomainError, NotFound
 from workflow.extensions import db
+from workflow.locales import award_name
 from workflow.org.policies import is_secretary
 from workflow.org.vocab import Role
 from workflow.proposals import bulk, choices, eligibility, queries, services
@@ -107,7 +108,7 @@ def bulk_nominate():
         abort(400)
     return render_template("proposals/bulk_nominate.html", form=form, rounds=rounds, round_=round_, units=units,
                            unit=unit, award_types=award_types, rule=rule, candidates=candidates,
-                           award_name=choices.award_name)
+                           award_name=award_name)
 
 
 def _nomination_report(result: dict, candidates, round_, unit, rule: dict, evidence: dict | None):
@@ -119,7 +120,7 @@ def _nomination_report(result: dict, candidates, round_, unit, rule: dict, evide
                for row in result["refused"]]
     check = eligibility.evidence_check(evidence, rule) if created else None
     return render_template("proposals/bulk_report.html", created=created, refused=refused, round_=round_,
-                           unit=unit, award=choices.award_name(rule, rule["code"]),
+                           unit=unit, award=award_name(rule, rule["code"]),
                            evidence_problem=check.message if check and check.status == eligibility.FAIL else None)
 
 

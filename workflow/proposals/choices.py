@@ -16,26 +16,14 @@ from sqlalchemy.orm import Session
 from workflow import vntime
 from workflow.catalog.services import rule_set_for
 from workflow.folding import name_matches
-from workflow.locales import award_name as locale_award_name
 from workflow.locales import is_english
 from workflow.org.models import Authority, Nominee, Unit
 from workflow.org.vocab import AuthorityKind, NomineeKind
 from workflow.proposals import eligibility, policies, states
 from workflow.proposals.models import Proposal
-from workflow.proposals.snapshot import AwardRule
 from workflow.proposals.vocab import Event, State
 
 NOMINEE_PAGE = 30  # nominees listed at once in the create form; a search narrows the rest
-
-
-def _english() -> bool:
-    return is_english()
-
-
-def award_name(rule: AwardRule | dict | None, code: str) -> str:
-    """The award type's name in the current language (its code when the rule is unknown); ``rule``
-    a proposal's snapshot (``proposal.rule``) or an award type of the rule set in force."""
-    return locale_award_name(rule, code)
 
 
 def rules_in_force(session: Session, authority: Authority, on: date | None = None) -> dict[str, dict]:
@@ -46,7 +34,7 @@ def rules_in_force(session: Session, authority: Authority, on: date | None = Non
 
 def rule_of(proposal: Proposal, in_force: dict[str, dict]) -> dict | None:
     """The rule governing ``proposal``: its snapshot once accepted, else the one in force."""
-    if proposal.rule_set_code and proposal.rule is not None:
+    if proposal.rule_set_code and proposal.award_rule:  # the JSON itself: no need to type it here
         return proposal.award_rule
     return in_force.get(proposal.award_type_code)
 
@@ -104,7 +92,7 @@ def nominees_of_unit(session: Session, actor, unit: Unit, kind: str, q: str | No
 
 def document_types(rule: dict | None) -> list[tuple[str, str]]:
     """``(code, name)`` of the award type's required documents, in the current language."""
-    english = _english()
+    english = is_english()
     return [(doc["code"], doc["name_en"] if english else doc["name_vi"])
             for doc in (rule or {}).get("required_documents", [])]
 

@@ -18,7 +18,10 @@ from workflow.proposals.states import Context, GuardFailed
 
 def _rule(ctx: Context) -> AwardRule:
     """The rule governing the proposal: its snapshot, else (before it is received) the one in force."""
-    return AwardRule.read(award_rule_in_force(ctx.checks.session, ctx.proposal)) or AwardRule()
+    raw = award_rule_in_force(ctx.checks.session, ctx.proposal)
+    if raw is ctx.proposal.award_rule:  # the snapshot: typed once per row (``proposal.rule``), not per guard
+        return ctx.proposal.rule
+    return AwardRule.read(raw) or AwardRule()
 
 
 def required_fields(ctx: Context) -> bool:

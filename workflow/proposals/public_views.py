@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from workflow import paging
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.extensions import db, limiter
-from workflow.proposals import choices, notice
+from workflow.locales import award_name
+from workflow.proposals import notice
 from workflow.proposals.forms import ObjectionForm
 from workflow.proposals.screen import error_text, screen_globals
 from workflow.validation import parse_id
@@ -71,5 +72,5 @@ def notices(code: str):
     return render_template("public/notices.html", authority=authority, items=items, form=form, values=values,
                            total=total, page=page, pages=paging.page_count(total),
                            failed_id=failed_id, blank=ObjectionForm(formdata=None),
-                           names={p.id: choices.award_name(p.rule, p.award_type_code) for p in items},
+                           names={p.id: award_name(p.rule, p.award_type_code) for p in items},
                            days_left={p.id: notice.days_left(p) for p in items})

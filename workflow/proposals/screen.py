@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from workflow.dates import show_date, show_moment
 from workflow.errors import DomainError
+from workflow.locales import award_name
 from workflow.org.vocab import NomineeKind
 from workflow.proposals import choices
 from workflow.proposals.states import EVENT_LABELS, STATE_LABELS, state_label
@@ -80,7 +81,7 @@ def award_names(session: Session, proposals, in_force: dict[int, dict] | None = 
             if proposal.current_authority_id not in in_force:
                 in_force[proposal.current_authority_id] = choices.rules_in_force(session, proposal.current_authority)
             rule = in_force[proposal.current_authority_id].get(proposal.award_type_code)
-        names[proposal.id] = choices.award_name(rule, proposal.award_type_code)
+        names[proposal.id] = award_name(rule, proposal.award_type_code)
     return names
 
 

@@ -246,7 +246,8 @@ def _check_linked(session: Session, actor, linked_id: int, nominee_id: int, *, r
     if linked.nominee_id != nominee_id:
         raise field_error("linked_proposal_id", _("The linked proposal is about another nominee."))
     if award_code is not None and _lower_reproposal(session, linked_id, round_id):
-        from workflow.proposals.choices import award_name, lower_award_types, rule_of, rules_in_force
+        from workflow.locales import award_name
+        from workflow.proposals.choices import lower_award_types, rule_of, rules_in_force
 
         in_force = rules_in_force(session, linked.round.authority)
         failed = rule_of(linked, in_force) or {"code": linked.award_type_code}

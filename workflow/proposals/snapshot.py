@@ -81,10 +81,6 @@ class AwardRule(_Part):
         """Absent members may vote in writing (their votes count with the meeting's)."""
         return self.ballot is not None and self.ballot.written_votes_of_absentees
 
-    def name(self, english: bool) -> str:
-        """The award's name in one language (its code when the snapshot has no name)."""
-        return (self.name_en if english else self.name_vi) or self.code
-
 
 def as_rule(rule: AwardRule | dict | None) -> AwardRule | None:
     """``rule`` typed: an award type of the rule set in force (``eligibility.snapshot``'s dict, the

@@ -14,6 +14,7 @@ from workflow import paging
 from workflow.calendar.services import WorkCalendar
 from workflow.errors import DomainError
 from workflow.extensions import db
+from workflow.locales import award_name
 from workflow.org.vocab import Role
 from workflow.proposals import (
     choices,
@@ -152,7 +153,7 @@ def inbox():
             rule = choices.rule_of(proposal, in_force.get(proposal.current_authority_id, {})) or {}
             clock = processing_clock(proposal, calendar, default_limit=rule.get("processing_days"))
             sections[proposal.state].append({"proposal": proposal, "clock": clock,
-                                             "award": choices.award_name(rule, proposal.award_type_code),
+                                             "award": award_name(rule, proposal.award_type_code),
                                              "days_left": notice.days_left(proposal)})
     for rows in sections.values():  # the longest wait first
         rows.sort(key=lambda row: (-row["clock"].working_days, row["proposal"].id))
@@ -192,7 +193,7 @@ def create():
         form.round_id.data, form.unit_code.data = str(round_.id), unit.code
         form.nominee_id.choices = [(n.id, f"{n.name} — {n.position}" if n.position else n.name)
                                    for n in page.items]
-        form.award_type_code.choices = [(t["code"], choices.award_name(t, t["code"])) for t in award_types]
+        form.award_type_code.choices = [(t["code"], award_name(t, t["code"])) for t in award_types]
         # the meeting fields count only for an award type that asks for them (the page hides the
         # others; without JavaScript they may still arrive, and are ignored)
         needs_evidence = form.award_type_code.data in evidence_codes
@@ -288,7 +289,7 @@ def propose_lower(proposal_id: int):
         flash(_("Only a proposal the council did not recommend can be re-proposed for a lower award."), "warning")
         return redirect(url_for(".detail", proposal_id=proposal.id))
     form = LowerAwardForm()
-    form.award_type_code.choices = [(rule["code"], choices.award_name(rule, rule["code"])) for rule in lower]
+    form.award_type_code.choices = [(rule["code"], award_name(rule, rule["code"])) for rule in lower]
     if request.method == "GET":
         form.achievements.data = proposal.achievements
     if form.validate_on_submit():

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from workflow import vntime
 from workflow.calendar.services import WorkCalendar
 from workflow.extensions import db
-from workflow.proposals import choices
+from workflow.locales import award_name
 from workflow.proposals.models import STATES
 from workflow.proposals.screen import screen_globals
 from workflow.proposals.vocab import State
@@ -79,7 +79,7 @@ def index():
                   [(y, n, url_for(".index", year=y)) for y, n in found.per_year], _("Proposals")),
         bar_chart("chart-award", _("Proposals by award type (%(scope)s)", scope=scope),
                   _("Number of proposals by award type, the most proposed first."),
-                  [(choices.award_name(names.get(c), c), n) for c, n in found.per_award], _("Proposals")),
+                  [(award_name(names.get(c), c), n) for c, n in found.per_award], _("Proposals")),
         bar_chart("chart-unit", _("Proposals by unit (%(scope)s)", scope=scope),
                   _("The %(n)d units with the most proposals, of %(total)d.", n=shown_units, total=found.units)
                   if found.units > shown_units else _("Number of proposals by nominating unit."),

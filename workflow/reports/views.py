@@ -29,10 +29,6 @@ nav_item("reports.annual", _l("Annual report"), (Role.SECRETARY, Role.CHAIR, Rol
 MIN_YEAR, MAX_YEAR = 1946, 2199
 
 
-def _english() -> bool:
-    return is_english()
-
-
 def _choice():
     """(authorities the user reads, the chosen one, its years, the chosen year, an error or None).
     An authority outside the user's reports is a 404, as for the API."""
@@ -67,7 +63,7 @@ def annual():
     report = services.annual_report(db.session, current_user, authority.code, year) if error is None else None
     sections = []
     if report is not None:
-        text = wording.load("report_en" if _english() else "report", current_app.instance_path)
+        text = wording.load("report_en" if is_english() else "report", current_app.instance_path)
         values = {**forms(authority), "year": year, "section": text["section"], "symbol": text["symbol"]}
         level_words = text.get("levels", {})
         above, node = [], authority.parent
@@ -84,19 +80,19 @@ def annual():
             sections.append({"heading": text.text("proposed_heading", **values, index=index,
                                                   level=level_words.get(level, level)),
                              "level": level, "half": "proposed", "rows": items,
-                             "lines": [report_line_text(i, text, values, "proposed", _english()) for i in items]})
+                             "lines": [report_line_text(i, text, values, "proposed", is_english()) for i in items]})
         items = report["awarded_here"]
         sections.append({"heading": text.text("awarded_heading", **values, index=index + 1,
                                               level=level_words.get(authority.kind, authority.kind)),
                          "level": authority.kind, "half": "awarded", "rows": items,
-                         "lines": [report_line_text(i, text, values, "awarded", _english()) for i in items]})
+                         "lines": [report_line_text(i, text, values, "awarded", is_english()) for i in items]})
         heading = text.text("heading", **values)
         nothing = text["nothing"]
     else:
         heading, nothing = "", ""
     return render_template("reports/annual.html", authorities=authorities, authority=authority, years=years,
                            year=year, error=error, report=report, sections=sections, heading=heading,
-                           nothing=nothing, english=_english())
+                           nothing=nothing, english=is_english())
 
 
 def _download(make):
@@ -116,7 +112,7 @@ def annual_docx():
         abort(400)
     return _download(lambda: download_response(documents.annual_report_document(
         db.session, current_user, authority.code, year, "docx", current_app.instance_path,
-        lang="en" if _english() else "vi")))
+        lang="en" if is_english() else "vi")))
 
 
 @bp.get("/nam.xlsx")

@@ -24,6 +24,7 @@ from workflow.catalog.services import rule_set_for
 from workflow.council.models import Meeting
 from workflow.decisions.models import Submission, SubmissionItem
 from workflow.errors import NotFound
+from workflow.locales import award_name
 from workflow.org.vocab import Role
 from workflow.proposals import choices
 from workflow.proposals.clock import local_day, proposal_deadline
@@ -172,7 +173,7 @@ def _proposals(session, user, today, calendar, limits) -> tuple[list[Waiting], i
         elif p.state == State.SUBMITTED and p.current_authority_id in reviewer - secretary:
             action = REVIEWER_SUBMITTED
         out.append(Waiting("proposal", str(action), p.nominee.name,
-                           f"{choices.award_name(rule, p.award_type_code)} · {p.current_authority.name}",
+                           f"{award_name(rule, p.award_type_code)} · {p.current_authority.name}",
                            "proposals.detail", {"proposal_id": p.id}, due, overdue, p.state))
     return out, total
 
