@@ -25,11 +25,7 @@ def meetings_query(user, *, status: str | None = None, year: int | None = None):
 
     from workflow.vntime import VN_TZ
 
-    query = select(Meeting).options(selectinload(Meeting.items), joinedload(Meeting.authority)).order_by(
-        Meeting.scheduled_at.desc(), Meeting.id.desc())
-    if not user.is_deployment_admin:
-        ids = {r.authority_id for r in user.roles if r.role in MEETING_ROLES and r.authority_id}
-        query = query.where(Meeting.authority_id.in_(ids))
+    query = _visible(user, select(Meeting).options(selectinload(Meeting.items), joinedload(Meeting.authority)))
     if status:
         query = query.where(Meeting.status == status)
     if year:
@@ -41,6 +37,23 @@ def meetings_query(user, *, status: str | None = None, year: int | None = None):
 def meetings_for(session: Session, user, limit: int = 100) -> list[Meeting]:
     """The newest ``limit`` meetings ``user`` may see (the screen pages ``meetings_query``)."""
     return list(session.scalars(meetings_query(user).limit(limit)))
+
+
+def _visible(user, query):
+    """``query`` (of meetings) cut to those ``user`` may see, newest first."""
+    query = query.order_by(Meeting.scheduled_at.desc(), Meeting.id.desc())
+    if not user.is_deployment_admin:
+        ids = {r.authority_id for r in user.roles if r.role in MEETING_ROLES and r.authority_id}
+        query = query.where(Meeting.authority_id.in_(ids))
+    return query
+
+
+def scheduled_meetings_at(session: Session, user, authority_ids, limit: int = 100) -> list[Meeting]:
+    """The scheduled meetings at ``authority_ids`` among the newest ``limit`` ``user`` may see (those
+    of ``meetings_for``), newest first, without their agenda items (a list's bulk form names them only)."""
+    newest = _visible(user, select(Meeting.id)).limit(limit).subquery()
+    return list(session.scalars(_visible(user, select(Meeting)).where(
+        Meeting.id.in_(select(newest.c.id)), Meeting.status == "scheduled", Meeting.authority_id.in_(authority_ids))))
 
 
 def seat_of(session: Session, user, authority_id: int) -> CouncilMember | None:
