@@ -30,7 +30,7 @@ from workflow.proposals.blueprint import bp
 from workflow.proposals.blueprint import load_proposal as _load
 from workflow.proposals.blueprint import refused as _refused
 from workflow.proposals.bulk_views import bulk_context
-from workflow.proposals.clock import processing_clock
+from workflow.proposals.clock import histories, processing_clock
 from workflow.proposals.filters import list_filters
 from workflow.proposals.forms import (
     CreateProposalForm,
@@ -146,12 +146,14 @@ def inbox():
             # one paged list over every authority where the user screens
             items, total = queries.list_proposals(
                 db.session, current_user, **query, state=",".join(wanted), at_authority=[a.code for a in authorities],
-                page=page, per_page=paging.per_page(), with_history=True, oldest_first=True)
+                page=page, per_page=paging.per_page(), oldest_first=True)
         else:
             items = []
+        history = histories(db.session, [p.id for p in items])  # the clocks' (one select, plain rows)
         for proposal in items:
             rule = choices.rule_of(proposal, in_force.get(proposal.current_authority_id, {})) or {}
-            clock = processing_clock(proposal, calendar, default_limit=rule.get("processing_days"))
+            clock = processing_clock(proposal, calendar, default_limit=rule.get("processing_days"),
+                                     history=history[proposal.id])
             sections[proposal.state].append({"proposal": proposal, "clock": clock,
                                              "award": award_name(rule, proposal.award_type_code),
                                              "days_left": notice.days_left(proposal)})

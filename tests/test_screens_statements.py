@@ -1,0 +1,37 @@
+"""The proposal screens' SQL statements do not grow with the rows they show (no select per row):
+the secretary's inbox and the list of all proposals, with a page of 6 rows and then of 48."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.proposals.rows import proposal_in_state, rule_for
+from tests.test_dashboards import _arrived, _statements, _working_days_ago, web
+from tests.test_dashboards import world  # noqa: F401  (the fixture)
+
+STATES = ("submitted", "under_review", "returned", "public_notice", "draft", "awarded")
+
+
+def _add(session, world, n: int, offset: int = 0):  # noqa: F811
+    code, rule = rule_for(session, world["commune"], "LDTT")
+    for i in range(offset, offset + n):
+        state = STATES[i % len(STATES)]
+        p = proposal_in_state(session, round_=world["rounds"]["db"], unit=world["hamlet"], state=state,
+                              rule=None if state == "draft" else (code, rule))
+        if state != "draft":
+            _arrived(session, p, _working_days_ago(session, 1 + i % 30))
+    session.commit()
+
+
+@pytest.mark.parametrize("url", ["/ho-so/tiep-nhan", "/ho-so/"])
+def test_statements_of_a_list_screen_do_not_grow_with_its_rows(app, session, world, url):  # noqa: F811
+    _add(session, world, 6)
+    browser = web(app, "thuky")
+    _statements(app, browser, url)  # warm: the first request loads what is cached
+    few = _statements(app, browser, url)
+    _add(session, world, 42, offset=6)
+    html = browser.get(url).get_data(as_text=True)
+    assert html.count('name="proposal_ids"') >= 30  # the rows are on the page (the inbox: 4 of 6 states)
+    many = _statements(app, browser, url)
+    assert many == few, (few, many)
+    assert few <= 25
