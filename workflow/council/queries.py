@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.council.models import AgendaItem, BallotReceipt, Meeting
@@ -57,8 +57,9 @@ def scheduled_meetings_at(session: Session, user, authority_ids, limit: int = 10
 
 
 def seat_of(session: Session, user, authority_id: int) -> CouncilMember | None:
-    return session.scalar(select(CouncilMember).where(CouncilMember.authority_id == authority_id,
-                                                      CouncilMember.user_id == user.id))
+    # the seat's user is ``user``: not joined again (that reloaded the user's roles, one more select)
+    return session.scalar(select(CouncilMember).options(lazyload(CouncilMember.user)).where(
+        CouncilMember.authority_id == authority_id, CouncilMember.user_id == user.id))
 
 
 def secretary_authorities(user) -> list:
