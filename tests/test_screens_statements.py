@@ -6,13 +6,18 @@ from __future__ import annotations
 import pytest
 
 from tests.proposals.rows import proposal_in_state, rule_for
-from tests.test_dashboards import _arrived, _statements, _working_days_ago, web
-from tests.test_dashboards import world  # noqa: F401  (the fixture)
+from tests.test_dashboards import (
+    _arrived,
+    _statements,
+    _working_days_ago,
+    web,
+    world,  # noqa: F401  (the fixture)
+)
 
 STATES = ("submitted", "under_review", "returned", "public_notice", "draft", "awarded")
 
 
-def _add(session, world, n: int, offset: int = 0):  # noqa: F811
+def _add(session, world, n: int, offset: int = 0):
     code, rule = rule_for(session, world["commune"], "LDTT")
     for i in range(offset, offset + n):
         state = STATES[i % len(STATES)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
+from sqlalchemy.orm import Session, defaultload, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.council.models import AgendaItem, BallotReceipt, Meeting
@@ -101,14 +101,20 @@ class BallotLine:
     reason: str | None = None
 
 
-def load_agenda(session: Session, meeting: Meeting) -> list[AgendaItem]:
+# what a member's ballot never shows of a proposal: not read for its items
+NOT_ON_BALLOT = (defaultload(AgendaItem.proposal).defer(Proposal.achievements).defer(Proposal.evidence)
+                 .defer(Proposal.missing_items).defer(Proposal.fields_changed).defer(Proposal.reason),)
+
+
+def load_agenda(session: Session, meeting: Meeting, options: tuple = ()) -> list[AgendaItem]:
     """The meeting's items with their recusals, proposals, nominees and units in three selects
-    (the ballot, the meeting page and the results read all of them; one by one it was ~100)."""
+    (the ballot, the meeting page and the results read all of them; one by one it was ~100).
+    ``options``: more loader options (``NOT_ON_BALLOT`` for the ballot)."""
     items = list(session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
         .options(selectinload(AgendaItem.recusals),
                  joinedload(AgendaItem.proposal).joinedload(Proposal.nominee),
-                 joinedload(AgendaItem.proposal).joinedload(Proposal.unit))
+                 joinedload(AgendaItem.proposal).joinedload(Proposal.unit), *options)
         .order_by(AgendaItem.position, AgendaItem.id)))
     # the meeting keeps these very objects (the session holds them weakly: dropped, they would be
     # loaded again one by one through ``meeting.items``)
