@@ -17,7 +17,7 @@ from tests.test_dashboards import (
 STATES = ("submitted", "under_review", "returned", "public_notice", "draft", "awarded")
 
 
-def _add(session, world, n: int, offset: int = 0):
+def _add(session, world, n: int, offset: int = 0):  # noqa: F811  (the fixture's value)
     code, rule = rule_for(session, world["commune"], "LDTT")
     for i in range(offset, offset + n):
         state = STATES[i % len(STATES)]
