@@ -241,3 +241,16 @@ def test_meetings_list(c, web):
     assert f'href="/hoi-dong/{mid}"' in page and f'href="/hoi-dong/{mid}/phieu-bau"' in page
     assert 'data-testid="new-meeting"' not in page
     assert 'data-testid="new-meeting"' in text(web("thuky").get("/hoi-dong/"))
+
+
+def test_the_ballot_page_reads_its_items_in_a_fixed_number_of_statements(c, web, app):
+    """A member's ballot: the same statements for an agenda of 2 and of 8 (no select per item)."""
+    from tests.test_dashboards import _statements
+
+    small = c.meeting(c.under_review(2, prefix="Nhỏ"), open_=True)
+    large = c.meeting(c.under_review(8, prefix="Lớn"), open_=True)
+    uyvien = web("uyvien")
+    _statements(app, uyvien, f"/hoi-dong/{small}/phieu-bau")  # warm
+    few = _statements(app, uyvien, f"/hoi-dong/{small}/phieu-bau")
+    assert text(uyvien.get(f"/hoi-dong/{large}/phieu-bau")).count('value="yes"') == 8
+    assert _statements(app, uyvien, f"/hoi-dong/{large}/phieu-bau") == few <= 12

@@ -84,6 +84,29 @@ def test_between_and_add_agree_over_tet():
             assert n == 0 or cal.is_working_day(end)
 
 
+def test_counted_working_days_equal_the_day_by_day_walk():
+    """``working_days_between`` counts (weekdays, holidays, configured days) rather than walking
+    each day: over random spans and random configured days, the same number as the walk."""
+    import random
+
+    def walk(cal, start, end):
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            count += cal.is_working_day(day)
+        return count
+
+    rnd = random.Random(12)
+    for _ in range(60):
+        days = {d(1, 1, 2024) + timedelta(days=rnd.randint(0, 1100)): rnd.choice(("working_day", "day_off"))
+                for _ in range(rnd.randint(0, 12))}
+        cal = WorkCalendar(days)
+        for _ in range(20):
+            start = d(1, 1, 2024) + timedelta(days=rnd.randint(-10, 1100))
+            end = start + timedelta(days=rnd.randint(-5, 800))
+            assert cal.working_days_between(start, end) == walk(cal, start, end), (start, end)
+
+
 def test_configured_day_off_and_compensatory_working_saturday(session):
     session.add_all([
         CalendarDay(day=d(2, 3), kind="day_off", note="Nghỉ bù thêm sau Tết"),

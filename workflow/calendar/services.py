@@ -32,6 +32,16 @@ def days_of_year(session: Session, year: int) -> list[CalendarDay]:
                                 .order_by(CalendarDay.day)))
 
 
+def _weekdays_through(day: date) -> int:
+    """Mondays to Fridays from an epoch Monday up to and including ``day``."""
+    days = day.toordinal() - _EPOCH_MONDAY  # day 0 is a Monday
+    weeks, rest = divmod(days, 7)
+    return weeks * 5 + min(rest + 1, 5)
+
+
+_EPOCH_MONDAY = date(1900, 1, 1).toordinal()  # a Monday
+
+
 class WorkCalendar:
     """Mon–Fri, minus Vietnam's public holidays and configured days off, plus configured working days."""
 
@@ -50,12 +60,18 @@ class WorkCalendar:
         return day.weekday() < 5 and day not in _public_holidays(day.year)
 
     def working_days_between(self, start: date, end: date) -> int:
-        """Working days after ``start`` up to and including ``end`` (0 when end ≤ start)."""
-        count, day = 0, start
-        while day < end:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                count += 1
+        """Working days after ``start`` up to and including ``end`` (0 when end ≤ start). Counted,
+        not walked day by day (a list shows a clock per row): the weekdays of the span, minus the
+        public holidays on weekdays, then each configured day in the span set to what it says."""
+        if end <= start:
+            return 0
+        count = _weekdays_through(end) - _weekdays_through(start)
+        for year in range(start.year, end.year + 1):
+            count -= sum(1 for day in _public_holidays(year)
+                         if start < day <= end and day.weekday() < 5 and day not in self.overrides)
+        for day, kind in self.overrides.items():
+            if start < day <= end:  # counted above as any weekday: now as it is configured
+                count += (kind == "working_day") - (day.weekday() < 5)
         return count
 
     def working_days_in(self, year: int) -> int:

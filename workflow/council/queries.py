@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, defaultload, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.council.models import AgendaItem, BallotReceipt, Meeting
@@ -25,11 +25,7 @@ def meetings_query(user, *, status: str | None = None, year: int | None = None):
 
     from workflow.vntime import VN_TZ
 
-    query = select(Meeting).options(selectinload(Meeting.items), joinedload(Meeting.authority)).order_by(
-        Meeting.scheduled_at.desc(), Meeting.id.desc())
-    if not user.is_deployment_admin:
-        ids = {r.authority_id for r in user.roles if r.role in MEETING_ROLES and r.authority_id}
-        query = query.where(Meeting.authority_id.in_(ids))
+    query = _visible(user, select(Meeting).options(selectinload(Meeting.items), joinedload(Meeting.authority)))
     if status:
         query = query.where(Meeting.status == status)
     if year:
@@ -43,9 +39,27 @@ def meetings_for(session: Session, user, limit: int = 100) -> list[Meeting]:
     return list(session.scalars(meetings_query(user).limit(limit)))
 
 
+def _visible(user, query):
+    """``query`` (of meetings) cut to those ``user`` may see, newest first."""
+    query = query.order_by(Meeting.scheduled_at.desc(), Meeting.id.desc())
+    if not user.is_deployment_admin:
+        ids = {r.authority_id for r in user.roles if r.role in MEETING_ROLES and r.authority_id}
+        query = query.where(Meeting.authority_id.in_(ids))
+    return query
+
+
+def scheduled_meetings_at(session: Session, user, authority_ids, limit: int = 100) -> list[Meeting]:
+    """The scheduled meetings at ``authority_ids`` among the newest ``limit`` ``user`` may see (those
+    of ``meetings_for``), newest first, without their agenda items (a list's bulk form names them only)."""
+    newest = _visible(user, select(Meeting.id)).limit(limit).subquery()
+    return list(session.scalars(_visible(user, select(Meeting)).where(
+        Meeting.id.in_(select(newest.c.id)), Meeting.status == "scheduled", Meeting.authority_id.in_(authority_ids))))
+
+
 def seat_of(session: Session, user, authority_id: int) -> CouncilMember | None:
-    return session.scalar(select(CouncilMember).where(CouncilMember.authority_id == authority_id,
-                                                      CouncilMember.user_id == user.id))
+    # the seat's user is ``user``: not joined again (that reloaded the user's roles, one more select)
+    return session.scalar(select(CouncilMember).options(lazyload(CouncilMember.user)).where(
+        CouncilMember.authority_id == authority_id, CouncilMember.user_id == user.id))
 
 
 def secretary_authorities(user) -> list:
@@ -87,14 +101,20 @@ class BallotLine:
     reason: str | None = None
 
 
-def load_agenda(session: Session, meeting: Meeting) -> list[AgendaItem]:
+# what a member's ballot never shows of a proposal: not read for its items
+NOT_ON_BALLOT = (defaultload(AgendaItem.proposal).defer(Proposal.achievements).defer(Proposal.evidence)
+                 .defer(Proposal.missing_items).defer(Proposal.fields_changed).defer(Proposal.reason),)
+
+
+def load_agenda(session: Session, meeting: Meeting, options: tuple = ()) -> list[AgendaItem]:
     """The meeting's items with their recusals, proposals, nominees and units in three selects
-    (the ballot, the meeting page and the results read all of them; one by one it was ~100)."""
+    (the ballot, the meeting page and the results read all of them; one by one it was ~100).
+    ``options``: more loader options (``NOT_ON_BALLOT`` for the ballot)."""
     items = list(session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
         .options(selectinload(AgendaItem.recusals),
                  joinedload(AgendaItem.proposal).joinedload(Proposal.nominee),
-                 joinedload(AgendaItem.proposal).joinedload(Proposal.unit))
+                 joinedload(AgendaItem.proposal).joinedload(Proposal.unit), *options)
         .order_by(AgendaItem.position, AgendaItem.id)))
     # the meeting keeps these very objects (the session holds them weakly: dropped, they would be
     # loaded again one by one through ``meeting.items``)

@@ -60,13 +60,13 @@ def _helpers() -> dict:
             "STATUS_LABELS": STATUS_LABELS, "STATE_LABELS": STATE_LABELS}
 
 
-def _load(meeting_id: int):
+def _load(meeting_id: int, agenda_options: tuple = ()):
     """The meeting if the user may see it, else 404 (never 403 for an object out of scope)."""
     try:
         meeting = services.get_meeting(db.session, current_user, meeting_id)
     except NotFound:
         abort(404)
-    queries.load_agenda(db.session, meeting)  # every meeting page reads its items
+    queries.load_agenda(db.session, meeting, agenda_options)  # every meeting page reads its items
     return meeting
 
 
@@ -309,7 +309,7 @@ def _named_ties(meeting, ties: list[dict]) -> list[dict]:
 # Stays whole (long or radon D+): the secret ballot's steps (edit, review, cast) on one URL, each a few lines.
 def ballot(meeting_id: int):
     """One secret ballot for the whole agenda: choose, confirm, then it is locked."""
-    meeting = _load(meeting_id)
+    meeting = _load(meeting_id, queries.NOT_ON_BALLOT)
     roles = _roles(meeting)
     if roles["seat"] is None:
         abort(403)

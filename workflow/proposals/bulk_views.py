@@ -14,7 +14,6 @@ from sqlalchemy import select
 from workflow.errors import DomainError, NotFound
 from workflow.extensions import db
 from workflow.locales import award_name
-from workflow.org.policies import is_secretary
 from workflow.org.vocab import Role
 from workflow.proposals import bulk, choices, eligibility, queries, services
 from workflow.proposals.blueprint import bp
@@ -134,10 +133,10 @@ def _options() -> tuple[list[tuple[str, str]], list]:
                if (secretary or event not in SECRETARY_ACTIONS) and (event != Event.SUBMIT or roles & {Role.NOMINATOR, Role.SECRETARY})]
     meetings = []
     if secretary:
-        from workflow.council.queries import meetings_for
+        from workflow.council.queries import scheduled_meetings_at
 
-        meetings = [m for m in meetings_for(db.session, current_user)
-                    if m.status == "scheduled" and is_secretary(current_user, m.authority_id)]
+        at = {r.authority_id for r in current_user.roles if r.role == Role.SECRETARY and r.authority_id}
+        meetings = scheduled_meetings_at(db.session, current_user, at)
         if meetings:
             actions.append(("agenda", str(BULK_ACTS["agenda"])))
         actions.append(("decision", str(BULK_ACTS["decision"])))

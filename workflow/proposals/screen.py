@@ -46,6 +46,11 @@ def nominee_kind_choices() -> list[tuple[str, str]]:
     return [(kind, str(label)) for kind, label in KIND_LABELS.items()]
 
 
+def kind_names() -> dict[str, str]:
+    """``{nominee kind: its name}`` translated once (a list names the kind on every row)."""
+    return {kind: str(label) for kind, label in KIND_LABELS.items()}
+
+
 def event_label(event: str) -> str:
     return str(EVENT_LABELS.get(event, event))
 
