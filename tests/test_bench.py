@@ -97,3 +97,10 @@ def test_the_table_names_every_endpoint():
                         "rss_mb": {"web": 1.0, "worker": 2.0},
                         "endpoints": {name: dict(figures) for name in http.ENDPOINTS}}])
     assert all(name in text for name in http.ENDPOINTS)
+
+
+def test_the_accepts_take_the_communes_in_turn():
+    pool = [[1, "a"], [2, "a"], [3, "a"], [4, "b"], [5, "c"], [6, "c"]]
+    order = http._interleaved(pool)
+    assert [pid for pid, _u in order] == [1, 4, 5, 2, 6, 3]
+    assert sorted(map(tuple, order)) == sorted(map(tuple, pool))  # each accept once, none lost
