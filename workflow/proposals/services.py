@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import Enum
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow import vntime
 from workflow.audit import services as audit
@@ -26,6 +28,9 @@ from workflow.reminders.services import cancel_pending as cancel_pending_reminde
 from workflow.validation import check_id
 
 EDITABLE_FIELDS = ("achievements", "evidence")
+# what a transition reads of a proposal's many-to-one neighbours (eligibility, notices, the answer)
+TRANSITION_LOADS = (joinedload(Proposal.round), joinedload(Proposal.nominee), joinedload(Proposal.unit),
+                    joinedload(Proposal.current_authority).joinedload(Authority.parent))
 WARNED_EVENTS = (Event.SUBMIT, Event.RESUBMIT, Event.ACCEPT)
 
 
@@ -117,9 +122,10 @@ def _sees_authority(session: Session, actor, authority_id: int) -> bool:
 
 # --- proposals ------------------------------------------------------------------------------------
 
-def get_proposal(session: Session, actor, proposal_id: int) -> Proposal:
-    """The proposal if ``actor`` may see it; 404 otherwise."""
-    proposal = session.get(Proposal, proposal_id)
+def get_proposal(session: Session, actor, proposal_id: int, options=()) -> Proposal:
+    """The proposal if ``actor`` may see it; 404 otherwise. ``options``: loader options for the
+    caller's next reads (``transition`` takes its many-to-one neighbours in the same SELECT)."""
+    proposal = session.get(Proposal, proposal_id, options=options)
     if proposal is None or not policies.can_view(session, actor, proposal):
         raise NotFound(_("Unknown proposal: %(id)s.", id=proposal_id))
     return proposal
@@ -343,7 +349,7 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
     proposals in it). ``internal`` carries what only services may pass (meeting, decision or
     submission ids).
     """
-    proposal = get_proposal(session, actor, proposal_id)
+    proposal = get_proposal(session, actor, proposal_id, options=TRANSITION_LOADS)
     if event not in states.EVENTS:
         raise Invalid(_("Unknown event: %(event)s.", event=event), code="unknown_event",
                       details={"event": _("one of: %(events)s", events=", ".join(states.EVENTS))})
@@ -399,8 +405,25 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
                  object_id=proposal.id, data={"from": old_state, "to": new_state, "comment": comment,
                                               **history_data})
     session.flush()
-    session.refresh(proposal)
+    _claimed_values(session, proposal, values)
     return proposal
+
+
+def _claimed_values(session: Session, proposal: Proposal, values: dict) -> None:
+    """The claim wrote ``values`` with a Core UPDATE (the compare-and-set), behind the ORM's back:
+    make them the loaded object's committed state — what a refresh would read back — without a
+    refresh, which would reload the row and expire every relationship the guards, the eligibility
+    check and the caller's answer read (round, nominee, unit, documents: six reloads a transition).
+    What the update can make stale is expired: the history (a row was added), the holder when it
+    moved, the columns the database computes from a new rule snapshot."""
+    for key, value in values.items():
+        set_committed_value(proposal, key, value.value if isinstance(value, Enum) else value)
+    stale = ["history"]
+    if "current_authority_id" in values:
+        stale.append("current_authority")
+    if "award_rule" in values:
+        stale += ["deciding_level", "in_annual_report"]
+    session.expire(proposal, stale)
 
 
 # Stays whole (long or radon D+): one branch per event that changes columns besides the state; read
