@@ -201,6 +201,8 @@ class Nominee(Base):
         # PostgreSQL (pg_trgm, created by migration 0011), an ordinary index on SQLite
         Index("ix_nominee_name_folded", "name_folded", postgresql_using="gin",
               postgresql_ops={"name_folded": "gin_trgm_ops"}),
+        # the annual report counts by nominee kind: an index-only probe per counted proposal
+        Index("ix_nominee_id_kind", "id", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

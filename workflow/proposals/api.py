@@ -197,9 +197,12 @@ def proposal_eligibility(user, proposal_id: int):
        resp=schemas.ProposalOut)
 def fire_event(user, proposal_id: int, data: EventIn):
     """Fire a life-cycle event; 409 invalid_transition or conflict, 422 when a rule refuses."""
+    # the answer's reads come before the event where they can: from its audit entry to the commit,
+    # the authority's audit chain is locked and every other event there waits
+    calendar = _calendar()
     proposal = services.transition(db.session, proposal_id, data.event, user, comment=data.comment,
                                    data=data.data, expected_version=data.version)
-    answer = proposal_json(proposal, user, _calendar(), session=db.session)
+    answer = proposal_json(proposal, user, calendar, session=db.session)
     # the missing declared documents, said on submit and accept (warnings never block)
     answer["warnings"] = proposal.history[-1].data.get("warnings", []) if proposal.history else []
     return jsonify(answer)

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.db import Base, UTCDateTime, enum_check, utcnow
@@ -14,6 +27,9 @@ from workflow.proposals.vocab import State
 
 ROUND_KINDS = ("annual", "campaign", "ad_hoc")
 STATES = State.values()  # the CHECK constraint's list; the names are in proposals.vocab
+# the generated columns' expressions, the same text in the model and in migration 0013
+DECIDING_LEVEL_SQL = "award_rule ->> 'deciding_level'"
+IN_ANNUAL_REPORT_SQL = "COALESCE(CAST(award_rule ->> 'in_annual_report' AS TEXT), 'true') IN ('true', '1')"
 
 
 class Round(Base):
@@ -61,6 +77,10 @@ class Proposal(Base):
                         name="rule_set"),
         # lists sort newest first and cut a page (a top-N read of this index at wide scopes)
         Index("ix_proposal_updated_at_id", "updated_at", "id"),
+        # the annual report joins a province's award history rows to their proposals by id and reads
+        # only these columns: an index-only probe instead of a read of the wide row (reports.services)
+        Index("ix_proposal_awarded_report", "id", "round_id", "deciding_level", "award_type_code", "nominee_id",
+              "in_annual_report", postgresql_where=text("state = 'awarded'"), sqlite_where=text("state = 'awarded'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +99,11 @@ class Proposal(Base):
     # the rule set in force at `accept` and the award type as it then read (the transition rule)
     rule_set_code: Mapped[str | None] = mapped_column(String(40))
     award_rule: Mapped[dict | None] = mapped_column(JSON)
+    # two keys of the snapshot the annual report filters on, computed by the database from
+    # ``award_rule`` (so every writer of the snapshot keeps them right) and indexable; SQLite gives
+    # a JSON true as 1, PostgreSQL as 'true', hence the two spellings. A snapshot without the key counts.
+    deciding_level: Mapped[str | None] = mapped_column(String(20), Computed(DECIDING_LEVEL_SQL, persisted=True))
+    in_annual_report: Mapped[bool | None] = mapped_column(Boolean, Computed(IN_ANNUAL_REPORT_SQL, persisted=True))
     missing_items: Mapped[list | None] = mapped_column(JSON)  # the open return's checklist
     fields_changed: Mapped[list | None] = mapped_column(JSON)  # fields edited since the return
     reason: Mapped[str | None] = mapped_column(Text)  # rejection / revocation
@@ -113,7 +138,13 @@ class ProposalTransition(Base):
 
     __tablename__ = "proposal_transition"
     # "handled at this authority" is one way into a reader's scope (proposals.queries.scope_clause)
-    __table_args__ = (Index("ix_proposal_transition_authority_id_proposal_id", "authority_id", "proposal_id"),)
+    __table_args__ = (
+        Index("ix_proposal_transition_authority_id_proposal_id", "authority_id", "proposal_id"),
+        # the steps into ``awarded``, by where they were fired: the annual report's "awarded here"
+        # (decided at an authority, or its paper answer recorded below it), read from the index alone
+        Index("ix_proposal_transition_awarded", "authority_id", "event", "from_state", "proposal_id",
+              postgresql_where=text("to_state = 'awarded'"), sqlite_where=text("to_state = 'awarded'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import Enum
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from workflow import vntime
 from workflow.audit import services as audit
@@ -26,6 +29,11 @@ from workflow.reminders.services import cancel_pending as cancel_pending_reminde
 from workflow.validation import check_id
 
 EDITABLE_FIELDS = ("achievements", "evidence")
+# what a transition reads of a proposal's many-to-one neighbours (eligibility, notices, the answer)
+# — and its answer: the history and objections read before the audit entry locks the chain
+TRANSITION_LOADS = (joinedload(Proposal.round), joinedload(Proposal.nominee), joinedload(Proposal.unit),
+                    joinedload(Proposal.current_authority).joinedload(Authority.parent),
+                    selectinload(Proposal.history), selectinload(Proposal.objections))
 WARNED_EVENTS = (Event.SUBMIT, Event.RESUBMIT, Event.ACCEPT)
 
 
@@ -117,9 +125,10 @@ def _sees_authority(session: Session, actor, authority_id: int) -> bool:
 
 # --- proposals ------------------------------------------------------------------------------------
 
-def get_proposal(session: Session, actor, proposal_id: int) -> Proposal:
-    """The proposal if ``actor`` may see it; 404 otherwise."""
-    proposal = session.get(Proposal, proposal_id)
+def get_proposal(session: Session, actor, proposal_id: int, options=()) -> Proposal:
+    """The proposal if ``actor`` may see it; 404 otherwise. ``options``: loader options for the
+    caller's next reads (``transition`` takes its many-to-one neighbours in the same SELECT)."""
+    proposal = session.get(Proposal, proposal_id, options=options)
     if proposal is None or not policies.can_view(session, actor, proposal):
         raise NotFound(_("Unknown proposal: %(id)s.", id=proposal_id))
     return proposal
@@ -343,7 +352,9 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
     proposals in it). ``internal`` carries what only services may pass (meeting, decision or
     submission ids).
     """
-    proposal = get_proposal(session, actor, proposal_id)
+    # loaded here, its history is the database's (an object already in the session keeps what it had)
+    history_read_here = session.identity_map.get(identity_key(Proposal, proposal_id)) is None
+    proposal = get_proposal(session, actor, proposal_id, options=TRANSITION_LOADS)
     if event not in states.EVENTS:
         raise Invalid(_("Unknown event: %(event)s.", event=event), code="unknown_event",
                       details={"event": _("one of: %(events)s", events=", ".join(states.EVENTS))})
@@ -399,8 +410,32 @@ def transition(session: Session, proposal_id: int, event: str, actor, *, comment
                  object_id=proposal.id, data={"from": old_state, "to": new_state, "comment": comment,
                                               **history_data})
     session.flush()
-    session.refresh(proposal)
+    _claimed_values(session, proposal, values, row if history_read_here else None)
     return proposal
+
+
+def _claimed_values(session: Session, proposal: Proposal, values: dict, row: ProposalTransition | None) -> None:
+    """The claim wrote ``values`` with a Core UPDATE (the compare-and-set), behind the ORM's back:
+    make them the loaded object's committed state — what a refresh would read back — without a
+    refresh, which would reload the row and expire every relationship the guards, the eligibility
+    check and the caller's answer read (round, nominee, unit, documents: six reloads a transition).
+    The history read with the proposal gets the new ``row`` at its end (ordered by id, it is the
+    newest; ``row`` None: the history came from before this call, so it is reloaded); what else the
+    update can make stale is expired: the holder when it moved, the columns the database computes
+    from a new rule snapshot."""
+    for key, value in values.items():
+        set_committed_value(proposal, key, value.value if isinstance(value, Enum) else value)
+    stale = []
+    if row is not None and "history" in proposal.__dict__:
+        set_committed_value(proposal, "history", [*proposal.history, row])
+    else:
+        stale.append("history")
+    if "current_authority_id" in values:
+        stale.append("current_authority")
+    if "award_rule" in values:
+        stale += ["deciding_level", "in_annual_report"]
+    if stale:
+        session.expire(proposal, stale)
 
 
 # Stays whole (long or radon D+): one branch per event that changes columns besides the state; read

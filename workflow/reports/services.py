@@ -86,9 +86,9 @@ def annual_report(session: Session, actor, authority_code: str, year: int) -> di
 def _counted():
     """Not an award type the report leaves out (``in_annual_report = false`` in its rule snapshot;
     a snapshot without the key counts). Added for the demo year (issue 11 item 5): without it the
-    532 GĐVH households of Định Biên's 2023 would stand in section 4, which does not list them."""
-    flag = Proposal.award_rule["in_annual_report"].as_boolean()
-    return or_(flag.is_(None), flag.is_(True))
+    532 GĐVH households of Định Biên's 2023 would stand in section 4, which does not list them.
+    Read from the column the database computes from the snapshot (an index holds it)."""
+    return or_(Proposal.in_annual_report.is_(None), Proposal.in_annual_report.is_(True))
 
 
 def _counter() -> dict:
@@ -99,7 +99,7 @@ def _proposed(session: Session, authority: Authority, year: int) -> dict[str, di
     """level → award code → nominee kind → count, grouped in SQL (a province has 100,000s of rows)."""
     sent_from_here = (select(ProposalTransition.proposal_id)
                       .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == Event.FORWARD))
-    deciding_level = Proposal.award_rule["deciding_level"].as_string()
+    deciding_level = Proposal.deciding_level
     holder = aliased(Authority)
     rows = session.execute(
         select(Proposal.award_type_code, Nominee.kind, deciding_level, holder.kind, Proposal.current_authority_id,
@@ -123,30 +123,39 @@ def _proposed(session: Session, authority: Authority, year: int) -> dict[str, di
 
 
 def _awarded(session: Session, authority: Authority, year: int) -> dict:
-    """award code → nominee kind → count of the awards this authority decided (see the module)."""
+    """award code → nominee kind → count of the awards this authority decided (see the module).
+
+    Two counts added up, each a join its index answers alone (a province has 100,000s of rows): the
+    steps into ``awarded`` fired here, and the paper answers of this level recorded below it. No
+    step is both (one is at this authority, the other below it)."""
     step = ProposalTransition
     decided_here = and_(step.authority_id == authority.id,
                         or_(step.event == Event.DECIDE,
                             and_(step.event == Event.RECORD_OUTCOME, step.from_state != State.FORWARDED)))
-    who_decided = decided_here
+    out = _counter()
+    _count_awards(session, out, year, decided_here)
     below = sorted(subtree_ids(session, authority.id) - {authority.id}) if authority.kind != AuthorityKind.COMMUNE else []
     if below:
         # the paper answer of this level, recorded by the lower authority that sent the proposal
         paper_below = and_(step.event == Event.RECORD_OUTCOME, step.from_state == State.FORWARDED,
-                           step.authority_id.in_(below),
-                           Proposal.award_rule["deciding_level"].as_string() == authority.kind)
-        who_decided = or_(decided_here, paper_below)
+                           step.authority_id.in_(below), Proposal.deciding_level == authority.kind)
+        _count_awards(session, out, year, paper_below)
+    return out
+
+
+def _count_awards(session: Session, out: dict, year: int, which_steps) -> None:
+    """Add to ``out`` the awarded proposals of ``year`` with a step into ``awarded`` matching
+    ``which_steps``, one per such step, by award code and nominee kind."""
+    step = ProposalTransition
     rows = session.execute(
         select(Proposal.award_type_code, Nominee.kind, func.count(Proposal.id))
         .join(step, and_(step.proposal_id == Proposal.id, step.to_state == State.AWARDED))
         .join(Round, Proposal.round_id == Round.id)
         .join(Nominee, Proposal.nominee_id == Nominee.id)
-        .where(who_decided, Round.year == year, Proposal.state == State.AWARDED, _counted())
+        .where(which_steps, Round.year == year, Proposal.state == State.AWARDED, _counted())
         .group_by(Proposal.award_type_code, Nominee.kind)).all()
-    out = _counter()
     for award, kind, count in rows:
         out[award][kind] += count
-    return out
 
 
 def _catalogue(session: Session, authority: Authority, year: int, codes: set[str]) -> dict[str, dict]:
