@@ -51,7 +51,9 @@ def scope_clause(session: Session, user):
                      select(SubmissionItem.proposal_id)
                      .join(Submission, Submission.id == SubmissionItem.submission_id)
                      .where(Submission.to_authority_id.in_(ids), Submission.status == "sent")]
-        for authority in session.scalars(select(Authority).where(Authority.id.in_(ids))):
+        # the authorities came with the user's roles (one select with the token): no select here
+        held = {r.authority_id: r.authority for r in user.roles if r.authority_id in ids and r.authority is not None}
+        for authority in sorted(held.values(), key=lambda a: a.id):
             below = subtree_ids(session, authority.id)
             if set(below) <= ids:  # a commune: what it decides comes from itself, read above already
                 continue
@@ -232,24 +234,25 @@ def list_proposals(session: Session, user, *, state=None, year=None, award_type=
         query = query.where(Proposal.current_authority_id.in_(select(Authority.id).where(Authority.code.in_(codes))))
     if q and fold(q):
         query = query.where(Proposal.nominee_id.in_(select(Nominee.id).where(name_matches(Nominee.name_folded, q))))
-    # the page's ids and the total in one select (count(*) over the whole filtered set, before the
-    # limit), then those rows with their nominee, unit, round and authorities in one more: joined
-    # into the first, the planner would join the whole table before cutting the page
+    # one select: the page's ids and the total (count(*) over the whole filtered set, before the
+    # limit) in a subquery that the limit closes, then those rows with their nominee, unit, round
+    # and authorities joined to it — joined into the inner select, the planner would join the
+    # whole table before cutting the page; asked in two selects, every list paid a round trip more
     order = ((Proposal.updated_at, Proposal.id) if oldest_first
              else (Proposal.updated_at.desc(), Proposal.id.desc()))
-    found = session.execute(query.with_only_columns(Proposal.id, func.count().over()).order_by(*order)
-                            .limit(per_page).offset((page - 1) * per_page)).all()
-    ids = [row[0] for row in found]
+    page_ids = (query.with_only_columns(Proposal.id.label("id"), func.count().over().label("total"))
+                .order_by(*order).limit(per_page).offset((page - 1) * per_page).subquery("page"))
+    found = session.execute(
+        select(Proposal, page_ids.c.total).join(page_ids, page_ids.c.id == Proposal.id)
+        .options(joinedload(Proposal.nominee), joinedload(Proposal.unit), joinedload(Proposal.round),
+                 joinedload(Proposal.current_authority), joinedload(Proposal.origin_authority),
+                 *([selectinload(Proposal.history)] if with_history else []), *options)
+        .order_by(*order)).all()
+    items = [row[0] for row in found]
     if found:
         total = found[0][1]
     else:  # past the last page (or nothing at all): the count alone
         total = session.scalar(select(func.count()).select_from(query.with_only_columns(Proposal.id).subquery())) or 0
-    items = list(session.scalars(
-        select(Proposal).where(Proposal.id.in_(ids))
-        .options(joinedload(Proposal.nominee), joinedload(Proposal.unit), joinedload(Proposal.round),
-                 joinedload(Proposal.current_authority), joinedload(Proposal.origin_authority),
-                 *([selectinload(Proposal.history)] if with_history else []), *options)
-        .order_by(*order))) if ids else []
     return items, total
 
 
