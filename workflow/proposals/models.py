@@ -61,6 +61,10 @@ class Proposal(Base):
                         name="rule_set"),
         # lists sort newest first and cut a page (a top-N read of this index at wide scopes)
         Index("ix_proposal_updated_at_id", "updated_at", "id"),
+        # a higher level reads what it decides: the award types of its level from its subtree
+        # (proposals.queries.scope_clause); state and id ride along so PostgreSQL answers from the index
+        Index("ix_proposal_award_type_origin", "award_type_code", "origin_authority_id",
+              postgresql_include=["state", "id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
