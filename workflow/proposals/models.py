@@ -65,6 +65,8 @@ class Proposal(Base):
         # (proposals.queries.scope_clause); state and id ride along so PostgreSQL answers from the index
         Index("ix_proposal_award_type_origin", "award_type_code", "origin_authority_id",
               postgresql_include=["state", "id"]),
+        # a list sorts its readable ids by updated_at: looked up here, not in the wide rows
+        Index("ix_proposal_id_updated_at", "id", postgresql_include=["updated_at"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
