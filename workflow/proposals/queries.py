@@ -51,20 +51,9 @@ def scope_clause(session: Session, user):
                      select(SubmissionItem.proposal_id)
                      .join(Submission, Submission.id == SubmissionItem.submission_id)
                      .where(Submission.to_authority_id.in_(ids), Submission.status == "sent")]
-        # the authorities came with the user's roles (one select with the token): no select here
-        held = {r.authority_id: r.authority for r in user.roles if r.authority_id in ids and r.authority is not None}
-        for authority in sorted(held.values(), key=lambda a: a.id):
-            below = subtree_ids(session, authority.id)
-            if set(below) <= ids:  # a commune: what it decides comes from itself, read above already
-                continue
-            # the codes as values, not a subquery: then the planner sees how few rows they pick and
-            # reads them off ix_proposal_award_type_origin (not every proposal of the subtree)
-            codes = sorted(set(session.scalars(select(AwardType.code).where(AwardType.deciding_level == authority.kind))))
-            if codes:
-                wide = True
-                branches.append(select(Proposal.id).where(Proposal.award_type_code.in_(codes),
-                                                          Proposal.origin_authority_id.in_(below),
-                                                          Proposal.state != State.DRAFT))
+        deciding = _deciding_branches(session, user, ids)
+        wide = bool(deciding)
+        branches += deciding
     admin_ids = scope_authority_ids(session, user, {Role.ADMIN}) or set()
     if admin_ids:
         wide = wide or len(admin_ids) > 1  # an admin of a level above a commune reads its subtree
@@ -83,6 +72,26 @@ def scope_clause(session: Session, user):
     # default guess of 200 rows made it look up each of 13,000 rows in the table. A commune's few
     # hundred rows are cheaper looked up one by one: UNION ALL (UNION there: 3 -> 25 ms)
     return Proposal.id.in_(union(*branches) if wide else union_all(*branches))
+
+
+def _deciding_branches(session: Session, user, ids: set[int]) -> list:
+    """The selects of what the higher authorities among ``ids`` decide: their level's award types
+    from their subtree, out of draft."""
+    branches = []
+    # the authorities came with the user's roles (one select with the token): no select here
+    held = {r.authority_id: r.authority for r in user.roles if r.authority_id in ids and r.authority is not None}
+    for authority in sorted(held.values(), key=lambda a: a.id):
+        below = subtree_ids(session, authority.id)
+        if set(below) <= ids:  # a commune: what it decides comes from itself, read above already
+            continue
+        # the codes as values, not a subquery: then the planner sees how few rows they pick and
+        # reads them off ix_proposal_award_type_origin (not every proposal of the subtree)
+        codes = sorted(set(session.scalars(select(AwardType.code).where(AwardType.deciding_level == authority.kind))))
+        if codes:
+            branches.append(select(Proposal.id).where(Proposal.award_type_code.in_(codes),
+                                                      Proposal.origin_authority_id.in_(below),
+                                                      Proposal.state != State.DRAFT))
+    return branches
 
 
 def is_visible(session: Session, user, proposal_id: int) -> bool:
