@@ -99,9 +99,11 @@ def issue_token(session: Session, user: User, ttl_hours: int) -> tuple[str, ApiT
 
 
 def user_for_token(session: Session, raw: str) -> tuple[User, ApiToken] | None:
-    # the token and its user in one select (their roles follow in one more): every API call pays this
-    token = session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
-                           .where(ApiToken.token_hash == _digest(raw)))
+    # every API call pays this, so it is one round trip: the token, its user and the user's roles
+    # (with their authority and unit, joined by the mapping) in one select — not the token, then
+    # the roles' own selectin load
+    token = session.execute(select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.roles))
+                            .where(ApiToken.token_hash == _digest(raw))).unique().scalar_one_or_none()
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return None
     if not token.user.active:

@@ -20,6 +20,7 @@ from workflow.proposals.serializers import (
     attachment_json,
     objection_json,
     proposal_json,
+    proposal_list_json,
     round_json,
     transition_json,
 )
@@ -143,7 +144,7 @@ def list_proposals(user):
     per_page = parse_query_int("per_page", 50, 1, 500)
     filters = queries.parse_filters(db.session, user, request.args)
     items, total = queries.list_proposals(db.session, user, **filters, page=page, per_page=per_page)
-    return jsonify({"items": [proposal_json(p, user, full=False) for p in items], "total": total,
+    return jsonify({"items": proposal_list_json(items, user), "total": total,
                     "page": page, "per_page": per_page})
 
 

@@ -81,6 +81,12 @@ class Proposal(Base):
         # only these columns: an index-only probe instead of a read of the wide row (reports.services)
         Index("ix_proposal_awarded_report", "id", "round_id", "deciding_level", "award_type_code", "nominee_id",
               "in_annual_report", postgresql_where=text("state = 'awarded'"), sqlite_where=text("state = 'awarded'")),
+        # a higher level reads what it decides: the award types of its level from its subtree
+        # (proposals.queries.scope_clause); state and id ride along so PostgreSQL answers from the index
+        Index("ix_proposal_award_type_origin", "award_type_code", "origin_authority_id",
+              postgresql_include=["state", "id"]),
+        # a list sorts its readable ids by updated_at: looked up here, not in the wide rows
+        Index("ix_proposal_id_updated_at", "id", postgresql_include=["updated_at"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

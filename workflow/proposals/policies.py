@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workflow.org.policies import can_administer, roles_at
 from workflow.org.vocab import Role
+from workflow.proposals import states
 from workflow.proposals.models import Proposal
 from workflow.proposals.queries import is_visible
 from workflow.proposals.vocab import Event, State
@@ -55,10 +56,27 @@ def can_fire(user, proposal: Proposal, event: str) -> bool:
     roles = roles_at(user, proposal.current_authority_id)
     if event in (Event.RESUBMIT, Event.WITHDRAW):
         roles |= roles_at(user, proposal.origin_authority_id)
-    if event == Event.RECORD_OUTCOME and proposal.current_authority.parent is not None:
-        if Role.HIGHER_REVIEWER in roles_at(user, proposal.current_authority.parent_id):
+    # the parent's id, not the parent: a list asks this for every row, and the id is on the row
+    parent_id = proposal.current_authority.parent_id
+    if event == Event.RECORD_OUTCOME and parent_id is not None:
+        if Role.HIGHER_REVIEWER in roles_at(user, parent_id):
             return True
     return bool(roles & EVENT_ROLES.get(event, set()))
+
+
+def fireable_events(user, proposal: Proposal, memo: dict | None = None) -> list[str]:
+    """The events ``user`` may fire on ``proposal`` now (the machine's from its state, less the
+    internal ones, that the role rule allows). The answer depends only on the row's state, unit,
+    current and origin authorities (``can_fire`` reads nothing else of it), so a list passes one
+    ``memo`` for its page and asks each distinct combination once."""
+    key = (proposal.state, proposal.unit_id, proposal.current_authority_id, proposal.origin_authority_id)
+    if memo is not None and key in memo:
+        return list(memo[key])
+    events = [e for e in states.allowed_events(proposal.state)
+              if e not in states.INTERNAL_EVENTS and can_fire(user, proposal, e)]
+    if memo is not None:
+        memo[key] = tuple(events)
+    return events
 
 
 def can_edit(user, proposal: Proposal) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflow.proposals import policies, states
 from workflow.proposals.clock import clock_for
 from workflow.proposals.models import Attachment, Objection, PaperReceipt
+from workflow.proposals.vocab import State
 
 # the lists of the detail's ``full`` part, by relationship
 _LISTS = {"attachments": Attachment, "paper_receipts": PaperReceipt, "objections": Objection}
@@ -37,9 +38,29 @@ def objection_json(o, public: bool = False, identity: bool = False) -> dict:
     return data
 
 
-def proposal_json(p, user=None, calendar=None, full: bool = True, session=None) -> dict:
+def proposal_list_json(items, user) -> list[dict]:
+    """The rows of ``GET /proposals`` (each ``proposal_json(p, user, full=False)``): what depends only
+    on a row's state and authorities — its label, its allowed events — is worked out once per page."""
+    memo: dict = {}
+    return [proposal_json(p, user, full=False, memo=memo) for p in items]
+
+
+def _state_label(p, memo: dict | None) -> str:
+    # only a recommended proposal's label reads its rule snapshot (decoding it is the dear part)
+    rule = p.rule if p.state == State.RECOMMENDED else None
+    key = ("label", p.state, rule is not None and not rule.council_vote)  # what state_label asks
+    if memo is None or key not in memo:
+        label = str(states.state_label(p.state, rule))
+        if memo is None:
+            return label
+        memo[key] = label
+    return memo[key]
+
+
+def proposal_json(p, user=None, calendar=None, full: bool = True, session=None, memo: dict | None = None) -> dict:
+    """A proposal's JSON; ``memo``: one dict shared by the rows of a page (``proposal_list_json``)."""
     data = {
-        "id": p.id, "state": p.state, "state_label": str(states.state_label(p.state, p.rule)), "version": p.version,
+        "id": p.id, "state": p.state, "state_label": _state_label(p, memo), "version": p.version,
         "round_id": p.round_id, "year": p.round.year, "nominee_id": p.nominee_id,
         "nominee": {"id": p.nominee.id, "name": p.nominee.name, "kind": p.nominee.kind},
         "award_type_code": p.award_type_code, "unit_code": p.unit.code,
@@ -62,8 +83,7 @@ def proposal_json(p, user=None, calendar=None, full: bool = True, session=None) 
         if calendar is not None and session is not None:
             data["clock"] = clock_for(session, p, calendar).as_dict()
     if user is not None:
-        data["allowed_events"] = [e for e in states.allowed_events(p.state)
-                                  if e not in states.INTERNAL_EVENTS and policies.can_fire(user, p, e)]
+        data["allowed_events"] = policies.fireable_events(user, p, memo)
     return data
 
 
