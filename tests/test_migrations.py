@@ -150,3 +150,15 @@ def test_migrations_match_models(backend, tmp_path):
         f"in the models only {missing}; in the migrated database only {extra}. "
         "Add a new revision that makes the migrated schema match (never edit a released one)"
     )
+
+
+def test_sqlite_upgrade_leaves_the_planner_its_statistics(tmp_path):
+    """SQLite gathers no statistics by itself; without them it plans a province's annual report
+    through the state index (every awarded row) rather than the award steps' index."""
+    app = create_app({"DATABASE_URL": _fresh_url("sqlite", tmp_path, "stats"), "INSTANCE_PATH": str(tmp_path),
+                      "SECRET_KEY": "x" * 40, "BROKER_URL": "memory://"})
+    with app.app_context():
+        upgrade("head")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar() == 1
+        db.engine.dispose()

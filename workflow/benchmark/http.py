@@ -101,6 +101,7 @@ def build_dataset(settings: dict, proposals: int):
     from workflow.catalog.services import load_rule_sets
     from workflow.db import Base
     from workflow.extensions import db
+    from workflow.migrate import refresh_statistics
 
     app = create_app({**settings, "CELERY_ALWAYS_EAGER": True, "BROKER_URL": "memory://"})
     with app.app_context():
@@ -113,6 +114,8 @@ def build_dataset(settings: dict, proposals: int):
         started = time.perf_counter()
         dataset = province.build(db.session, proposals, secret_key=SECRET_KEY)
         db.session.commit()
+        if db.engine.dialect.name == "sqlite":
+            refresh_statistics()  # as ``tdkt db upgrade`` leaves a SQLite database
         if db.engine.dialect.name == "postgresql":
             # what autovacuum gives a database in service: fresh statistics and a visibility map, without
             # which every index-only scan of the just-written tables still reads the table's pages
