@@ -19,7 +19,7 @@ from workflow.folding import name_matches
 from workflow.locales import is_english
 from workflow.org.models import Authority, Nominee, Unit
 from workflow.org.vocab import AuthorityKind, NomineeKind
-from workflow.proposals import eligibility, policies, states
+from workflow.proposals import eligibility, policies
 from workflow.proposals.models import Proposal
 from workflow.proposals.vocab import Event, State
 
@@ -124,8 +124,7 @@ def available_events(actor, proposal: Proposal, rule: dict | None = None) -> lis
     """The events ``actor`` may fire on ``proposal`` now, from a screen: the machine allows them from
     this state, the role allows them, and no other service fires them (meetings, decisions…).
     With the governing ``rule``: ``skip_council`` only for an award type without a council vote."""
-    events = [event for event in states.allowed_events(proposal.state)
-              if event not in states.INTERNAL_EVENTS and policies.can_fire(actor, proposal, event)]
+    events = policies.fireable_events(actor, proposal)
     if rule is not None and rule.get("council_vote"):
         events = [event for event in events if event != Event.SKIP_COUNCIL]
     return events

@@ -46,14 +46,13 @@ def proposal_list_json(items, user) -> list[dict]:
 
 
 def _state_label(p, memo: dict | None) -> str:
-    # only a recommended proposal's label reads its rule snapshot (decoding it is the dear part)
-    rule = p.rule if p.state == State.RECOMMENDED else None
-    key = ("label", p.state, rule is not None and not rule.council_vote)  # what state_label asks
-    if memo is None or key not in memo:
-        label = str(states.state_label(p.state, rule))
-        if memo is None:
-            return label
-        memo[key] = label
+    # only a recommended proposal's label reads its rule snapshot (decoding it is the dear part):
+    # every other state's label is the state's, worked out once per page
+    if p.state == State.RECOMMENDED or memo is None:
+        return str(states.state_label(p.state, p.rule))
+    key = ("label", p.state)
+    if key not in memo:
+        memo[key] = str(states.state_label(p.state))
     return memo[key]
 
 
