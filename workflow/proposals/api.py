@@ -14,13 +14,13 @@ from workflow.calendar.services import WorkCalendar
 from workflow.documents.http import send_download
 from workflow.errors import NotFound, field_error
 from workflow.extensions import db, limiter
-from workflow.proposals import attachments, bulk, notice, policies, queries, services
+from workflow.proposals import attachments, bulk, listing, notice, policies, queries, services
 from workflow.proposals.evidence import EvidenceIn
 from workflow.proposals.serializers import (
     attachment_json,
     objection_json,
     proposal_json,
-    proposal_list_json,
+    proposal_rows_json,
     round_json,
     transition_json,
 )
@@ -142,10 +142,14 @@ def list_proposals(user):
     for a malformed filter, 404 for an authority, unit or round out of scope."""
     page = parse_query_int("page", 1, 1, 100000)
     per_page = parse_query_int("per_page", 50, 1, 500)
+    cursor = request.args.get("cursor")
     filters = queries.parse_filters(db.session, user, request.args)
-    items, total = queries.list_proposals(db.session, user, **filters, page=page, per_page=per_page)
-    return jsonify({"items": proposal_list_json(items, user), "total": total,
-                    "page": page, "per_page": per_page})
+    found = listing.read_page(db.session, user, **filters, page=page, per_page=per_page,
+                              cursor=cursor.strip() if cursor is not None else None)
+    answer = {"items": proposal_rows_json(found, user), "total": found.total, "page": page, "per_page": per_page}
+    if cursor is not None:  # keyset paging asked: where the next page starts (None after the last)
+        answer["next_cursor"] = found.next_cursor
+    return jsonify(answer)
 
 
 @route("/proposals.xlsx", tags=("proposals",), query=schemas.ProposalFiltersQuery, media=(schemas.XLSX,))

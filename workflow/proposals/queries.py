@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
-from sqlalchemy import false, func, or_, select, union, union_all
+from sqlalchemy import ARRAY, and_, any_, false, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from workflow.catalog.models import AwardType, RuleSet
@@ -12,13 +14,37 @@ from workflow.errors import Invalid, NotFound
 from workflow.folding import fold, name_matches
 from workflow.org.models import Authority, Nominee, Unit
 from workflow.org.policies import scope_authority_ids, subtree_ids, visible_authorities
-from workflow.org.vocab import Role
+from workflow.org.vocab import AuthorityKind, Role
 from workflow.proposals.models import STATES, Proposal, ProposalTransition, Round
 from workflow.proposals.vocab import State
 from workflow.validation import EARLIEST_YEAR, LATEST_YEAR, MAX_ID
 
 # roles that read the proposals of the authority they are held at (nominators read by unit)
 READER_ROLES = {Role.SECRETARY, Role.CHAIR, Role.COUNCIL_MEMBER, Role.HIGHER_REVIEWER, Role.ADMIN}
+
+
+def one_of(session: Session, column, values):
+    """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter whatever the
+    number of values: SQLAlchemy renders an IN list into the statement's text at every execution
+    (an "expanding" parameter, ~1 ms of a list's time with a province's 1,301 authority ids), an
+    array it binds as it is. The planner sees the values either way (no statement is prepared)."""
+    values = sorted(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return column.in_(values)
+
+
+@dataclass
+class Scope:
+    """The scoping rule for one user, in its two shapes (the same rows): ``clause``, proposal ids
+    in the union of one indexed select per way in; ``per_row``, the ways in as an OR asked of each
+    row. ``wide``: a large part of the province (a higher level's deciding branch, an admin of a
+    subtree)."""
+
+    clause: object
+    per_row: object
+    wide: bool
+    ids: object = None  # the select (or union) of the readable ids: ``count(*)`` of it is the scope's size
 
 
 def scope_clause(session: Session, user):
@@ -36,51 +62,85 @@ def scope_clause(session: Session, user):
     - an admin of an authority: everything of its subtree (SPEC §2, "an admin reads everything in
       its scope") — the administrator answers for the data, the reviewers only for their work.
     """
+    scope = read_scope(session, user)
+    return None if scope is None else scope.clause
+
+
+# Stays whole (long): the ways into the scoping rule, each in its two shapes side by side.
+def read_scope(session: Session, user) -> Scope | None:
+    """``scope_clause``'s rule in both shapes (``Scope``); None for a deployment admin."""
     if user.is_deployment_admin:
         return None
     ids = scope_authority_ids(session, user, READER_ROLES, subtree=False) or set()
     units = {r.unit_id for r in user.roles if r.role == Role.NOMINATOR and r.unit_id}
     # one indexed select per way in, their union the readable ids: an OR over the whole table
     # would scan every proposal and every history row of the province (EXPLAIN ANALYZE: a
-    # sequential scan of both, 30 ms at 100,000 proposals, growing with the table)
-    branches, wide = [], False
+    # sequential scan of both, 30 ms at 100,000 proposals, growing with the table). The OR serves
+    # only a wide scope's page read newest first off ix_proposal_updated_at_id, which stops at the
+    # page's last row (proposals.listing)
+    ways, wide = [], False
     if ids:
-        branches += [select(Proposal.id).where(Proposal.current_authority_id.in_(ids)),
-                     select(Proposal.id).where(Proposal.origin_authority_id.in_(ids)),
-                     select(ProposalTransition.proposal_id).where(ProposalTransition.authority_id.in_(ids)),
-                     select(SubmissionItem.proposal_id)
-                     .join(Submission, Submission.id == SubmissionItem.submission_id)
-                     .where(Submission.to_authority_id.in_(ids), Submission.status == "sent")]
-        deciding = _deciding_branches(session, user, ids)
+        at_current = one_of(session, Proposal.current_authority_id, ids)
+        at_origin = one_of(session, Proposal.origin_authority_id, ids)
+        handled = one_of(session, ProposalTransition.authority_id, ids)
+        sent = (one_of(session, Submission.to_authority_id, ids), Submission.status == "sent")
+        ways += [(select(Proposal.id).where(at_current), at_current),
+                 (select(Proposal.id).where(at_origin), at_origin),
+                 (select(ProposalTransition.proposal_id).where(handled),
+                  _any_row(select(ProposalTransition.id).where(ProposalTransition.proposal_id == Proposal.id, handled))),
+                 (select(SubmissionItem.proposal_id).join(Submission, Submission.id == SubmissionItem.submission_id)
+                  .where(*sent),
+                  _any_row(select(SubmissionItem.id).join(Submission, Submission.id == SubmissionItem.submission_id)
+                           .where(SubmissionItem.proposal_id == Proposal.id, *sent)))]
+        deciding = _deciding_ways(session, user, ids)
         wide = bool(deciding)
-        branches += deciding
+        ways += deciding
     admin_ids = scope_authority_ids(session, user, {Role.ADMIN}) or set()
     if admin_ids:
         wide = wide or len(admin_ids) > 1  # an admin of a level above a commune reads its subtree
-        branches += [select(Proposal.id).where(Proposal.origin_authority_id.in_(admin_ids)),
-                     select(Proposal.id).where(Proposal.current_authority_id.in_(admin_ids))]
+        ways += [_own_way(one_of(session, Proposal.origin_authority_id, admin_ids)),
+                 _own_way(one_of(session, Proposal.current_authority_id, admin_ids))]
     if units:
-        branches.append(select(Proposal.id).where(Proposal.unit_id.in_(units)))
-    if not branches:
-        return false()
-    if len(branches) == 1:
-        return Proposal.id.in_(branches[0])
+        ways.append(_own_way(one_of(session, Proposal.unit_id, units)))
+    if not ways:
+        return Scope(false(), false(), False)
+    per_row = or_(*[predicate for _, predicate in ways])
+    if len(ways) == 1:
+        return Scope(Proposal.id.in_(ways[0][0]), per_row, wide, ways[0][0])
     # the same rows either way (IN ignores duplicates); the shape tells the planner how many there
     # are. A higher level's scope is a large part of the province: UNION's estimate (the branches'
     # sum) has it hash the set against an index-only read of ix_proposal_updated_at_id (EXPLAIN
     # ANALYZE at 100,000 proposals, a province's secretary: 172 -> 60 ms), where UNION ALL's
     # default guess of 200 rows made it look up each of 13,000 rows in the table. A commune's few
     # hundred rows are cheaper looked up one by one: UNION ALL (UNION there: 3 -> 25 ms)
-    return Proposal.id.in_(union(*branches) if wide else union_all(*branches))
+    branches = [branch for branch, _ in ways]
+    readable = union(*branches) if wide else union_all(*branches)
+    return Scope(Proposal.id.in_(readable), per_row, wide, union(*branches))
 
 
-def _deciding_branches(session: Session, user, ids: set[int]) -> list:
-    """The selects of what the higher authorities among ``ids`` decide: their level's award types
-    from their subtree, out of draft."""
-    branches = []
+def _any_row(query):
+    """Whether the correlated ``query`` finds a row, asked of each row walked: its first id, not
+    NULL. Written as EXISTS, PostgreSQL hashes the whole subquery first (every sent submission item
+    of the province, growing with it) though the walk asks only the few hundred rows of a page."""
+    return query.limit(1).scalar_subquery().is_not(None)
+
+
+def _own_way(condition) -> tuple:
+    """A way in that is a condition on the proposal's own columns: its select and the condition."""
+    return select(Proposal.id).where(condition), condition
+
+
+def _deciding_ways(session: Session, user, ids: set[int]) -> list:
+    """The ways in (``read_scope``) of what the higher authorities among ``ids`` decide: their
+    level's award types from their subtree, out of draft."""
+    ways = []
     # the authorities came with the user's roles (one select with the token): no select here
     held = {r.authority_id: r.authority for r in user.roles if r.authority_id in ids and r.authority is not None}
     for authority in sorted(held.values(), key=lambda a: a.id):
+        if authority.kind == AuthorityKind.COMMUNE:
+            # the lowest level: nothing sits under it (org.services refuses a child at or below its
+            # parent's level), so it decides only what it reads already — no select for its subtree
+            continue
         below = subtree_ids(session, authority.id)
         if set(below) <= ids:  # a commune: what it decides comes from itself, read above already
             continue
@@ -88,10 +148,10 @@ def _deciding_branches(session: Session, user, ids: set[int]) -> list:
         # reads them off ix_proposal_award_type_origin (not every proposal of the subtree)
         codes = sorted(set(session.scalars(select(AwardType.code).where(AwardType.deciding_level == authority.kind))))
         if codes:
-            branches.append(select(Proposal.id).where(Proposal.award_type_code.in_(codes),
-                                                      Proposal.origin_authority_id.in_(below),
-                                                      Proposal.state != State.DRAFT))
-    return branches
+            ways.append(_own_way(and_(one_of(session, Proposal.award_type_code, codes),
+                                      one_of(session, Proposal.origin_authority_id, below),
+                                      Proposal.state != State.DRAFT)))
+    return ways
 
 
 def is_visible(session: Session, user, proposal_id: int) -> bool:
@@ -223,40 +283,49 @@ def _unit_in_scope(session: Session, user, code: str) -> Unit:
     return unit
 
 
-def list_proposals(session: Session, user, *, state=None, year=None, award_type=None, unit=None,
-                   authority=None, q=None, round_id=None, at_authority=None, page: int = 1, per_page: int = 50,
-                   with_history: bool = False, oldest_first: bool = False, options: tuple = ()):
+def filter_clauses(session: Session, user, *, state=None, year=None, award_type=None, unit=None, authority=None,
+                   q=None, round_id=None, at_authority=None, scoped: bool = True) -> list:
+    """The WHERE clauses of a list: the user's scope (``scope_clause``; not with ``scoped=False``,
+    for a caller that adds it in its own shape) and the filters (see ``list_proposals``); the ORM
+    list and the JSON list's page (``proposals.listing``) share them."""
+    clauses = []
+    clause = scope_clause(session, user) if scoped else None
+    if clause is not None:
+        clauses.append(clause)
+    if state:
+        clauses.append(Proposal.state.in_(state.split(",")))
+    if year:
+        clauses.append(Proposal.round_id.in_(select(Round.id).where(Round.year == int(year))))
+    if round_id:
+        clauses.append(Proposal.round_id == int(round_id))
+    if award_type:
+        clauses.append(Proposal.award_type_code == award_type)
+    if unit:  # a code, or several (a nominator of more than one unit)
+        codes = [unit] if isinstance(unit, str) else list(unit)
+        clauses.append(Proposal.unit_id.in_(select(Unit.id).where(Unit.code.in_(codes))))
+    if authority:
+        authority_id = select(Authority.id).where(Authority.code == authority).scalar_subquery()
+        clauses.append(or_(Proposal.current_authority_id == authority_id,
+                           Proposal.origin_authority_id == authority_id))
+    if at_authority:  # a code, or several (a secretary at more than one authority)
+        codes = [at_authority] if isinstance(at_authority, str) else list(at_authority)
+        clauses.append(Proposal.current_authority_id.in_(select(Authority.id).where(Authority.code.in_(codes))))
+    if q and fold(q):
+        clauses.append(Proposal.nominee_id.in_(select(Nominee.id).where(name_matches(Nominee.name_folded, q))))
+    return clauses
+
+
+def list_proposals(session: Session, user, *, page: int = 1, per_page: int = 50, with_history: bool = False,
+                   oldest_first: bool = False, options: tuple = (), **filters):
     """(items, total) for the filters, newest first; ``with_history`` loads each row's history
     with the page (one more select, not one per row: the inbox's processing clocks read it).
 
+    Filters (``filter_clauses``): ``state``, ``year``, ``award_type``, ``unit``, ``round_id``;
     ``authority``: the proposals at that authority or coming from it (a commune's own, wherever
     they went; a higher level's by the commune they came from); ``at_authority``: only those now
     at it (an inbox). ``q``: the nominee's name or household head, with or without diacritics.
     ``options``: more loader options for the rows (an export defers the columns it never shows)."""
-    query = select(Proposal)
-    clause = scope_clause(session, user)
-    if clause is not None:
-        query = query.where(clause)
-    if state:
-        query = query.where(Proposal.state.in_(state.split(",")))
-    if year:
-        query = query.where(Proposal.round_id.in_(select(Round.id).where(Round.year == int(year))))
-    if round_id:
-        query = query.where(Proposal.round_id == int(round_id))
-    if award_type:
-        query = query.where(Proposal.award_type_code == award_type)
-    if unit:  # a code, or several (a nominator of more than one unit)
-        codes = [unit] if isinstance(unit, str) else list(unit)
-        query = query.where(Proposal.unit_id.in_(select(Unit.id).where(Unit.code.in_(codes))))
-    if authority:
-        authority_id = select(Authority.id).where(Authority.code == authority).scalar_subquery()
-        query = query.where(or_(Proposal.current_authority_id == authority_id,
-                                Proposal.origin_authority_id == authority_id))
-    if at_authority:  # a code, or several (a secretary at more than one authority)
-        codes = [at_authority] if isinstance(at_authority, str) else list(at_authority)
-        query = query.where(Proposal.current_authority_id.in_(select(Authority.id).where(Authority.code.in_(codes))))
-    if q and fold(q):
-        query = query.where(Proposal.nominee_id.in_(select(Nominee.id).where(name_matches(Nominee.name_folded, q))))
+    query = select(Proposal).where(*filter_clauses(session, user, **filters))
     # one select: the page's ids and the total (count(*) over the whole filtered set, before the
     # limit) in a subquery that the limit closes, then those rows with their nominee, unit, round
     # and authorities joined to it — joined into the inner select, the planner would join the

@@ -8,6 +8,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflow.proposals import policies, states
 from workflow.proposals.clock import clock_for
 from workflow.proposals.models import Attachment, Objection, PaperReceipt
+from workflow.proposals.snapshot import AwardRule
 from workflow.proposals.vocab import State
 
 # the lists of the detail's ``full`` part, by relationship
@@ -43,6 +44,67 @@ def proposal_list_json(items, user) -> list[dict]:
     on a row's state and authorities — its label, its allowed events — is worked out once per page."""
     memo: dict = {}
     return [proposal_json(p, user, full=False, memo=memo) for p in items]
+
+
+class _Authority:
+    __slots__ = ("parent_id",)
+
+    def __init__(self, parent_id):
+        self.parent_id = parent_id
+
+
+class _RowFacts:
+    """What ``policies.fireable_events`` reads of a proposal, from a row of the list's page."""
+
+    __slots__ = ("state", "unit_id", "current_authority_id", "origin_authority_id", "current_authority")
+
+    def __init__(self, state, unit_id, current_authority_id, origin_authority_id, parent_id):
+        self.state, self.unit_id = state, unit_id
+        self.current_authority_id, self.origin_authority_id = current_authority_id, origin_authority_id
+        self.current_authority = _Authority(parent_id)
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+# Stays whole (long): one row's JSON, field by field, the same as proposal_json's list part.
+def proposal_rows_json(page, user) -> list[dict]:
+    """The rows of ``GET /proposals`` from ``listing.read_page``'s tuples: the same JSON as
+    ``proposal_list_json`` of the loaded proposals (``tests/proposals/test_list_shape.py`` holds
+    each row to the detail's). A row's label and allowed events depend only on its state, unit and
+    authorities: worked out once per distinct combination of the page."""
+    labels: dict = {}
+    events: dict = {}
+    out = []
+    units, authorities, years = page.units, page.authorities, page.years
+    for (id_, state, version, round_id, nominee_id, award_type_code, unit_id, origin_id, current_id, achievements,
+         evidence, rule_set_code, missing_items, reason, notice_from, notice_until, linked_id, created_at,
+         updated_at, award_rule, nominee_name, nominee_kind) in page.rows:
+        if state == State.RECOMMENDED:  # its label asks the rule snapshot whether the council votes
+            label = str(states.state_label(state, AwardRule.read(award_rule)))
+        else:
+            label = labels.get(state)
+            if label is None:
+                label = labels[state] = str(states.state_label(state))
+        current_code, parent_id = authorities[current_id]
+        data = {
+            "id": id_, "state": state, "state_label": label, "version": version,
+            "round_id": round_id, "year": years[round_id], "nominee_id": nominee_id,
+            "nominee": {"id": nominee_id, "name": nominee_name, "kind": nominee_kind},
+            "award_type_code": award_type_code, "unit_code": units[unit_id],
+            "authority_code": current_code, "origin_authority_code": authorities[origin_id][0],
+            "achievements": achievements, "evidence": evidence, "rule_set": rule_set_code,
+            "missing_items": missing_items, "reason": reason,
+            "notice_from": _iso(notice_from), "notice_until": _iso(notice_until),
+            "linked_proposal_id": linked_id,
+            "created_at": created_at.isoformat(), "updated_at": updated_at.isoformat(),
+        }
+        if user is not None:
+            data["allowed_events"] = policies.fireable_events(
+                user, _RowFacts(state, unit_id, current_id, origin_id, parent_id), events)
+        out.append(data)
+    return out
 
 
 def _state_label(p, memo: dict | None) -> str:
