@@ -205,3 +205,49 @@ def test_subtree_ids_is_the_root_and_everything_below_it(session, world):
     for a in session.scalars(select(Authority)):
         assert subtree_ids(session, a.id) == _subtree(session, a.id)
     assert subtree_ids(session, 10**9) == {10**9}  # an id nothing hangs under: itself, as before
+
+
+@pytest.mark.parametrize("who", ["secretary", "nominator", "province_secretary", "province_reviewer",
+                                 "district_admin", "admin"])
+def test_the_cursor_pages_are_the_list_cut_in_order(client, world, who):
+    """Keyset paging (``cursor``): from ``""``, each answer's ``next_cursor`` gives the next rows,
+    together exactly the list of every row; only the first page is counted."""
+    headers = f.token(client, world["users"][who].username)
+    whole = _list(client, headers, per_page=500)
+    assert whole["total"] > 2 and "next_cursor" not in whole  # the page-number answer as before
+    first = _list(client, headers, per_page=2, cursor="")
+    assert first["total"] == whole["total"] and first["items"] == whole["items"][:2]
+    seen, cursor, pages = [], "", 0
+    while cursor is not None:
+        cut = _list(client, headers, per_page=2, cursor=cursor)
+        assert cut["total"] == (whole["total"] if pages == 0 else None)
+        assert len(cut["items"]) <= 2
+        seen += cut["items"]
+        cursor, pages = cut["next_cursor"], pages + 1
+        assert pages <= whole["total"]
+    assert seen == whole["items"]  # the same rows, in order, each once, with the same JSON
+
+
+def test_a_cursor_past_rows_that_moved_still_answers_in_order(client, session, world):
+    """A row updated between two pages moves to the front: the next page starts after the last row
+    read, with neither a row twice nor a gap among the rows that stayed."""
+    headers = f.token(client, "thuky")
+    first = _list(client, headers, per_page=3, cursor="")
+    moved = session.get(Proposal, first["items"][0]["id"])
+    moved.updated_at = vntime.now()
+    session.commit()
+    rest = []
+    cursor = first["next_cursor"]
+    while cursor is not None:
+        cut = _list(client, headers, per_page=3, cursor=cursor)
+        rest += [i["id"] for i in cut["items"]]
+        cursor = cut["next_cursor"]
+    whole = [i["id"] for i in _list(client, headers, per_page=500)["items"]]
+    assert rest == [i for i in whole if i not in {item["id"] for item in first["items"]}]
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "MTIz", "x" * 101, "LTEuMA", "MTAwLjA"])
+def test_a_cursor_that_is_not_one_is_refused(client, world, cursor):
+    response = client.get("/api/v1/proposals", query_string={"cursor": cursor}, headers=f.token(client, "thuky"))
+    assert response.status_code == 422
+    assert "cursor" in response.get_json()["error"]["details"]

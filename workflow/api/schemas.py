@@ -225,9 +225,12 @@ class ProposalOut(Out):
 
 class ProposalPageOut(Out):
     items: list[ProposalOut]
-    total: int
+    total: int | None = Field(description="The filtered count; null on a page asked by a cursor other than "
+                                          "the first (\"\"): keyset pages are not counted again.")
     page: int
     per_page: int
+    next_cursor: str | None = Field(default=None, description="Only when the request sent cursor: the cursor "
+                                                               "of the next page, null after the last one.")
 
 
 class TransitionOut(Out):
@@ -471,6 +474,9 @@ class ProposalFiltersQuery(Query):
 class ProposalListQuery(ProposalFiltersQuery):
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=50, ge=1, le=500)
+    cursor: str | None = Field(default=None, max_length=100, description=(
+        "Keyset paging instead of page: empty for the first page, then each answer's next_cursor. "
+        "A page costs the same however deep; only the first is counted (total)."))
 
 
 class EligibilityQuery(Query):

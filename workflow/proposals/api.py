@@ -139,7 +139,8 @@ def create_proposal(user, data: ProposalIn):
 def list_proposals(user):
     """Proposals in the caller's scope; filters state (comma-separated), year, award_type, unit,
     authority (at it or from it), q (the nominee's name, with or without diacritics), round; 422
-    for a malformed filter, 404 for an authority, unit or round out of scope."""
+    for a malformed filter or cursor, 404 for an authority, unit or round out of scope. ``cursor``
+    (keyset paging, instead of ``page``): empty for the first page, then each answer's ``next_cursor``."""
     page = parse_query_int("page", 1, 1, 100000)
     per_page = parse_query_int("per_page", 50, 1, 500)
     cursor = request.args.get("cursor")

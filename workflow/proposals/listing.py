@@ -65,6 +65,8 @@ def encode_cursor(updated_at: datetime, proposal_id: int) -> str:
 def decode_cursor(raw: str) -> tuple[datetime, int]:
     """``encode_cursor``'s position; 422 ``cursor`` for anything else."""
     try:
+        if len(raw) > 100:
+            raise ValueError(raw)
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
         stamp, proposal_id = (int(part) for part in text.split("."))
         if not 1 <= proposal_id <= MAX_ID:

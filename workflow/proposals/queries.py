@@ -78,20 +78,20 @@ def read_scope(session: Session, user) -> Scope | None:
     # sequential scan of both, 30 ms at 100,000 proposals, growing with the table). The OR serves
     # only a wide scope's page read newest first off ix_proposal_updated_at_id, which stops at the
     # page's last row (proposals.listing)
-    ways, wide = [], False
+    ways, wide, dear = [], False, []
     if ids:
         at_current = one_of(session, Proposal.current_authority_id, ids)
         at_origin = one_of(session, Proposal.origin_authority_id, ids)
         handled = one_of(session, ProposalTransition.authority_id, ids)
         sent = (one_of(session, Submission.to_authority_id, ids), Submission.status == "sent")
+        dear = [_any_row(select(ProposalTransition.id).where(ProposalTransition.proposal_id == Proposal.id, handled)),
+                _any_row(select(SubmissionItem.id).join(Submission, Submission.id == SubmissionItem.submission_id)
+                         .where(SubmissionItem.proposal_id == Proposal.id, *sent))]
         ways += [(select(Proposal.id).where(at_current), at_current),
                  (select(Proposal.id).where(at_origin), at_origin),
-                 (select(ProposalTransition.proposal_id).where(handled),
-                  _any_row(select(ProposalTransition.id).where(ProposalTransition.proposal_id == Proposal.id, handled))),
+                 (select(ProposalTransition.proposal_id).where(handled), dear[0]),
                  (select(SubmissionItem.proposal_id).join(Submission, Submission.id == SubmissionItem.submission_id)
-                  .where(*sent),
-                  _any_row(select(SubmissionItem.id).join(Submission, Submission.id == SubmissionItem.submission_id)
-                           .where(SubmissionItem.proposal_id == Proposal.id, *sent)))]
+                  .where(*sent), dear[1])]
         deciding = _deciding_ways(session, user, ids)
         wide = bool(deciding)
         ways += deciding
@@ -104,7 +104,9 @@ def read_scope(session: Session, user) -> Scope | None:
         ways.append(_own_way(one_of(session, Proposal.unit_id, units)))
     if not ways:
         return Scope(false(), false(), False)
-    per_row = or_(*[predicate for _, predicate in ways])
+    # the row's own columns first: OR stops at the first that holds, and most rows of a wide
+    # scope hold one of them (its deciding branch), so few ask the history and submission selects
+    per_row = or_(*[p for _, p in ways if not any(p is d for d in dear)], *dear)
     if len(ways) == 1:
         return Scope(Proposal.id.in_(ways[0][0]), per_row, wide, ways[0][0])
     # the same rows either way (IN ignores duplicates); the shape tells the planner how many there
