@@ -94,7 +94,7 @@ def read_page(session: Session, user, *, page: int = 1, per_page: int = 50, curs
     scope = queries.read_scope(session, user)
     walk = scope is not None and scope.wide and not clauses
     if scope is not None:
-        clauses.append(scope.per_row if walk else scope.clause)
+        clauses.append(scope.per_row() if walk else scope.clause)
     offset = (page - 1) * per_page if cursor is None else 0
     if cursor:
         after_at, after_id = decode_cursor(cursor)

@@ -66,10 +66,13 @@ def can_fire(user, proposal: Proposal, event: str) -> bool:
 
 def fireable_events(user, proposal: Proposal, memo: dict | None = None) -> list[str]:
     """The events ``user`` may fire on ``proposal`` now (the machine's from its state, less the
-    internal ones, that the role rule allows). The answer depends only on the row's state, unit,
-    current and origin authorities (``can_fire`` reads nothing else of it), so a list passes one
-    ``memo`` for its page and asks each distinct combination once."""
-    key = (proposal.state, proposal.unit_id, proposal.current_authority_id, proposal.origin_authority_id)
+    internal ones, that the role rule allows). The answer depends only on the row's state, current
+    and origin authorities and whether the user nominates for its unit (``can_fire`` reads nothing
+    else of it: the parent it asks is the current authority's), so a list passes one ``memo`` for
+    its page and asks each distinct combination once — a commune's page has a handful, not one per
+    unit and state."""
+    key = (proposal.state, is_unit_nominator(user, proposal), proposal.current_authority_id,
+           proposal.origin_authority_id)
     if memo is not None and key in memo:
         return list(memo[key])
     events = [e for e in states.allowed_events(proposal.state)

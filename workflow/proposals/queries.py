@@ -29,22 +29,38 @@ def one_of(session: Session, column, values):
     (an "expanding" parameter, ~1 ms of a list's time with a province's 1,301 authority ids), an
     array it binds as it is. The planner sees the values either way (no statement is prepared)."""
     values = sorted(values)
-    if session.get_bind().dialect.name == "postgresql":
+    if _dialect(session) == "postgresql":
         return column == any_(literal(values, ARRAY(column.type)))
     return column.in_(values)
+
+
+def _dialect(session: Session) -> str:
+    # asked a few times per list: the session's bind, looked up once per session (one request)
+    name = session.info.get("dialect_name")
+    if name is None:
+        name = session.info["dialect_name"] = session.get_bind().dialect.name
+    return name
 
 
 @dataclass
 class Scope:
     """The scoping rule for one user, in its two shapes (the same rows): ``clause``, proposal ids
-    in the union of one indexed select per way in; ``per_row``, the ways in as an OR asked of each
-    row. ``wide``: a large part of the province (a higher level's deciding branch, an admin of a
-    subtree)."""
+    in the union of one indexed select per way in; ``per_row()``, the ways in as an OR asked of
+    each row (built only when asked). ``wide``: a large part of the province (a higher level's
+    deciding branch, an admin of a subtree)."""
 
     clause: object
-    per_row: object
+    ways: list  # (select of ids, condition on the row — or a function making it)
     wide: bool
     ids: object = None  # the select (or union) of the readable ids: ``count(*)`` of it is the scope's size
+
+    def per_row(self):
+        if not self.ways:
+            return false()
+        # the row's own columns first: OR stops at the first that holds, and most rows of a wide
+        # scope hold one of them (its deciding branch), so few ask the history and submission selects
+        own = [p for _, p in self.ways if not callable(p)]
+        return or_(*own, *[p() for _, p in self.ways if callable(p)])
 
 
 def scope_clause(session: Session, user):
@@ -78,20 +94,22 @@ def read_scope(session: Session, user) -> Scope | None:
     # sequential scan of both, 30 ms at 100,000 proposals, growing with the table). The OR serves
     # only a wide scope's page read newest first off ix_proposal_updated_at_id, which stops at the
     # page's last row (proposals.listing)
-    ways, wide, dear = [], False, []
+    ways, wide = [], False
     if ids:
         at_current = one_of(session, Proposal.current_authority_id, ids)
         at_origin = one_of(session, Proposal.origin_authority_id, ids)
         handled = one_of(session, ProposalTransition.authority_id, ids)
         sent = (one_of(session, Submission.to_authority_id, ids), Submission.status == "sent")
-        dear = [_any_row(select(ProposalTransition.id).where(ProposalTransition.proposal_id == Proposal.id, handled)),
-                _any_row(select(SubmissionItem.id).join(Submission, Submission.id == SubmissionItem.submission_id)
-                         .where(SubmissionItem.proposal_id == Proposal.id, *sent))]
         ways += [(select(Proposal.id).where(at_current), at_current),
                  (select(Proposal.id).where(at_origin), at_origin),
-                 (select(ProposalTransition.proposal_id).where(handled), dear[0]),
+                 (select(ProposalTransition.proposal_id).where(handled),
+                  lambda: _any_row(select(ProposalTransition.id)
+                                   .where(ProposalTransition.proposal_id == Proposal.id, handled))),
                  (select(SubmissionItem.proposal_id).join(Submission, Submission.id == SubmissionItem.submission_id)
-                  .where(*sent), dear[1])]
+                  .where(*sent),
+                  lambda: _any_row(select(SubmissionItem.id)
+                                   .join(Submission, Submission.id == SubmissionItem.submission_id)
+                                   .where(SubmissionItem.proposal_id == Proposal.id, *sent)))]
         deciding = _deciding_ways(session, user, ids)
         wide = bool(deciding)
         ways += deciding
@@ -103,12 +121,9 @@ def read_scope(session: Session, user) -> Scope | None:
     if units:
         ways.append(_own_way(one_of(session, Proposal.unit_id, units)))
     if not ways:
-        return Scope(false(), false(), False)
-    # the row's own columns first: OR stops at the first that holds, and most rows of a wide
-    # scope hold one of them (its deciding branch), so few ask the history and submission selects
-    per_row = or_(*[p for _, p in ways if not any(p is d for d in dear)], *dear)
+        return Scope(false(), [], False)
     if len(ways) == 1:
-        return Scope(Proposal.id.in_(ways[0][0]), per_row, wide, ways[0][0])
+        return Scope(Proposal.id.in_(ways[0][0]), ways, wide, ways[0][0])
     # the same rows either way (IN ignores duplicates); the shape tells the planner how many there
     # are. A higher level's scope is a large part of the province: UNION's estimate (the branches'
     # sum) has it hash the set against an index-only read of ix_proposal_updated_at_id (EXPLAIN
@@ -117,7 +132,7 @@ def read_scope(session: Session, user) -> Scope | None:
     # hundred rows are cheaper looked up one by one: UNION ALL (UNION there: 3 -> 25 ms)
     branches = [branch for branch, _ in ways]
     readable = union(*branches) if wide else union_all(*branches)
-    return Scope(Proposal.id.in_(readable), per_row, wide, union(*branches))
+    return Scope(Proposal.id.in_(readable), ways, wide, union(*branches))
 
 
 def _any_row(query):
