@@ -109,15 +109,22 @@ def _page(session: Session, user, columns: list, joins: list, *, page: int, per_
     return [], session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
+def _named(column, key):
+    """``column`` of the row ``key`` points to, as a subquery of the select list: the planner then
+    joins only the page to its proposals (a join of six tables took it 4 ms to plan, more than the
+    inbox's read itself at 1,000,000 proposals; each of these is one index probe per row)."""
+    return select(column).where(column.table.c.id == key).correlate(Proposal).scalar_subquery()
+
+
 def list_page(session: Session, user, *, name_key: str, page: int, per_page: int, **filters) -> tuple[list, int]:
     """A page of the proposal list, newest first: each row's id, state, time of change, award
     (code, snapshot name), nominee name and kind, unit name and round title."""
     columns = [Proposal.id, Proposal.state, Proposal.updated_at, Proposal.award_type_code, Proposal.rule_set_code,
                Proposal.current_authority_id, *_snapshot_columns(name_key),
                Nominee.name.label("nominee_name"), Nominee.kind.label("nominee_kind"),
-               Unit.name.label("unit_name"), Round.title.label("round_title")]
-    joins = [(Nominee, Nominee.id == Proposal.nominee_id), (Unit, Unit.id == Proposal.unit_id),
-             (Round, Round.id == Proposal.round_id)]
+               _named(Unit.name, Proposal.unit_id).label("unit_name"),
+               _named(Round.title, Proposal.round_id).label("round_title")]
+    joins = [(Nominee, Nominee.id == Proposal.nominee_id)]
     return _page(session, user, columns, joins, page=page, per_page=per_page, oldest_first=False, filters=filters)
 
 
@@ -127,9 +134,9 @@ def inbox_page(session: Session, user, *, name_key: str, page: int, per_page: in
     origin, current = Authority.__table__.alias("origin"), Authority.__table__.alias("current")
     columns = [Proposal.id, Proposal.state, Proposal.award_type_code, Proposal.rule_set_code,
                Proposal.current_authority_id, Proposal.notice_until, *_snapshot_columns(name_key),
-               Nominee.name.label("nominee_name"), Nominee.kind.label("nominee_kind"), Unit.name.label("unit_name"),
-               origin.c.code.label("origin_code"), current.c.code.label("current_code")]
-    joins = [(Nominee, Nominee.id == Proposal.nominee_id), (Unit, Unit.id == Proposal.unit_id),
-             (origin, origin.c.id == Proposal.origin_authority_id),
-             (current, current.c.id == Proposal.current_authority_id)]
+               Nominee.name.label("nominee_name"), Nominee.kind.label("nominee_kind"),
+               _named(Unit.name, Proposal.unit_id).label("unit_name"),
+               _named(origin.c.code, Proposal.origin_authority_id).label("origin_code"),
+               _named(current.c.code, Proposal.current_authority_id).label("current_code")]
+    joins = [(Nominee, Nominee.id == Proposal.nominee_id)]
     return _page(session, user, columns, joins, page=page, per_page=per_page, oldest_first=True, filters=filters)
