@@ -57,6 +57,12 @@ class InboxRow:
     days_left_text: Markup | None
 
 
+def _format(message: str) -> Markup:
+    """``message`` translated, as the templates' ``_()`` makes it: the catalogue's text is markup
+    (Jinja's i18n marks it so), the values ``%`` puts into it are escaped."""
+    return Markup(_(message))  # nosec B704 (the catalogue's own text; every value put in is escaped)
+
+
 class _Page:
     """What every row of one page shares: the language, the translated formats, the link, the
     kinds' names, the rules in force by authority."""
@@ -66,7 +72,7 @@ class _Page:
         self.locale = current_locale()
         self.name_key = "name_en" if self.locale == "en" else "name_vi"
         self.kinds = kind_names()
-        self.select = Markup(_("Select %(name)s"))
+        self.select = _format("Select %(name)s")
         head, _sentinel, tail = url_for("proposals.detail", proposal_id=_SENTINEL).partition(str(_SENTINEL))
         self.link = head.replace("%", "%%") + "%d" + tail.replace("%", "%%")
         self.in_force = {} if in_force is None else in_force
@@ -96,7 +102,7 @@ def list_rows(session: Session, user, *, page: int, per_page: int, **filters) ->
     shared = _Page(session)
     found, total = screen_queries.list_page(session, user, name_key=shared.name_key, page=page, per_page=per_page,
                                             **filters)
-    updated = Markup(_("Updated %(when)s"))
+    updated = _format("Updated %(when)s")
     kinds, locale, link, select = shared.kinds, shared.locale, shared.link, shared.select
     rows = [ListRow(r.id, r.state, link % r.id, r.nominee_name, select % {"name": r.nominee_name},
                     updated % {"when": show_moment(r.updated_at, locale)}, _list_award(shared, r),
@@ -139,7 +145,7 @@ def inbox_rows(session: Session, user, calendar: WorkCalendar, *, page: int, per
     history = histories(session, [r.id for r in found])
     today = vntime.today()
     texts = _ClockTexts()
-    notice_until, days_left = Markup(_("Notice until %(date)s")), Markup(_("%(n)d day(s) left"))
+    notice_until, days_left = _format("Notice until %(date)s"), _format("%(n)d day(s) left")
     rows = []
     for r in found:
         award, limit = _inbox_rule(shared, r)
