@@ -16,7 +16,7 @@ from workflow.config import PROJECT_ROOT, load_settings
 from workflow.db import RETRY_AFTER_SECONDS, database_unavailable, finish
 from workflow.extensions import babel, csrf, db, limiter, login_manager
 from workflow.headers import init_security_headers
-from workflow.locales import LANGUAGES, LOCALES, current_locale, default_locale
+from workflow.locales import LANGUAGES, LOCALES, cache_template_translations, current_locale, default_locale
 from workflow.responses import (
     database_unavailable_response,
     error_response,
@@ -120,6 +120,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_session_end(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    cache_template_translations(app)  # after Babel's own template callables
     limiter.init_app(app)
     _init_login(app)
 

@@ -18,8 +18,9 @@ def _locale() -> str:
     return current_locale() if has_request_context() else default_locale()
 
 
-def show_date(value: date | datetime | str | None) -> str:
-    """A date (or ISO date text, as the evidence JSON stores it) in the current language."""
+def show_date(value: date | datetime | str | None, locale: str | None = None) -> str:
+    """A date (or ISO date text, as the evidence JSON stores it) in the current language (or
+    ``locale``, which a list showing one per row looks up once)."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -29,12 +30,13 @@ def show_date(value: date | datetime | str | None) -> str:
             return value
     if isinstance(value, datetime):
         value = value.date()
-    locale = _locale()
+    locale = locale or _locale()
     return value.strftime("%d/%m/%Y") if locale == "vi" else format_date(value, "medium", locale=locale)
 
 
-def show_moment(value: datetime | str | None) -> str:
-    """A moment (naive = UTC, as SQLite keeps it) as Vietnam's wall-clock time and date."""
+def show_moment(value: datetime | str | None, locale: str | None = None) -> str:
+    """A moment (naive = UTC, as SQLite keeps it) as Vietnam's wall-clock time and date, in the
+    current language (or ``locale``)."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -42,7 +44,7 @@ def show_moment(value: datetime | str | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(VN_TZ)
-    locale = _locale()
+    locale = locale or _locale()
     if locale == "vi":
         return local.strftime("%H:%M %d/%m/%Y")
     return f"{format_date(local.date(), 'medium', locale=locale)}, {format_time(local.time(), 'short', locale=locale)}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import current_app, has_app_context
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 
 # each named in its own language, never translated; the order of the language menu
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
@@ -46,3 +46,33 @@ def award_name(rule: Mapping | object | None, fallback: str, locale: str | None 
     # a snapshot's JSON, an award type in force, or the typed snapshot (``proposal.rule``)
     value = rule.get(key) if isinstance(rule, Mapping) else getattr(rule, key, None)
     return value or fallback
+
+
+TEMPLATE_MESSAGES = 10_000  # distinct (locale, message) pairs kept; beyond, a message is looked up each time
+
+
+def cache_template_translations(app) -> None:
+    """Templates' ``_()`` reads each message's translation once per locale and process, not once
+    per call: Flask-Babel finds the catalogue again on every call (its domain, the locale, the
+    cache of catalogues; some 75 Python calls), and a list page asks some sixty of them. The
+    catalogues are loaded once and never change while the process runs (Flask-Babel keeps them
+    so), hence neither does a translation. Only the lookup is kept: Jinja still formats the
+    variables and escapes, as it did. Installed after ``babel.init_app``, over its callables."""
+    found: dict[tuple[str, str], str] = {}
+
+    def gettext(message: str) -> str:
+        key = (str(get_locale()), message)
+        text = found.get(key)
+        if text is None:
+            text = get_translations().ugettext(message)
+            if len(found) < TEMPLATE_MESSAGES:
+                found[key] = text
+        return text
+
+    app.jinja_env.install_gettext_callables(
+        gettext=gettext,
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+    )

@@ -5,15 +5,16 @@ staff) at once, and act on the ticked proposals of a list. Thin: parse, scope, c
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from workflow.errors import DomainError, NotFound
 from workflow.extensions import db
-from workflow.locales import award_name
+from workflow.locales import award_name, current_locale
 from workflow.org.vocab import Role
 from workflow.proposals import bulk, choices, eligibility, queries, services
 from workflow.proposals.blueprint import bp
@@ -156,12 +157,31 @@ def _form(actions, meetings, bound: bool = True) -> BulkActionForm:
     return form
 
 
+# the bulk form's fields as HTML, by language and choices: an unbound form with the same choices
+# renders the same fields (no data, no errors; the CSRF token is outside them), and each list page
+# rendered them again through the generic field macro and WTForms (a twelfth of its work)
+_FIELDS: dict[tuple, Markup] = {}
+FIELDS_KEPT = 1000
+
+
+def _fields(form: BulkActionForm) -> Markup:
+    key = (current_locale(), tuple(form.action.choices), tuple(form.meeting_id.choices),
+           tuple(form.return_field.choices))
+    html = _FIELDS.get(key)
+    if html is None:
+        html = Markup(current_app.jinja_env.get_template("proposals/_bulk_fields.html").render(bulk_form=form))  # nosec B704 (rendered by our autoescaping template)
+        if len(_FIELDS) < FIELDS_KEPT:
+            _FIELDS[key] = html
+    return html
+
+
 def bulk_context() -> dict:
     """What a proposal list needs for its bulk form (``bulk_form`` None: no checkboxes)."""
     actions, meetings = _options()
     if not actions:
         return {"bulk_form": None}
-    return {"bulk_form": _form(actions, meetings, bound=False), "bulk_back": request.endpoint}
+    form = _form(actions, meetings, bound=False)
+    return {"bulk_form": form, "bulk_fields": _fields(form), "bulk_back": request.endpoint}
 
 
 @bp.post("/hang-loat/thao-tac")

@@ -81,16 +81,23 @@ def processing_clock(proposal: Proposal, calendar: WorkCalendar, today: date | N
                      default_limit: int | None = None, history: list[tuple] | None = None) -> Clock:
     """Sum the working days of every stretch the proposal spent running at its current authority.
     ``history``: the proposal's, as ``histories`` reads it (else read from the relationship)."""
-    today = today or local_today()
     history = _history(proposal) if history is None else history
+    rule = proposal.rule
+    return clock_of(history, proposal.origin_authority.code, proposal.current_authority.code, proposal.state,
+                    (rule.processing_days if rule else None) or default_limit, calendar, today)
+
+
+def clock_of(history: list[tuple], origin_code: str, current_code: str, state: str, limit: int | None,
+             calendar: WorkCalendar, today: date | None = None) -> Clock:
+    """``processing_clock`` of a proposal known by its columns (a list screen's plain rows): its
+    history as ``histories`` reads it, the codes of its origin and current authorities, its state
+    and the limit (the snapshot's processing days, else the rule in force)."""
+    today = today or local_today()
     total, running = 0, False
-    for started, ended in running_stretches(history, proposal.origin_authority.code,
-                                            proposal.current_authority.code):
+    for started, ended in running_stretches(history, origin_code, current_code):
         running = ended is None
         total += calendar.working_days_between(started, today if running else ended)
-    rule = proposal.rule
-    limit = (rule.processing_days if rule else None) or default_limit
-    finished = proposal.state in FINISHED and bool(history)
+    finished = state in FINISHED and bool(history)
     return Clock(total, limit, running, bool(limit and total > limit), finished,
                  local_day(history[-1][1]) if finished else None)
 

@@ -9,7 +9,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm import defer
 
 from workflow import paging
 from workflow.calendar.services import WorkCalendar
@@ -25,13 +24,15 @@ from workflow.proposals import (
     notice,
     policies,
     queries,
+    screen_queries,
+    screen_rows,
     services,
 )
 from workflow.proposals.blueprint import bp
 from workflow.proposals.blueprint import load_proposal as _load
 from workflow.proposals.blueprint import refused as _refused
 from workflow.proposals.bulk_views import bulk_context
-from workflow.proposals.clock import histories, processing_clock
+from workflow.proposals.clock import processing_clock
 from workflow.proposals.filters import list_filters
 from workflow.proposals.forms import (
     CreateProposalForm,
@@ -41,14 +42,13 @@ from workflow.proposals.forms import (
     ReturnForm,
     UploadForm,
 )
-from workflow.proposals.models import STATES, Proposal
+from workflow.proposals.models import STATES
 from workflow.proposals.public_views import bp as public_bp  # noqa: F401  (registered with this one)
 from workflow.proposals.screen import (
     OTHER_DOCUMENT,
     award_names,
     error_text,
     event_label,
-    kind_names,
     nominee_kind_choices,
 )
 from workflow.proposals.states import INTERNAL_EVENTS
@@ -57,9 +57,6 @@ from workflow.validation import parse_id
 from workflow.views import nav_item
 
 SCREENING = (State.SUBMITTED, State.UNDER_REVIEW, State.PUBLIC_NOTICE, State.RETURNED)
-# what a list's rows never show: not read for a page of them (long texts and JSON a detail reads)
-NOT_LISTED = tuple(defer(column) for column in (Proposal.achievements, Proposal.evidence, Proposal.missing_items,
-                                                 Proposal.fields_changed, Proposal.reason))
 
 nav_item("proposals.mine", _l("My unit's proposals"), roles=(Role.NOMINATOR,), order=20)
 nav_item("proposals.inbox", _l("Proposals to screen"), roles=(Role.SECRETARY,), order=21)
@@ -100,16 +97,14 @@ def mine():
     if not units:
         return redirect(url_for(".index"))
     page, filters = _page(), list_filters(fields=("q", "state", "year", "award_type", "unit"))
-    items, total = [], 0
+    rows, total = [], 0
     if filters.query is not None:  # one list over every unit the user nominates for (or the one picked), paged
         query = {"unit": [u.code for u in units], **filters.query}
-        items, total = queries.list_proposals(db.session, current_user, **query, page=page, per_page=paging.per_page(),
-                                              options=NOT_LISTED)
+        rows, total = screen_rows.list_rows(db.session, current_user, **query, page=page, per_page=paging.per_page())
     status = 200 if filters.query is not None else 400
     return render_template("proposals/list.html", title=_("My unit's proposals"), units=units, filters=filters,
-                           q=filters.values.get("q"), groups=_grouped(items), total=total, page=page,
-                           pages=_pages(total), names=award_names(db.session, items), can_create=True,
-                           kind_names=kind_names(), endpoint=".mine", **_bulk()), status
+                           q=filters.values.get("q"), groups=_grouped(rows), total=total, page=page,
+                           pages=_pages(total), can_create=True, endpoint=".mine", **_bulk()), status
 
 
 @bp.get("/")
@@ -117,18 +112,18 @@ def mine():
 def index():
     """Every proposal in the user's scope, grouped by state; search and the list's filters."""
     page, filters = _page(), list_filters()
-    items, total = [], 0
+    rows, total = [], 0
+    clause = screen_queries.scope(db.session, current_user)  # the rows' and the counts'
     if filters.query is not None:
-        items, total = queries.list_proposals(db.session, current_user, **filters.query, page=page,
-                                              per_page=paging.per_page(), options=NOT_LISTED)
-    counts = queries.counts_by_state(db.session, current_user)
+        rows, total = screen_rows.list_rows(db.session, current_user, **filters.query, page=page,
+                                            per_page=paging.per_page(), clause=clause)
+    counts = screen_queries.counts_by_state(db.session, current_user, clause)
     can_create = any(r.role in (Role.NOMINATOR, Role.SECRETARY) for r in current_user.roles)
     status = 200 if filters.query is not None else 400
     return render_template("proposals/list.html", title=_("All proposals"), filters=filters,
                            q=filters.values.get("q"), state=filters.values.get("state"), counts=counts,
-                           groups=_grouped(items), total=total, page=page, pages=_pages(total),
-                           names=award_names(db.session, items), can_create=can_create, endpoint=".index",
-                           kind_names=kind_names(), **_bulk()), status
+                           groups=_grouped(rows), total=total, page=page, pages=_pages(total),
+                           can_create=can_create, endpoint=".index", **_bulk()), status
 
 
 @bp.get("/tiep-nhan")
@@ -141,35 +136,26 @@ def inbox():
         if current_user.is_deployment_admin:  # the menu shows every entry to the deployment's admin
             return redirect(url_for(".index"))
         abort(403)
-    calendar, page = WorkCalendar.load(db.session), _page()
+    page = _page()
     filters = list_filters(fields=("q", "state", "year", "award_type", "unit"))
     sections = {state: [] for state in SCREENING}
     total = 0
-    in_force = {a.id: choices.rules_in_force(db.session, a) for a in authorities}
     if filters.query is not None:
         query = dict(filters.query)
         wanted = [s for s in query.pop("state", ",".join(SCREENING)).split(",") if s in SCREENING]
         if wanted:
-            # one paged list over every authority where the user screens
-            items, total = queries.list_proposals(
-                db.session, current_user, **query, state=",".join(wanted), at_authority=[a.code for a in authorities],
-                page=page, per_page=paging.per_page(), oldest_first=True, options=NOT_LISTED)
-        else:
-            items = []
-        history = histories(db.session, [p.id for p in items])  # the clocks' (one select, plain rows)
-        for proposal in items:
-            rule = choices.rule_of(proposal, in_force.get(proposal.current_authority_id, {})) or {}
-            clock = processing_clock(proposal, calendar, default_limit=rule.get("processing_days"),
-                                     history=history[proposal.id])
-            sections[proposal.state].append({"proposal": proposal, "clock": clock,
-                                             "award": award_name(rule, proposal.award_type_code),
-                                             "days_left": notice.days_left(proposal)})
+            # one paged list over every authority where the user screens, each row with its clock
+            rows, total = screen_rows.inbox_rows(
+                db.session, current_user, WorkCalendar.load(db.session), **query, state=",".join(wanted),
+                at_authority=[a.code for a in authorities], page=page, per_page=paging.per_page())
+            for row in rows:
+                sections[row.state].append(row)
     for rows in sections.values():  # the longest wait first
-        rows.sort(key=lambda row: (-row["clock"].working_days, row["proposal"].id))
+        rows.sort(key=lambda row: (-row.clock.working_days, row.id))
     status = 200 if filters.query is not None else 400
     return render_template("proposals/inbox.html", sections=sections, authorities=authorities, filters=filters,
                            q=filters.values.get("q"), total=total, page=page, pages=_pages(total),
-                           kind_names=kind_names(), **_bulk()), status
+                           **_bulk()), status
 
 
 # --- create and edit ------------------------------------------------------------------------------
