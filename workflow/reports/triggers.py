@@ -31,13 +31,14 @@ Migration 0015 holds a frozen copy of this text; a change here is a new migratio
 
 from __future__ import annotations
 
+# nosec B608 below: SQL put together from this module's constant fragments, never from input
 NOT_COUNTED = "('withdrawn', 'rejected', 'not_recommended', 'revoked')"
 KEY = "authority_id, year, part, level, award_type_code, nominee_kind"
 
 # {r}: the proposal row (an alias, OLD or NEW); {fa}: the forwarding authority; {source}/{where}: what
 # the rows come from
 _PROPOSED = (
-    "SELECT {fa} AS authority_id, rd.year AS year, 'proposed' AS part, "
+    "SELECT {fa} AS authority_id, rd.year AS year, 'proposed' AS part, "  # nosec B608
     "COALESCE(NULLIF({r}.deciding_level, ''), CASE WHEN {r}.current_authority_id = {fa} THEN '' ELSE h.kind END) "
     "AS level, {r}.award_type_code AS award_type_code, n.kind AS nominee_kind, {sign} AS proposals "
     "FROM {source} JOIN round rd ON rd.id = {r}.round_id JOIN nominee n ON n.id = {r}.nominee_id "
@@ -47,7 +48,7 @@ _PROPOSED = (
 )
 _PAPER = "{s}.event = 'record_outcome' AND {s}.from_state = 'forwarded'"
 _AWARDED = (
-    "SELECT {s}.authority_id AS authority_id, rd.year AS year, "
+    "SELECT {s}.authority_id AS authority_id, rd.year AS year, "  # nosec B608
     "CASE WHEN " + _PAPER + " THEN 'paper' ELSE 'awarded' END AS part, "
     "CASE WHEN " + _PAPER + " THEN COALESCE({r}.deciding_level, '') ELSE '' END AS level, "
     "{r}.award_type_code AS award_type_code, n.kind AS nominee_kind, {sign} AS proposals "
@@ -58,18 +59,18 @@ _AWARDED = (
 
 
 def _summed(rows: str) -> str:
-    return (f"SELECT {KEY}, SUM(proposals) AS proposals FROM ({rows}) d "
+    return (f"SELECT {KEY}, SUM(proposals) AS proposals FROM ({rows}) d "  # nosec B608
             f"GROUP BY {KEY} HAVING SUM(proposals) <> 0")
 
 
 def _added(rows: str) -> str:
-    return (f"INSERT INTO report_count ({KEY}, proposals) {_summed(rows)} "
+    return (f"INSERT INTO report_count ({KEY}, proposals) {_summed(rows)} "  # nosec B608
             f"ON CONFLICT ({KEY}) DO UPDATE SET proposals = report_count.proposals + excluded.proposals")
 
 
 def _of_row(r: str, sign: int) -> str:
     """Everything proposal row ``r`` (OLD or NEW) contributes, given the history in the table."""
-    forwards = (f"(SELECT DISTINCT authority_id FROM proposal_transition "
+    forwards = (f"(SELECT DISTINCT authority_id FROM proposal_transition "  # nosec B608
                 f"WHERE proposal_id = {r}.id AND event = 'forward') f")
     return (_PROPOSED.format(r=r, fa="f.authority_id", source=forwards, where="", sign=sign) + " UNION ALL "
             + _AWARDED.format(r=r, s="s", source="proposal_transition s", where=f"s.proposal_id = {r}.id AND ",
