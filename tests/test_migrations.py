@@ -113,6 +113,15 @@ def check_constraints(conn) -> set[tuple[str, str | None, str]]:
     return _postgres_checks(conn) if conn.dialect.name == "postgresql" else _sqlite_checks(conn)
 
 
+def triggers(conn) -> set[tuple]:
+    """(name, definition) of every trigger, with its function's body on PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        return set(conn.execute(text(
+            "SELECT t.tgname, pg_get_triggerdef(t.oid), p.prosrc FROM pg_trigger t "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal")).all())
+    return set(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all())
+
+
 def test_normalised_check_sql_is_one_spelling():
     assert _normalised('(( "kind"  IN (\'a\',  \'b  c\') ))') == "kind IN ('a', 'b  c')"
     assert _normalised("(a > 0) AND (b > 0)") == "(a > 0) AND (b > 0)"
@@ -130,6 +139,7 @@ def test_migrations_match_models(backend, tmp_path):
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
             tables = set(inspect(conn).get_table_names())
             migrated_checks = check_constraints(conn)
+            migrated_triggers = triggers(conn)
         db.engine.dispose()
     assert diff == [], f"migrations and models differ: {diff}"
     assert set(Base.metadata.tables) <= tables
@@ -140,6 +150,7 @@ def test_migrations_match_models(backend, tmp_path):
         Base.metadata.create_all(conn)
     with models.connect() as conn:
         model_checks = check_constraints(conn)
+        model_triggers = triggers(conn)
     models.dispose()
     declared = [c for t in Base.metadata.tables.values() for c in t.constraints if isinstance(c, CheckConstraint)]
     assert len(model_checks) == len(declared), "the reader missed CHECK constraints the models declare"
@@ -150,6 +161,10 @@ def test_migrations_match_models(backend, tmp_path):
         f"in the models only {missing}; in the migrated database only {extra}. "
         "Add a new revision that makes the migrated schema match (never edit a released one)"
     )
+    # the triggers that keep the report's counts (reports.triggers), which compare_metadata ignores
+    assert {name for name, *_ in model_triggers} == {"report_count_proposal", "report_count_forward",
+                                                     "report_count_award"}
+    assert migrated_triggers == model_triggers, "the migrations' triggers differ from reports.triggers"
 
 
 def test_sqlite_upgrade_leaves_the_planner_its_statistics(tmp_path):
@@ -161,4 +176,32 @@ def test_sqlite_upgrade_leaves_the_planner_its_statistics(tmp_path):
         upgrade("head")
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar() == 1
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_report_counts_revision_fills_them_from_the_rows(backend, tmp_path):
+    """0015 counts what the proposals and their history already hold: the reports read from the
+    kept counts right after the upgrade are those counted from the rows."""
+    from tests.reports.crafted import YEAR, build
+    from workflow.catalog.services import load_rule_sets
+    from workflow.org.models import User
+    from workflow.reports.services import annual_report, report_count_differences
+
+    app = create_app({"DATABASE_URL": _fresh_url(backend, tmp_path, "report_counts"), "INSTANCE_PATH": str(tmp_path),
+                      "SECRET_KEY": "x" * 40, "BROKER_URL": "memory://"})
+    with app.app_context():
+        upgrade("0014_list_scope_index")
+        load_rule_sets(db.session)
+        admin_id = build(db.session).users["tinh_admin"].id
+        db.session.close()
+        upgrade("head")
+        admin = db.session.get(User, admin_id)
+        assert db.session.execute(text("SELECT count(*) FROM report_count")).scalar() > 0
+        assert report_count_differences(db.session) == 0
+        for code in ("X-DB", "H-DH", "T-TN"):
+            kept = annual_report(db.session, admin, code, YEAR)
+            assert kept == annual_report(db.session, admin, code, YEAR, from_rows=True)
+            assert kept["proposed_to"] or kept["awarded_here"]
+        db.session.close()
         db.engine.dispose()

@@ -43,12 +43,13 @@ RELEASED = {
     "0012_stored_file.py": "0ee607368849fece0288720ee3f8164133d9c3be306fbfd0c513deea256f7991",
     "0013_report_columns.py": "e05beebca471b6b9af0b198cff92c783873193926bc249a0e91ebe846541bfb6",
     "0014_list_scope_index.py": "7279dc0931594b163e6f77d8cd4d4a9a74ae477147b40807479878144f677970",
+    "0015_report_counts.py": "571e36df9b2dcfc51f2dd2a49eda28d4bfe127e07b03fa3a6f7354e92cf890cd",
 }
 # the revision ids the files above declare: a new revision descends from one of them, never replaces one
 RELEASED_IDS = {
     "0001", "0002_council_integrity", "0003_exchange_integrity", "0005_cash", "0006_council_counting",
     "0007_rounds", "0008_numbering", "0009_notifications", "0010_scale_indexes", "0011_name_search",
-    "0012_stored_file", "0013_report_columns", "0014_list_scope_index",
+    "0012_stored_file", "0013_report_columns", "0014_list_scope_index", "0015_report_counts",
 }
 
 

@@ -195,6 +195,30 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+# --- reports ------------------------------------------------------------------------------------
+
+@main.group("reports")
+def reports_group() -> None:
+    """The annual report's kept counts."""
+
+
+@reports_group.command("rebuild-counts")
+@click.option("--check", is_flag=True, help="Only compare with the rows; change nothing, exit 1 when they differ.")
+def reports_rebuild_counts(check: bool) -> None:
+    """Count the annual report's figures again from the proposals and their history and replace the
+    kept counts (``report_count``, which database triggers keep) with them; print how many differed."""
+    from workflow.reports.services import rebuild_report_counts, report_count_differences
+
+    if check:
+        with _app().app_context():
+            differed = report_count_differences(db.session)
+        click.echo(f"{differed} kept counts differ from the rows")
+        sys.exit(1 if differed else 0)
+    with _command():
+        differed = rebuild_report_counts(db.session)
+    click.echo(f"{differed} kept counts differed from the rows; all rebuilt")
+
+
 # --- stored files -------------------------------------------------------------------------------
 
 @main.group("storage")

@@ -41,4 +41,5 @@ from workflow.proposals.models import (  # noqa: F401
     Round,
 )
 from workflow.reminders.models import Notification, Reminder, ReminderPolicy, ReminderPreference  # noqa: F401
+from workflow.reports.models import ReportCount  # noqa: F401
 from workflow.storage import StoredFile  # noqa: F401

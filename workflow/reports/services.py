@@ -34,7 +34,7 @@ from collections import defaultdict
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, delete, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session, aliased
 
 from workflow.catalog.models import AwardType
@@ -45,7 +45,8 @@ from workflow.org.policies import subtree_ids
 from workflow.org.vocab import AuthorityKind, NomineeKind
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.proposals.vocab import Event, State
-from workflow.reports import policies
+from workflow.reports import policies, triggers
+from workflow.reports.models import ReportCount
 
 NOT_COUNTED = (State.WITHDRAWN, State.REJECTED, State.NOT_RECOMMENDED, State.REVOKED)
 KINDS = (NomineeKind.INDIVIDUAL, NomineeKind.COLLECTIVE, NomineeKind.HOUSEHOLD)
@@ -61,16 +62,22 @@ def readable_authority(session: Session, actor, authority_code: str) -> Authorit
     return authority
 
 
-def annual_report(session: Session, actor, authority_code: str, year: int) -> dict:
+def annual_report(session: Session, actor, authority_code: str, year: int, *, from_rows: bool = False) -> dict:
     """The annual report of ``authority_code`` for ``year`` (SPEC §8, §10). Readers: see
     ``policies.can_read_report``; anyone else gets 404, as for an unknown authority.
 
     ``proposed_to`` lists the levels with proposals, highest first; items follow the order of the
     catalogue in force at the year's end (the reference report's order: titles of individuals,
-    commendations, household awards), each with the award's names, its kind and the total."""
+    commendations, household awards), each with the award's names, its kind and the total.
+
+    The counts are read from ``report_count`` (kept by database triggers, ``reports.triggers``);
+    ``from_rows`` counts the proposals and their history instead — the same figures (the tests
+    and ``tdkt reports rebuild-counts --check`` hold them to it), at a cost that grows with them."""
     authority = readable_authority(session, actor, authority_code)
-    proposed = _proposed(session, authority, year)
-    awarded = _awarded(session, authority, year)
+    if from_rows:
+        proposed, awarded = _proposed_from_rows(session, authority, year), _awarded_from_rows(session, authority, year)
+    else:
+        proposed, awarded = _kept(session, authority, year)
     catalogue = _catalogue(session, authority, year, set(awarded) | {c for g in proposed.values() for c in g})
     levels = sorted(proposed, key=lambda lv: LEVEL_ORDER.index(lv) if lv in LEVEL_ORDER else len(LEVEL_ORDER))
     return {
@@ -95,8 +102,61 @@ def _counter() -> dict:
     return defaultdict(lambda: defaultdict(int))
 
 
-def _proposed(session: Session, authority: Authority, year: int) -> dict[str, dict]:
-    """level → award code → nominee kind → count, grouped in SQL (a province has 100,000s of rows)."""
+def _kept(session: Session, authority: Authority, year: int) -> tuple[dict[str, dict], dict]:
+    """The two halves (as ``_proposed_from_rows``, ``_awarded_from_rows``) from the kept counts, in
+    one statement that reads a few rows per award type: the authority's own proposed and awarded
+    counts, and the paper answers of its level recorded in its subtree (the tree as it is now)."""
+    c = ReportCount
+    columns = (c.part, c.level, c.award_type_code, c.nominee_kind, c.proposals)
+    kept = select(*columns).where(c.authority_id == authority.id, c.year == year, c.part.in_(("proposed", "awarded")))
+    if authority.kind != AuthorityKind.COMMUNE:
+        # each authority below: a look-up of the key's first columns (not a scan of every count)
+        below = select(literal(authority.id, Integer).label("id")).cte("below", recursive=True)
+        below = below.union(select(Authority.id).join(below, Authority.parent_id == below.c.id))
+        kept = union_all(kept, select(*columns).join(below, c.authority_id == below.c.id)
+                         .where(below.c.id != authority.id, c.year == year, c.part == "paper",
+                                c.level == authority.kind))
+    kept = kept.subquery()
+    total = func.sum(kept.c.proposals)
+    rows = session.execute(
+        select(kept.c.part, kept.c.level, kept.c.award_type_code, kept.c.nominee_kind, total)
+        .group_by(kept.c.part, kept.c.level, kept.c.award_type_code, kept.c.nominee_kind)
+        .having(total > 0)).all()
+    parent_kind = authority.parent.kind if authority.parent else "unknown"
+    proposed: dict[str, dict] = defaultdict(_counter)
+    awarded = _counter()
+    for part, level, award, kind, count in rows:
+        if part == "proposed":
+            proposed[level or parent_kind][award][kind] += count  # '': back at the authority that sent it
+        else:
+            awarded[award][kind] += count
+    return proposed, awarded
+
+
+def report_count_differences(session: Session) -> int:
+    """How many keys of ``report_count`` differ from a count of the rows (``reports.triggers.ALL_ROWS``):
+    0 while the triggers keep it exact."""
+    c = ReportCount.__table__.c
+    kept = {tuple(r[:6]): r[6] for r in session.execute(
+        select(c.authority_id, c.year, c.part, c.level, c.award_type_code, c.nominee_kind, c.proposals)) if r[6]}
+    counted = {tuple(r[:6]): r[6] for r in session.execute(text(triggers.ALL_ROWS))}  # the same columns, in KEY order
+    return sum(1 for k in kept.keys() | counted.keys() if kept.get(k) != counted.get(k))
+
+
+def rebuild_report_counts(session: Session) -> int:
+    """Replace every kept count by the count of the rows (``reports.triggers.REBUILD``); returns how
+    many keys differed before. On PostgreSQL the table is locked against the writers' triggers
+    until the caller commits (they wait, then add their change to the rebuilt counts)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE report_count IN EXCLUSIVE MODE"))
+    differed = report_count_differences(session)
+    session.execute(delete(ReportCount))
+    session.execute(text(triggers.REBUILD))
+    return differed
+
+
+def _proposed_from_rows(session: Session, authority: Authority, year: int) -> dict[str, dict]:
+    """level → award code → nominee kind → count, grouped in SQL over the proposals and their history."""
     sent_from_here = (select(ProposalTransition.proposal_id)
                       .where(ProposalTransition.authority_id == authority.id, ProposalTransition.event == Event.FORWARD))
     deciding_level = Proposal.deciding_level
@@ -122,7 +182,7 @@ def _proposed(session: Session, authority: Authority, year: int) -> dict[str, di
     return out
 
 
-def _awarded(session: Session, authority: Authority, year: int) -> dict:
+def _awarded_from_rows(session: Session, authority: Authority, year: int) -> dict:
     """award code → nominee kind → count of the awards this authority decided (see the module).
 
     Two counts added up, each a join its index answers alone (a province has 100,000s of rows): the
