@@ -223,9 +223,12 @@ def _catalogue(session: Session, authority: Authority, year: int, codes: set[str
     ``year`` gives the order and the names; a code it lacks takes any loaded type's, after it."""
     out: dict[str, dict] = {}
     try:
-        types = list(rule_set_for(session, authority, date(year, 12, 31)).award_types)
+        rule_set_id = rule_set_for(session, authority, date(year, 12, 31)).id
     except NotFound:
         types = []
+    else:  # the four columns it shows, not every type's whole configuration
+        types = session.execute(select(AwardType.code, AwardType.name_vi, AwardType.name_en, AwardType.kind)
+                                .where(AwardType.rule_set_id == rule_set_id).order_by(AwardType.position)).all()
     for position, t in enumerate(types):
         out.setdefault(t.code, {"position": position, "name": t.name_vi, "name_en": t.name_en, "kind": t.kind})
     missing = codes - set(out)
