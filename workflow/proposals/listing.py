@@ -42,6 +42,8 @@ COLUMNS = (P.c.id, P.c.state, P.c.version, P.c.round_id, P.c.nominee_id, P.c.awa
            P.c.created_at, P.c.updated_at,
            case((P.c.state == State.RECOMMENDED.value, P.c.award_rule), else_=null()).label("award_rule"),
            N.c.name, N.c.kind)
+# positions in a row of COLUMNS that the page reads itself
+ROUND_ID, UNIT_ID, ORIGIN_ID, CURRENT_ID, UPDATED_AT = 3, 6, 7, 8, 18
 NEWEST_FIRST = (P.c.updated_at.desc(), P.c.id.desc())
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -115,12 +117,12 @@ def read_page(session: Session, user, *, page: int = 1, per_page: int = 50, curs
     elif found:
         total = found[0][-1]
         rows = [row[:-1] for row in found]
-    else:  # past the last page (or nothing at all): the count alone
-        total = session.connection().scalar(select(func.count()).select_from(select(P.c.id).where(*clauses)
-                                                                             .subquery())) or 0
+    else:  # past the last page (or nothing at all): the count alone (a wide scope's of its union)
+        counted = scope.ids if walk else select(P.c.id).where(*clauses)
+        total = session.connection().scalar(select(func.count()).select_from(counted.subquery())) or 0
         rows = []
     units, authorities, years = _codes(session, rows)
-    next_cursor = encode_cursor(rows[-1][18], rows[-1][0]) if len(rows) == per_page else None
+    next_cursor = encode_cursor(rows[-1][UPDATED_AT], rows[-1][0]) if len(rows) == per_page else None
     return Page(rows, total, units, authorities, years, next_cursor)
 
 
@@ -130,9 +132,9 @@ def _codes(session: Session, rows: list) -> tuple[dict, dict, dict]:
     than the whole page costs to run)."""
     if not rows:
         return {}, {}, {}
-    unit_ids = sorted({row[6] for row in rows})
-    authority_ids = sorted({row[7] for row in rows} | {row[8] for row in rows})
-    round_ids = sorted({row[3] for row in rows})
+    unit_ids = {row[UNIT_ID] for row in rows}
+    authority_ids = {row[ORIGIN_ID] for row in rows} | {row[CURRENT_ID] for row in rows}
+    round_ids = {row[ROUND_ID] for row in rows}
     A, U, R = Authority.__table__, Unit.__table__, Round.__table__
     found = session.connection().execute(union_all(
         select(literal("a"), A.c.id, A.c.code, A.c.parent_id).where(queries.one_of(session, A.c.id, authority_ids)),

@@ -72,8 +72,8 @@ def _iso(value):
 def proposal_rows_json(page, user) -> list[dict]:
     """The rows of ``GET /proposals`` from ``listing.read_page``'s tuples: the same JSON as
     ``proposal_list_json`` of the loaded proposals (``tests/proposals/test_list_shape.py`` holds
-    each row to the detail's). A row's label and allowed events depend only on its state, unit and
-    authorities: worked out once per distinct combination of the page."""
+    each row to the detail's). A row's label (by state) and allowed events (``fireable_events``'s
+    key) are worked out once per distinct combination of the page."""
     labels: dict = {}
     events: dict = {}
     out = []
