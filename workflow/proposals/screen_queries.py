@@ -9,12 +9,12 @@ same order, for every filter."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, or_, select, type_coerce
+from sqlalchemy import and_, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from workflow.folding import fold, name_matches
 from workflow.org.models import Authority, Nominee, Unit
 from workflow.org.vocab import Role
+from workflow.proposals import queries
 from workflow.proposals.models import Proposal, Round
 from workflow.proposals.queries import READER_ROLES, scope_clause
 
@@ -47,36 +47,13 @@ def counts_by_state(session: Session, user, clause=_UNSET) -> dict[str, int]:
     return dict(session.execute(query).all())
 
 
-def filtered(session: Session, user, *, state=None, year=None, award_type=None, unit=None, authority=None,
-             q=None, round_id=None, at_authority=None, clause=_UNSET):
+def filtered(session: Session, user, *, clause=_UNSET, **filters):
     """The select of the proposals ``user`` may read that match the filters (the keywords of
-    ``queries.parse_filters``, as ``queries.list_proposals`` applies them); ``clause``: the
-    user's scope when the page already built it (``scope``)."""
-    query = select(Proposal.id)
+    ``queries.parse_filters``, applied by ``queries.filter_clauses`` as ``list_proposals`` applies
+    them); ``clause``: the user's scope when the page already built it (``scope``)."""
     clause = scope(session, user) if clause is _UNSET else clause
-    if clause is not None:
-        query = query.where(clause)
-    if state:
-        query = query.where(Proposal.state.in_(state.split(",")))
-    if year:
-        query = query.where(Proposal.round_id.in_(select(Round.id).where(Round.year == int(year))))
-    if round_id:
-        query = query.where(Proposal.round_id == int(round_id))
-    if award_type:
-        query = query.where(Proposal.award_type_code == award_type)
-    if unit:  # a code, or several (a nominator of more than one unit)
-        codes = [unit] if isinstance(unit, str) else list(unit)
-        query = query.where(Proposal.unit_id.in_(select(Unit.id).where(Unit.code.in_(codes))))
-    if authority:
-        authority_id = select(Authority.id).where(Authority.code == authority).scalar_subquery()
-        query = query.where(or_(Proposal.current_authority_id == authority_id,
-                                Proposal.origin_authority_id == authority_id))
-    if at_authority:  # a code, or several (a secretary at more than one authority)
-        codes = [at_authority] if isinstance(at_authority, str) else list(at_authority)
-        query = query.where(Proposal.current_authority_id.in_(select(Authority.id).where(Authority.code.in_(codes))))
-    if q and fold(q):
-        query = query.where(Proposal.nominee_id.in_(select(Nominee.id).where(name_matches(Nominee.name_folded, q))))
-    return query
+    clauses = [] if clause is None else [clause]
+    return select(Proposal.id).where(*clauses, *queries.filter_clauses(session, user, scoped=False, **filters))
 
 
 def _snapshot_columns(name_key: str) -> list:

@@ -39,13 +39,6 @@ def objection_json(o, public: bool = False, identity: bool = False) -> dict:
     return data
 
 
-def proposal_list_json(items, user) -> list[dict]:
-    """The rows of ``GET /proposals`` (each ``proposal_json(p, user, full=False)``): what depends only
-    on a row's state and authorities — its label, its allowed events — is worked out once per page."""
-    memo: dict = {}
-    return [proposal_json(p, user, full=False, memo=memo) for p in items]
-
-
 class _Authority:
     __slots__ = ("parent_id",)
 
@@ -71,7 +64,7 @@ def _iso(value):
 # Stays whole (long): one row's JSON, field by field, the same as proposal_json's list part.
 def proposal_rows_json(page, user) -> list[dict]:
     """The rows of ``GET /proposals`` from ``listing.read_page``'s tuples: the same JSON as
-    ``proposal_list_json`` of the loaded proposals (``tests/proposals/test_list_shape.py`` holds
+    ``proposal_json(p, user, full=False)`` of the loaded proposals (``tests/proposals/test_list_shape.py`` holds
     each row to the detail's). A row's label (by state) and allowed events (``fireable_events``'s
     key) are worked out once per distinct combination of the page."""
     labels: dict = {}
@@ -107,21 +100,10 @@ def proposal_rows_json(page, user) -> list[dict]:
     return out
 
 
-def _state_label(p, memo: dict | None) -> str:
-    # only a recommended proposal's label reads its rule snapshot (decoding it is the dear part):
-    # every other state's label is the state's, worked out once per page
-    if p.state == State.RECOMMENDED or memo is None:
-        return str(states.state_label(p.state, p.rule))
-    key = ("label", p.state)
-    if key not in memo:
-        memo[key] = str(states.state_label(p.state))
-    return memo[key]
-
-
-def proposal_json(p, user=None, calendar=None, full: bool = True, session=None, memo: dict | None = None) -> dict:
-    """A proposal's JSON; ``memo``: one dict shared by the rows of a page (``proposal_list_json``)."""
+def proposal_json(p, user=None, calendar=None, full: bool = True, session=None) -> dict:
+    """A proposal's JSON (``full=False``: the list's part, which ``proposal_rows_json`` writes from rows)."""
     data = {
-        "id": p.id, "state": p.state, "state_label": _state_label(p, memo), "version": p.version,
+        "id": p.id, "state": p.state, "state_label": str(states.state_label(p.state, p.rule)), "version": p.version,
         "round_id": p.round_id, "year": p.round.year, "nominee_id": p.nominee_id,
         "nominee": {"id": p.nominee.id, "name": p.nominee.name, "kind": p.nominee.kind},
         "award_type_code": p.award_type_code, "unit_code": p.unit.code,
@@ -144,7 +126,7 @@ def proposal_json(p, user=None, calendar=None, full: bool = True, session=None, 
         if calendar is not None and session is not None:
             data["clock"] = clock_for(session, p, calendar).as_dict()
     if user is not None:
-        data["allowed_events"] = policies.fireable_events(user, p, memo)
+        data["allowed_events"] = policies.fireable_events(user, p)
     return data
 
 
