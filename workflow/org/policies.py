@@ -25,12 +25,17 @@ def is_chair(user, authority_id: int) -> bool:
     return Role.CHAIR in roles_at(user, authority_id)
 
 
+def subtree_cte(root_id: int):
+    """The recursive select of ``root_id`` and every authority below it (column ``id``), to join
+    into another select. ``UNION`` stops at a cycle."""
+    below = select(literal(root_id, Integer).label("id")).cte("below", recursive=True)
+    return below.union(select(Authority.id).join(below, Authority.parent_id == below.c.id))
+
+
 def subtree_ids(session: Session, root_id: int) -> set[int]:
     """``root_id`` and every authority below it, in one recursive select (not one per level of
-    the tree: every list and report of a higher level asks). ``UNION`` stops at a cycle."""
-    below = select(literal(root_id, Integer).label("id")).cte("below", recursive=True)
-    below = below.union(select(Authority.id).join(below, Authority.parent_id == below.c.id))
-    return {root_id, *session.scalars(select(below.c.id))}
+    the tree: every list and report of a higher level asks)."""
+    return {root_id, *session.scalars(select(subtree_cte(root_id).c.id))}
 
 
 def scope_authority_ids(session: Session, user: User, roles: set[str] | None = None,

@@ -8,15 +8,11 @@ from dataclasses import dataclass, field
 
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from workflow.errors import Invalid, NotFound
 from workflow.extensions import db
 from workflow.locales import is_english
-from workflow.org.policies import scope_authority_ids
 from workflow.proposals import queries
-from workflow.proposals.models import Round
 
 UNIT_CHOICES = 300  # more units than this (a province's): the unit filter is typed, not picked
 
@@ -58,7 +54,7 @@ def _choices(fields) -> dict:
     english = is_english()
     out: dict = {}
     if "year" in fields:
-        out["years"] = years_for(session, user)
+        out["years"] = queries.years_for(session, user)
     if "award_type" in fields:
         out["award_types"] = [(code, en if english else vi) for code, vi, en in queries.award_type_options(session)]
     if "authority" in fields:
@@ -68,12 +64,3 @@ def _choices(fields) -> dict:
         out["units"] = None if len(units) > UNIT_CHOICES else [(u.code, u.name) for u in units]
     return out
 
-
-def years_for(session: Session, user) -> list[int]:
-    """``queries.years_for``: the years of the rounds ``user`` sees, newest first, read as the
-    years alone under the same WHERE (not every round with its authority, to keep their years)."""
-    rounds = queries.rounds_query(user, ids=scope_authority_ids(session, user))
-    query = select(Round.year).distinct()
-    if rounds.whereclause is not None:
-        query = query.where(rounds.whereclause)
-    return sorted(session.scalars(query), reverse=True)

@@ -365,9 +365,14 @@ def list_proposals(session: Session, user, *, page: int = 1, per_page: int = 50,
     return items, total
 
 
-def counts_by_state(session: Session, user) -> dict[str, int]:
+_UNSET = object()
+
+
+def counts_by_state(session: Session, user, clause=_UNSET) -> dict[str, int]:
+    """{state: count} of what ``user`` reads; ``clause``: their ``scope_clause`` when the page
+    already built it for its rows (its selects of the user's authorities then run once)."""
     query = select(Proposal.state, func.count(Proposal.id)).group_by(Proposal.state)
-    clause = scope_clause(session, user)
+    clause = scope_clause(session, user) if clause is _UNSET else clause
     if clause is not None:
         query = query.where(clause)
     return dict(session.execute(query).all())
@@ -431,5 +436,10 @@ def award_type_options(session: Session) -> list[tuple[str, str, str]]:
 
 
 def years_for(session: Session, user) -> list[int]:
-    """The years of the rounds the user sees, newest first: the year filter's choices."""
-    return sorted({r.year for r in rounds_for(session, user)}, reverse=True)
+    """The years of the rounds the user sees, newest first: the year filter's choices, read as the
+    years alone under ``rounds_query``'s WHERE (not every round with its authority)."""
+    rounds = rounds_query(user, ids=scope_authority_ids(session, user))
+    query = select(Round.year).distinct()
+    if rounds.whereclause is not None:
+        query = query.where(rounds.whereclause)
+    return sorted(session.scalars(query), reverse=True)

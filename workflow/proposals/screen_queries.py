@@ -21,12 +21,6 @@ from workflow.proposals.queries import READER_ROLES, scope_clause
 _UNSET = object()
 
 
-def scope(session: Session, user):
-    """``queries.scope_clause`` of ``user``, built once for a page that asks it twice (its rows and
-    the counts by state): its selects of the user's authorities run once."""
-    return scope_clause(session, user)
-
-
 def inbox_scope(session: Session, user):
     """The scope of the inbox, which lists only what is now at an authority where ``user`` is the
     secretary (``at_authority``): a secretary reads everything now at their authority (a reader
@@ -35,23 +29,14 @@ def inbox_scope(session: Session, user):
     submissions, deduplicated, for rows the authority filter picks anyway)."""
     if Role.SECRETARY in READER_ROLES:
         return None
-    return scope(session, user)  # pragma: no cover  (a secretary who is no reader: the scope decides)
-
-
-def counts_by_state(session: Session, user, clause=_UNSET) -> dict[str, int]:
-    """``queries.counts_by_state``, over ``clause`` when the page already built it."""
-    query = select(Proposal.state, func.count(Proposal.id)).group_by(Proposal.state)
-    clause = scope(session, user) if clause is _UNSET else clause
-    if clause is not None:
-        query = query.where(clause)
-    return dict(session.execute(query).all())
+    return scope_clause(session, user)  # pragma: no cover  (a secretary who is no reader: the scope decides)
 
 
 def filtered(session: Session, user, *, clause=_UNSET, **filters):
     """The select of the proposals ``user`` may read that match the filters (the keywords of
     ``queries.parse_filters``, applied by ``queries.filter_clauses`` as ``list_proposals`` applies
-    them); ``clause``: the user's scope when the page already built it (``scope``)."""
-    clause = scope(session, user) if clause is _UNSET else clause
+    them); ``clause``: the user's ``scope_clause`` when the page already built it."""
+    clause = scope_clause(session, user) if clause is _UNSET else clause
     clauses = [] if clause is None else [clause]
     return select(Proposal.id).where(*clauses, *queries.filter_clauses(session, user, scoped=False, **filters))
 

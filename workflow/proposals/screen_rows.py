@@ -98,7 +98,7 @@ def _list_award(page: _Page, row) -> str:
 
 def list_rows(session: Session, user, *, page: int, per_page: int, **filters) -> tuple[list[ListRow], int]:
     """(rows, total) of a page of the proposal list (``list.html``), newest first; ``clause`` among
-    the filters: the user's scope, when the page built it (``screen_queries.scope``)."""
+    the filters: the user's ``queries.scope_clause``, when the page built it."""
     shared = _Page(session)
     found, total = screen_queries.list_page(session, user, name_key=shared.name_key, page=page, per_page=per_page,
                                             **filters)

@@ -24,7 +24,6 @@ from workflow.proposals import (
     notice,
     policies,
     queries,
-    screen_queries,
     screen_rows,
     services,
 )
@@ -113,11 +112,11 @@ def index():
     """Every proposal in the user's scope, grouped by state; search and the list's filters."""
     page, filters = _page(), list_filters()
     rows, total = [], 0
-    clause = screen_queries.scope(db.session, current_user)  # the rows' and the counts'
+    clause = queries.scope_clause(db.session, current_user)  # the rows' and the counts'
     if filters.query is not None:
         rows, total = screen_rows.list_rows(db.session, current_user, **filters.query, page=page,
                                             per_page=paging.per_page(), clause=clause)
-    counts = screen_queries.counts_by_state(db.session, current_user, clause)
+    counts = queries.counts_by_state(db.session, current_user, clause)
     can_create = any(r.role in (Role.NOMINATOR, Role.SECRETARY) for r in current_user.roles)
     status = 200 if filters.query is not None else 400
     return render_template("proposals/list.html", title=_("All proposals"), filters=filters,

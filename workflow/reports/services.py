@@ -34,14 +34,14 @@ from collections import defaultdict
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, delete, func, literal, or_, select, text, union_all
+from sqlalchemy import and_, delete, func, or_, select, text, union_all
 from sqlalchemy.orm import Session, aliased
 
 from workflow.catalog.models import AwardType
 from workflow.catalog.services import rule_set_for
 from workflow.errors import NotFound
 from workflow.org.models import Authority, Nominee
-from workflow.org.policies import subtree_ids
+from workflow.org.policies import subtree_cte, subtree_ids
 from workflow.org.vocab import AuthorityKind, NomineeKind
 from workflow.proposals.models import Proposal, ProposalTransition, Round
 from workflow.proposals.vocab import Event, State
@@ -111,8 +111,7 @@ def _kept(session: Session, authority: Authority, year: int) -> tuple[dict[str, 
     kept = select(*columns).where(c.authority_id == authority.id, c.year == year, c.part.in_(("proposed", "awarded")))
     if authority.kind != AuthorityKind.COMMUNE:
         # each authority below: a look-up of the key's first columns (not a scan of every count)
-        below = select(literal(authority.id, Integer).label("id")).cte("below", recursive=True)
-        below = below.union(select(Authority.id).join(below, Authority.parent_id == below.c.id))
+        below = subtree_cte(authority.id)
         kept = union_all(kept, select(*columns).join(below, c.authority_id == below.c.id)
                          .where(below.c.id != authority.id, c.year == year, c.part == "paper",
                                 c.level == authority.kind))
